@@ -1,0 +1,41 @@
+"""The web layer: Flask-Admin screens, step pages and blueprints. Thin: read input, call a service, render."""
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from admin_views import (
+    beheer,
+    companies,
+    guidance,
+    participants,
+    qualifications,
+    reports,
+    statements,
+)
+from admin_views.auth import bp as auth_bp
+from admin_views.filters import register_filters
+from admin_views.home import HomeView
+from admin_views.i18n import init_i18n
+from admin_views.security import init_security
+
+# Menu order: each area module adds its views with one of these categories.
+AREAS = (participants, companies, qualifications, guidance, statements, reports, beheer)
+
+
+def init_web(app):
+    init_i18n(app)
+    init_security(app)
+    register_filters(app)
+    app.register_blueprint(auth_bp)
+    admin = Admin(
+        app,
+        name="Praktijkloket",
+        url="/",
+        index_view=HomeView(name="Start", url="/", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
+        static_url_path="/admin-static",
+    )
+    for area in AREAS:
+        area.register(admin, app)
+    app.extensions["praktijkloket_admin"] = admin
+    return admin

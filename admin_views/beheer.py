@@ -1,0 +1,155 @@
+"""Beheer: schools, users, Algemene Voorwaarden and the audit log (SBB admins; the log also for schools)."""
+
+from flask import flash
+from flask_admin.actions import action
+from flask_admin.contrib.mongoengine import filters
+from flask_login import current_user
+from markupsafe import Markup, escape
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+
+from admin_views.base import SecureModelView
+from documents.audit import ACTIONS, AuditEvent
+from documents.constants import INSTITUTION_KINDS, ROLES
+from documents.institutions import Institution
+from documents.users import Terms, User
+from services import accounts, audit
+from services.permissions import sees_all_institutions
+
+BEHEER = "Beheer"
+
+
+class AuditedModelView(SecureModelView):
+    """Generic create/update/delete screens that leave an audit event for every change."""
+
+    def on_model_change(self, form, model, is_created):
+        super().on_model_change(form, model, is_created)
+        model._audit_changes = {} if is_created else {f: str(getattr(model, f, "")) for f in model._get_changed_fields()}
+
+    def after_model_change(self, form, model, is_created):
+        audit.record("create" if is_created else "update", model, changes=getattr(model, "_audit_changes", None))
+
+    def after_model_delete(self, model):
+        audit.record("delete", model)
+
+
+class InstitutionView(AuditedModelView):
+    capability = "manage_accounts"
+    edit_capability = "manage_accounts"
+    column_list = ("name", "brin", "kind", "city")
+    column_searchable_list = ("name", "brin", "city")
+    column_choices = {"kind": INSTITUTION_KINDS}
+    column_filters = (filters.FilterEqual(Institution.kind, "Soort", options=INSTITUTION_KINDS),)
+    column_default_sort = "name"
+    form_excluded_columns = ("created_at",)
+    column_export_list = ("name", "brin", "kind", "address", "postcode", "city")
+    can_export = True
+    export_types = ("csv", "xlsx")
+    can_view_details = True
+
+
+class UserView(AuditedModelView):
+    capability = "manage_accounts"
+    edit_capability = "manage_accounts"
+    allow_delete = False  # deactivate instead: the audit trail keeps pointing at the account
+    can_view_details = True
+    column_list = ("name", "email", "role", "institution", "active", "last_login_at")
+    column_labels = {"institution": "Onderwijsinstelling"}
+    column_searchable_list = ("name", "email")
+    column_choices = {"role": ROLES}
+    column_filters = (
+        filters.FilterEqual(User.role, "Rol", options=ROLES),
+        filters.BooleanEqualFilter(User.active, "Actief"),
+    )
+    column_details_exclude_list = ("password_hash", "session_token")
+    form_columns = ("email", "name", "role", "institution", "function", "active")
+    form_args = {"institution": {"allow_blank": True, "blank_text": "(geen: SBB)"}}
+
+    def after_model_change(self, form, model, is_created):
+        super().after_model_change(form, model, is_created)
+        if is_created:
+            accounts.request_password_reset(model.email)
+            flash(f"Er is een e-mail naar {model.email} gestuurd om een wachtwoord te kiezen.", "info")
+
+    @action("deactivate", "Deactiveren", "Weet u zeker dat u de geselecteerde accounts wilt deactiveren?")
+    def action_deactivate(self, ids):
+        count = sum(accounts.set_active(user, False, by=current_user._get_current_object())
+                    for user in self.get_query().filter(pk__in=ids))
+        flash(f"{count} account(s) gedeactiveerd.", "success")
+
+    @action("activate", "Activeren", "Weet u zeker dat u de geselecteerde accounts wilt activeren?")
+    def action_activate(self, ids):
+        count = sum(accounts.set_active(user, True, by=current_user._get_current_object())
+                    for user in self.get_query().filter(pk__in=ids))
+        flash(f"{count} account(s) geactiveerd.", "success")
+
+    @action("reset_mail", "Wachtwoordmail sturen", "Een e-mail sturen om een nieuw wachtwoord te kiezen?")
+    def action_reset_mail(self, ids):
+        users = list(self.get_query().filter(pk__in=ids, active=True))
+        for user in users:
+            accounts.request_password_reset(user.email)
+        flash(f"Wachtwoordmail verstuurd naar {len(users)} gebruiker(s).", "success")
+
+
+class TermsView(SecureModelView):
+    """Publishing is the only change: a published version is never edited."""
+
+    capability = "manage_terms"
+    edit_capability = "manage_terms"
+    allow_edit = False
+    allow_delete = False
+    can_view_details = True
+    column_list = ("version", "published_at", "published_by")
+    column_details_list = ("version", "published_at", "published_by", "text")
+    column_formatters_detail = {"text": lambda v, c, m, n: Markup("<div style='white-space:pre-wrap'>%s</div>") % escape(m.text)}
+    form_columns = ("text",)
+    form_overrides = {"text": TextAreaField}
+    form_args = {"text": {"label": "Tekst van de nieuwe versie", "validators": [DataRequired("Vul de tekst in.")],
+                          "render_kw": {"rows": 18}}}
+
+    def create_model(self, form):
+        terms = accounts.publish_terms(form.text.data, by=current_user._get_current_object())
+        flash(f"Versie {terms.version} is gepubliceerd. Iedere gebruiker moet deze accepteren bij de volgende stap.",
+              "success")
+        return terms
+
+
+class AuditEventView(SecureModelView):
+    """Read-only history; school staff see only events of their own school."""
+
+    capability = "view_audit_own"
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    can_view_details = True
+    can_export = True
+    export_types = ("csv", "xlsx")
+    column_list = ("at", "user_email", "institution_name", "action", "object_type", "object_label", "ip_address")
+    column_choices = {"action": ACTIONS}
+    column_searchable_list = ("user_email", "object_label", "object_id")
+    column_filters = (
+        filters.FilterLike(AuditEvent.user_email, "Gebruiker"),
+        filters.FilterEqual(AuditEvent.action, "Actie", options=ACTIONS),
+        filters.FilterLike(AuditEvent.object_type, "Soort object"),
+        filters.FilterEqual(AuditEvent.object_id, "Object-id"),
+        filters.FilterLike(AuditEvent.institution_name, "Onderwijsinstelling"),
+        filters.DateTimeBetweenFilter(AuditEvent.at, "Periode"),
+    )
+    column_default_sort = ("at", True)
+
+    def get_query(self):
+        query = super().get_query()
+        if sees_all_institutions(current_user):
+            return query
+        institution = current_user.institution
+        return query.filter(institution_id=institution.pk if institution else None)
+
+
+def register(admin, app):
+    admin.add_view(InstitutionView(Institution, name="Onderwijsinstellingen", category=BEHEER,
+                                   endpoint="institutions", url="/beheer/onderwijsinstellingen"))
+    admin.add_view(UserView(User, name="Gebruikers", category=BEHEER, endpoint="users", url="/beheer/gebruikers"))
+    admin.add_view(TermsView(Terms, name="Algemene Voorwaarden", category=BEHEER, endpoint="terms",
+                             url="/beheer/voorwaarden"))
+    admin.add_view(AuditEventView(AuditEvent, name="Geschiedenis", category=BEHEER, endpoint="auditlog",
+                                  url="/beheer/geschiedenis"))

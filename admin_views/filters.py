@@ -1,0 +1,17 @@
+"""Jinja filters and globals for Dutch pages."""
+
+from flask import current_app
+
+from services.clock import format_date, format_datetime
+
+
+def register_filters(app):
+    app.jinja_env.filters["datum"] = format_date
+    app.jinja_env.filters["datumtijd"] = format_datetime
+
+    @app.context_processor
+    def globals_():
+        return {
+            "demo_mode": current_app.config.get("DEMO_MODE", False),
+            "has_endpoint": lambda endpoint: endpoint in current_app.view_functions,
+        }

@@ -1,0 +1,5 @@
+"""Screens of the qualifications area (filled by its issue)."""
+
+
+def register(admin, app):
+    """Add this area's views, blueprints and home panels."""

@@ -1,0 +1,109 @@
+"""Praktijkloket: the application factory. `python app.py` starts it; `flask --app app ...` runs commands."""
+
+import logging
+import os
+import secrets
+
+from flask import Flask
+
+from services.demo import DEMO_PASSWORD, DEMO_USERS
+
+log = logging.getLogger("praktijkloket")
+
+
+
+class Config:
+    """Settings from environment variables (documented in the README)."""
+
+    def __init__(self, environ=None):
+        env = os.environ if environ is None else environ
+        self.SECRET_KEY = env.get("SECRET_KEY")
+        self.MONGODB_URI = env.get("MONGODB_URI") or None
+        self.MONGODB_DB = env.get("MONGODB_DB", "praktijkloket")
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.MAIL_SERVER = env.get("MAIL_SERVER") or None
+        self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
+        self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "ja")
+        self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
+        self.MAIL_SENDER = env.get("MAIL_SENDER", "Praktijkloket <noreply@praktijkloket.example>")
+        self.HOST = env.get("HOST", "127.0.0.1")
+        self.PORT = int(env.get("PORT", "5000"))
+        self.RETENTION_YEARS = int(env.get("RETENTION_YEARS", "7"))
+        self.SEED_DEMO = env.get("SEED_DEMO", "1") != "0"
+        self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+
+    def as_dict(self):
+        return dict(vars(self))
+
+
+def create_app(config=None):
+    """Build the application: settings, database, auth, admin, blueprints, commands."""
+    app = Flask(__name__, static_folder="static", template_folder="templates")
+    app.config.update(Config().as_dict())
+    app.config.update(
+        MAX_CONTENT_LENGTH=12 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
+    )
+    if config:
+        app.config.update(config)
+
+    demo = not app.config["MONGODB_URI"]
+    app.config["DEMO_MODE"] = demo
+    if not app.config.get("SECRET_KEY"):
+        if not demo:
+            raise RuntimeError(
+                "SECRET_KEY ontbreekt: met MONGODB_URI (productie) start het Praktijkloket niet zonder SECRET_KEY."
+            )
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+    secure = app.config["PUBLIC_BASE_URL"].startswith("https://")
+    app.config["SESSION_COOKIE_SECURE"] = secure
+    app.config["REMEMBER_COOKIE_SECURE"] = secure
+
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+
+    from services import database
+
+    database.connect(app)
+    database.ensure_indexes()
+
+    from admin_views import init_web
+
+    init_web(app)
+
+    from services.cli import register_commands
+
+    register_commands(app)
+
+    if demo:
+        log.warning(
+            "DEMOMODUS: het Praktijkloket draait op een database in het geheugen; "
+            "alle gegevens zijn weg zodra het proces stopt. Zet MONGODB_URI voor productie."
+        )
+        if app.config["SEED_DEMO"]:
+            from services.demo import seed_demo
+
+            with app.app_context():
+                seed_demo()
+            log.warning("Demo-accounts (wachtwoord %s): %s", DEMO_PASSWORD, ", ".join(demo_accounts()))
+    return app
+
+
+def demo_accounts():
+    return [u["email"] for u in DEMO_USERS]
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    application = create_app()
+    application.run(host=application.config["HOST"], port=application.config["PORT"])

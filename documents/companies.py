@@ -1,0 +1,1 @@
+"""Documents of the companies area (filled by its issue)."""

@@ -1,0 +1,1 @@
+"""Documents of the guidance area (filled by its issue)."""

@@ -1,0 +1,33 @@
+"""Onderwijsinstelling: the tenant every school user belongs to."""
+
+import re
+
+from mongoengine import DateTimeField, Document, ImageField, StringField, ValidationError
+
+from documents.constants import INSTITUTION_KINDS
+from services.clock import utcnow
+
+
+class Institution(Document):
+    name = StringField(required=True, max_length=200, verbose_name="Naam")
+    brin = StringField(required=True, max_length=6, unique=True, verbose_name="BRIN-code")
+    kind = StringField(required=True, choices=INSTITUTION_KINDS, verbose_name="Soort")
+    address = StringField(max_length=200, verbose_name="Adres")
+    postcode = StringField(max_length=7, verbose_name="Postcode")
+    city = StringField(max_length=100, verbose_name="Plaats")
+    logo = ImageField(verbose_name="Logo", collection_name="logos")
+    created_at = DateTimeField(default=utcnow)
+
+    meta = {"collection": "institutions", "indexes": ["name"], "ordering": ["name"]}
+
+    def clean(self):
+        self.name = (self.name or "").strip()
+        self.brin = (self.brin or "").strip().upper()
+        if not re.fullmatch(r"[0-9]{2}[A-Z0-9]{2}", self.brin):
+            raise ValidationError(
+                "De BRIN-code bestaat uit twee cijfers gevolgd door twee letters of cijfers, bijvoorbeeld 25PZ.",
+                field_name="brin",
+            )
+
+    def __str__(self):
+        return self.name

@@ -1,0 +1,1 @@
+"""Documents of the participants area (filled by its issue)."""

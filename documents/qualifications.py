@@ -1,0 +1,1 @@
+"""Documents of the qualifications area (filled by its issue)."""

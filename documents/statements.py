@@ -1,0 +1,1 @@
+"""Documents of the statements area (filled by its issue)."""

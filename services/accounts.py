@@ -1,0 +1,155 @@
+"""Sign-in, terms acceptance, password reset and account management."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from flask import has_request_context, request
+
+from documents.users import (
+    MIN_PASSWORD_LENGTH,
+    PasswordResetToken,
+    Terms,
+    TermsAcceptance,
+    User,
+    normalise_email,
+)
+from services import audit
+from services.clock import utcnow
+from services.mail import send_mail
+from services.urls import external_url
+
+RESET_VALIDITY = timedelta(hours=1)
+
+
+class AccountError(ValueError):
+    """A Dutch message for the user about an account action that cannot go ahead."""
+
+
+def authenticate(email, password):
+    """Return the active user with these credentials, or None; both outcomes are audited."""
+    user = User.objects(email=normalise_email(email)).first()
+    if user is None or not user.is_active or not user.check_password(password or ""):
+        audit.record(
+            "login_failed", user=user, object_type="User", label=normalise_email(email)[:200],
+            institution=user.institution if user else None,
+        )
+        return None
+    User.objects(pk=user.pk).update_one(set__last_login_at=utcnow())
+    user.reload()
+    audit.record("login", user, user=user)
+    return user
+
+
+def needs_terms(user):
+    """Say whether the user must accept the current terms before doing anything else."""
+    current = Terms.current()
+    return current is not None and (user.accepted_terms_version or 0) < current.version
+
+
+def accept_terms(user, version):
+    """Store that the user accepted this version (only the current one can be accepted)."""
+    current = Terms.current()
+    if current is None or current.version != version:
+        raise AccountError("Er is intussen een nieuwere versie van de voorwaarden gepubliceerd. Lees die en accepteer opnieuw.")
+    now = utcnow()
+    User.objects(pk=user.pk).update_one(set__accepted_terms_version=version, set__accepted_terms_at=now)
+    TermsAcceptance(
+        user=user, version=version, accepted_at=now,
+        ip_address=request.remote_addr if has_request_context() else None,
+    ).save()
+    user.reload()
+    audit.record("terms_accepted", user, user=user, changes={"versie": version})
+
+
+def publish_terms(text, by):
+    """Publish a new version of the terms; every user must accept it at the next page view."""
+    current = Terms.current()
+    terms = Terms(version=(current.version + 1) if current else 1, text=text.strip(), published_by=by)
+    terms.save()
+    audit.record("terms_published", terms, user=by, changes={"versie": terms.version})
+    return terms
+
+
+def _hash(token):
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def request_password_reset(email):
+    """Mail a single-use reset link when the account exists; say nothing either way."""
+    user = User.objects(email=normalise_email(email), active=True).first()
+    if user is None:
+        return None
+    token = secrets.token_urlsafe(32)
+    PasswordResetToken(user=user, token_hash=_hash(token), expires_at=utcnow() + RESET_VALIDITY).save()
+    link = external_url("auth.reset_password", token=token)
+    send_mail(
+        user.email,
+        "Nieuw wachtwoord voor het Praktijkloket",
+        f"Beste {user.name},\n\n"
+        "Er is een nieuw wachtwoord aangevraagd voor uw account in het Praktijkloket.\n"
+        f"Kies uw nieuwe wachtwoord via deze link (één uur geldig, één keer te gebruiken):\n\n{link}\n\n"
+        "Hebt u dit niet zelf aangevraagd? Dan kunt u dit bericht negeren; uw wachtwoord blijft ongewijzigd.\n\n"
+        "Met vriendelijke groet,\nSBB Praktijkloket",
+    )
+    audit.record("password_reset_requested", user, user=user)
+    return token
+
+
+def valid_reset_token(token):
+    """Return the unused, unexpired token record, or None."""
+    if not token:
+        return None
+    record = PasswordResetToken.objects(token_hash=_hash(token), used_at=None).first()
+    if record is None or record.expires_at < utcnow():
+        return None
+    return record
+
+
+def check_new_password(password, repeat):
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"Kies een wachtwoord van minstens {MIN_PASSWORD_LENGTH} tekens.")
+    if password != repeat:
+        raise AccountError("De twee wachtwoorden zijn niet gelijk. Typ hetzelfde wachtwoord twee keer.")
+
+
+def reset_password(token, password, repeat):
+    """Set a new password with a reset token; the token can be used once."""
+    check_new_password(password, repeat)
+    record = valid_reset_token(token)
+    if record is None:
+        raise AccountError("Deze link is verlopen of al gebruikt. Vraag een nieuwe link aan.")
+    # Claim the token atomically: two clicks at once cannot both use it.
+    if not PasswordResetToken.objects(pk=record.pk, used_at=None).update_one(set__used_at=utcnow()):
+        raise AccountError("Deze link is verlopen of al gebruikt. Vraag een nieuwe link aan.")
+    user = record.user
+    user.set_password(password)
+    user.save()
+    audit.record("password_reset", user, user=user)
+    return user
+
+
+def create_user(*, email, name, role, institution=None, password=None, by=None, function=None):
+    """Create an account; without a password the user sets one through a reset mail."""
+    if User.objects(email=normalise_email(email)).first():
+        raise AccountError("Er bestaat al een account met dit e-mailadres.")
+    user = User(email=email, name=name, role=role, institution=institution, function=function)
+    if password:
+        user.set_password(password)
+    user.save()
+    audit.record("create", user, user=by, institution=institution)
+    return user
+
+
+def set_active(user, active, by):
+    """Activate or deactivate an account; deactivation ends its sessions. Return True if it changed."""
+    if user.active == active:
+        return False
+    if not active and by is not None and user.pk == by.pk:
+        raise AccountError("U kunt uw eigen account niet deactiveren.")
+    user.active = active
+    if not active:
+        user.session_token = secrets.token_hex(16)
+    user.save()
+    audit.record("update", user, user=by, changes={"actief": active})
+    return True

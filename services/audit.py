@@ -1,0 +1,44 @@
+"""The one function every service calls to leave a trace in the audit log."""
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from documents.audit import AuditEvent
+
+
+def _request_user():
+    if has_request_context() and current_user and current_user.is_authenticated:
+        return current_user._get_current_object()
+    return None
+
+
+def record(action, obj=None, *, label=None, changes=None, user=None, institution=None, object_type=None):
+    """Write one audit event; user, institution and IP default to the current request's."""
+    user = user or _request_user()
+    if institution is None:
+        institution = getattr(obj, "institution", None) or getattr(user, "institution", None)
+    event = AuditEvent(
+        action=action,
+        user_id=user.pk if user else None,
+        user_email=user.email if user else None,
+        institution_id=institution.pk if institution else None,
+        institution_name=institution.name if institution else None,
+        object_type=object_type or (type(obj).__name__ if obj is not None else None),
+        object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) else None,
+        object_label=(label if label is not None else (str(obj) if obj is not None else None)),
+        changes=_plain(changes or {}),
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    event.save()
+    return event
+
+
+def _plain(value):
+    """Make a changes dict storable: dates and ids become strings."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)

@@ -1,0 +1,5 @@
+"""Demo data of the qualifications area (filled by its issue)."""
+
+
+def seed(schools, users):
+    """Create this area's demo data when missing (idempotent)."""

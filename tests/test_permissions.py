@@ -1,0 +1,120 @@
+"""Role x page x expected status, and the Dutch admin chrome."""
+
+import re
+
+import pytest
+
+from documents.users import User
+from services.permissions import CAPABILITIES, can
+
+PAGES = [
+    # (url, {role: status}); 302 for anonymous means: to the login page.
+    ("/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 200, "school_staff": 200}),
+    ("/beheer/onderwijsinstellingen/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
+    ("/beheer/onderwijsinstellingen/new/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403,
+                                            "school_staff": 403}),
+    ("/beheer/gebruikers/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
+    ("/beheer/voorwaarden/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
+    ("/beheer/voorwaarden/new/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
+    ("/beheer/geschiedenis/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 200, "school_staff": 200}),
+    ("/voorwaarden", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 200, "school_staff": 200}),
+]
+CASES = [(url, role, status) for url, expected in PAGES for role, status in expected.items()]
+
+
+@pytest.mark.parametrize("url, role, status", CASES)
+def test_role_page_status(client, auth, url, role, status):
+    if role != "anonymous":
+        auth.login_role(role)
+    response = client.get(url)
+    assert response.status_code == status, f"{role} {url}"
+    if status == 302:
+        assert response.headers["Location"].startswith("/login")
+    if status == 403:
+        assert "Geen toegang" in response.get_data(as_text=True)
+
+
+def test_school_staff_cannot_post_to_sbb_only_screens(client, auth):
+    auth.login_role("school_staff")
+    response = client.post("/beheer/gebruikers/new/", data={"email": "x@x.example", "name": "X", "role": "sbb_admin"})
+    assert response.status_code == 403
+    assert User.objects(email="x@x.example").count() == 0
+
+
+def test_school_staff_sees_only_own_school_history(client, auth):
+    auth.login("pro@school.example")  # an event for Praktijkschool Demo
+    auth.logout()
+    auth.login_role("school_staff")  # ROC Demo
+    html = client.get("/beheer/geschiedenis/").get_data(as_text=True)
+    assert "mbo@school.example" in html
+    assert "pro@school.example" not in html
+
+
+def test_menu_shows_each_role_only_what_it_may_use(client, auth):
+    auth.login_role("school_staff")
+    html = client.get("/").get_data(as_text=True)
+    assert "Gebruikers" not in html and "Onderwijsinstellingen" not in html
+    auth.logout()
+    auth.login_role("sbb_admin")
+    html = client.get("/").get_data(as_text=True)
+    assert "Gebruikers" in html and "Onderwijsinstellingen" in html
+
+
+def test_home_greets_with_name_school_and_role(client, auth):
+    auth.login_role("school_staff")
+    html = client.get("/").get_data(as_text=True)
+    assert "Welkom, Marieke de Boer" in html
+    assert "ROC Demo" in html and "Medewerker onderwijsinstelling" in html
+
+
+ENGLISH = re.compile(r">\s*(Home|Create|List|Save|Cancel|Delete|Edit|Search|Filter|Export|With selected|"
+                     r"Add Filter|Apply|Reset Filters|items|Yes|No|Thuis|Maken)\s*<")
+
+
+@pytest.mark.parametrize("url", ["/", "/beheer/gebruikers/", "/beheer/gebruikers/new/",
+                                 "/beheer/onderwijsinstellingen/", "/beheer/geschiedenis/"])
+def test_admin_chrome_is_dutch(client, auth, url):
+    auth.login_role("sbb_admin")
+    html = client.get(url).get_data(as_text=True)
+    assert not ENGLISH.search(html), ENGLISH.search(html)
+    assert 'placeholder="None"' not in html
+
+
+def test_capabilities_are_role_based():
+    admin, advisor, staff = (User(role=r) for r in ("sbb_admin", "sbb_advisor", "school_staff"))
+    for user in (admin, advisor, staff):
+        user.is_authenticated  # UserMixin: always True for a loaded user
+    assert can(admin, "manage_accounts") and not can(advisor, "manage_accounts") and not can(staff, "manage_accounts")
+    assert can(advisor, "handle_requests") and not can(staff, "handle_requests")
+    assert all(can(admin, cap) or cap == "make_requests" for cap in CAPABILITIES)
+
+
+def test_admin_creates_user_who_gets_a_set_password_mail(client, auth, caplog):
+    auth.login_role("sbb_admin")
+    school = User.objects(email="mbo@school.example").get().institution
+    with caplog.at_level("WARNING", logger="praktijkloket.mail"):
+        response = client.post("/beheer/gebruikers/new/", data={
+            "email": "Nieuw@School.example", "name": "Nieuwe Collega", "role": "school_staff",
+            "institution": str(school.pk), "active": "y"})
+    assert response.status_code == 302
+    user = User.objects(email="nieuw@school.example").get()
+    assert user.institution == school
+    assert "wachtwoord-instellen" in caplog.text
+
+
+def test_school_staff_requires_an_institution(client, auth):
+    auth.login_role("sbb_admin")
+    html = client.post("/beheer/gebruikers/new/", data={
+        "email": "zonder@school.example", "name": "Zonder School", "role": "school_staff", "active": "y"},
+    ).get_data(as_text=True)
+    assert "hoort bij een onderwijsinstelling" in html
+    assert User.objects(email="zonder@school.example").count() == 0
+
+
+def test_deactivate_action_ends_access(client, auth):
+    auth.login_role("sbb_admin")
+    target = User.objects(email="collega@school.example").get()
+    response = client.post("/beheer/gebruikers/action/", data={"action": "deactivate", "rowid": [str(target.pk)]})
+    assert response.status_code == 302
+    target.reload()
+    assert target.active is False
