@@ -1,1 +1,96 @@
-"""Documents of the participants area (filled by its issue)."""
+"""Deelnemer: the learner a school registers (only what the praktijkverklaring needs)."""
+
+from datetime import date
+
+from mongoengine import (
+    DateField,
+    DateTimeField,
+    Document,
+    EmailField,
+    IntField,
+    QuerySet,
+    ReferenceField,
+    StringField,
+    ValidationError,
+)
+
+from documents.institutions import Institution
+from services.clock import utcnow
+from services.text import fold, tidy
+
+
+class ParticipantQuerySet(QuerySet):
+    def active(self):
+        return self.filter(archived_at=None)
+
+    def archived(self):
+        return self.filter(archived_at__ne=None)
+
+
+class Participant(Document):
+    first_name = StringField(required=True, max_length=100, verbose_name="Voornaam")
+    infix = StringField(max_length=30, verbose_name="Tussenvoegsel")
+    last_name = StringField(required=True, max_length=100, verbose_name="Achternaam")
+    birth_date = DateField(required=True, verbose_name="Geboortedatum")
+    birth_place = StringField(max_length=100, verbose_name="Geboorteplaats")
+    group = StringField(max_length=100, verbose_name="Groep")
+    student_number = StringField(max_length=30, verbose_name="Leerlingnummer")
+    email = EmailField(max_length=200, verbose_name="E-mailadres")
+
+    institution = ReferenceField(Institution, required=True, verbose_name="Onderwijsinstelling")
+    # Denormalised for sorting and accent/case-insensitive search (indexed; works without $text).
+    sort_name = StringField(max_length=250)
+    search_first = StringField(max_length=100)
+    search_last = StringField(max_length=140)
+    group_key = StringField(max_length=100)
+
+    created_at = DateTimeField(default=utcnow, verbose_name="Aangemaakt op")
+    created_by = StringField(max_length=200, verbose_name="Aangemaakt door")
+    changed_at = DateTimeField(verbose_name="Gewijzigd op")
+    changed_by = StringField(max_length=200, verbose_name="Gewijzigd door")
+    archived_at = DateTimeField(verbose_name="Gearchiveerd op")
+    version = IntField(default=1, min_value=1)
+    import_batch = StringField(max_length=40)
+
+    meta = {
+        "collection": "participants",
+        "queryset_class": ParticipantQuerySet,
+        "indexes": [
+            ("institution", "archived_at", "sort_name"),
+            ("institution", "search_last"),
+            ("institution", "search_first"),
+            ("institution", "group_key"),
+            ("institution", "search_last", "search_first", "birth_date"),
+            "import_batch",
+        ],
+    }
+
+    @property
+    def full_name(self):
+        """Voornaam tussenvoegsel Achternaam, as printed on the statement."""
+        return " ".join(p for p in (self.first_name, self.infix, self.last_name) if p)
+
+    @property
+    def is_archived(self):
+        return self.archived_at is not None
+
+    def clean(self):
+        self.first_name = tidy(self.first_name)
+        self.infix = tidy(self.infix) or None
+        self.last_name = tidy(self.last_name)
+        self.birth_place = tidy(self.birth_place) or None
+        self.group = tidy(self.group) or None
+        if self.birth_date:
+            if self.birth_date >= date.today():
+                raise ValidationError("De geboortedatum moet in het verleden liggen.", field_name="birth_date")
+            if self.birth_date.year < date.today().year - 100:
+                raise ValidationError("Deze geboortedatum is niet aannemelijk: controleer het jaar.",
+                                      field_name="birth_date")
+        self.sort_name = fold(f"{self.last_name}, {self.first_name} {self.infix or ''}")
+        self.search_first = fold(self.first_name)
+        # "de Vries" is found as "de vries" and as "vries".
+        self.search_last = fold(f"{self.infix or ''} {self.last_name}")
+        self.group_key = fold(self.group) or None
+
+    def __str__(self):
+        return self.full_name
