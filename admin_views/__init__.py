@@ -4,6 +4,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from admin_views import (
+    access,
     beheer,
     companies,
     guidance,
@@ -19,7 +20,7 @@ from admin_views.i18n import init_i18n
 from admin_views.security import init_security
 
 # Menu order: each area module adds its views with one of these categories.
-AREAS = (participants, companies, qualifications, guidance, statements, reports, beheer)
+AREAS = (participants, companies, qualifications, guidance, statements, access, reports, beheer)
 
 
 def init_web(app):

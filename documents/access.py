@@ -1,0 +1,1 @@
+"""Documents of the access area (filled by its issue)."""

@@ -1,0 +1,1 @@
+"""Documents of the imports area (filled by its issue)."""
