@@ -15,8 +15,8 @@ PARTICIPANT_PANELS = []
 # f is called once per page with all ids on the page (no per-row queries).
 PARTICIPANT_OVERVIEW_COLUMNS = []
 
-# Participant delete confirmation: callables f(participant) -> list of (Dutch description, count) of what goes with it,
-# and cascade deleters f(participant, user) that delete that area's data of the participant (called by the
-# participant service inside the delete).
+# Participant delete confirmation: callables f(participant) -> list of (Dutch description, count) of what goes with
+# it. The deletion itself is the documents' business: every document that hangs off a participant declares
+# `ReferenceField("Participant", reverse_delete_rule=CASCADE)` (a final statement leaves its withdrawal record
+# from a pre_delete signal), so no path can delete a participant and leave orphans.
 PARTICIPANT_DEPENDENTS = []
-PARTICIPANT_CASCADE = []
