@@ -1,14 +1,8 @@
-"""MongoEngine documents, one module per aggregate; importing the package registers them all."""
+"""MongoEngine documents, one module per aggregate; importing the package registers them all.
 
-from documents import (  # noqa: F401
-    access,
-    audit,
-    companies,
-    guidance,
-    imports,
-    institutions,
-    participants,
-    qualifications,
-    statements,
-    users,
-)
+Order matters: a document whose ReferenceField has a reverse_delete_rule must come after the document it points to.
+"""
+
+from documents import institutions, users, audit  # noqa: F401, I001
+from documents import participants, qualifications, companies, imports  # noqa: F401, I001
+from documents import guidance, statements, access  # noqa: F401, I001

@@ -20,3 +20,24 @@ INSTITUTION_KINDS = (
 def label(choices, code):
     """Return the Dutch label of a stored code (or the code itself when unknown)."""
     return dict(choices).get(code, code or "")
+
+EDUCATION_FORMS = (
+    ("mbo_diploma", "mbo (diplomagericht, voortijdig schoolverlater)"),
+    ("mbo_maatwerk", "mbo derde leerweg (maatwerk)"),
+    ("pro", "praktijkonderwijs"),
+    ("vso", "voortgezet speciaal onderwijs"),
+)
+# Which onderwijsvormen fit which kind of school.
+EDUCATION_FORMS_BY_KIND = {
+    "mbo": ("mbo_diploma", "mbo_maatwerk"),
+    "pro": ("pro",),
+    "vso": ("vso",),
+}
+MBO_FORMS = ("mbo_diploma", "mbo_maatwerk")
+
+GUIDANCE_STATUSES = (("concept", "Concept"), ("final", "Afgerond"))
+STATEMENT_STATUSES = (("concept", "Concept"), ("final", "Definitief"))
+VERIFICATION_STATUSES = (("valid", "Geldig"), ("withdrawn", "Ingetrokken"))
+
+BPV_HOURS_MIN = 10
+BPV_HOURS_MAX = 10_000

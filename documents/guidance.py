@@ -1,1 +1,86 @@
-"""Documents of the guidance area (filled by its issue)."""
+"""Begeleidingsdocument: chosen werkprocessen of one or more kwalificaties, concept -> afgerond (final)."""
+
+from mongoengine import (
+    CASCADE,
+    NULLIFY,
+    BinaryField,
+    BooleanField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocument,
+    EmbeddedDocumentListField,
+    IntField,
+    ListField,
+    ReferenceField,
+    StringField,
+)
+
+from documents.constants import GUIDANCE_STATUSES
+from documents.finality import CONCEPT, FinalGuardMixin, FinalGuardQuerySet
+from documents.institutions import Institution
+from documents.users import User
+from services.clock import utcnow
+
+
+class Selection(EmbeddedDocument):
+    """The werkprocessen chosen from one kwalificatie (and which of them show the gedrag table)."""
+
+    crebo = StringField(required=True, max_length=10)
+    qualification_id = StringField(max_length=40)
+    codes = ListField(StringField(max_length=30))
+    behaviour_codes = ListField(StringField(max_length=30))
+
+    def __str__(self):
+        return f"{self.crebo}: {len(self.codes)} werkprocessen"
+
+
+class GuidanceDocument(FinalGuardMixin, Document):
+    institution = ReferenceField(Institution, required=True)
+    participant = ReferenceField("Participant", required=True, reverse_delete_rule=CASCADE)
+    status = StringField(required=True, choices=GUIDANCE_STATUSES, default=CONCEPT)
+    selections = EmbeddedDocumentListField(Selection)
+    # What the document was made with: participant, institution, company, trainer and werkproces texts
+    # (services/pdf snapshot format). Later registry edits never change it.
+    snapshot = DictField()
+    created_at = DateTimeField(default=utcnow)
+    created_by = ReferenceField(User, reverse_delete_rule=NULLIFY)
+    created_by_name = StringField(max_length=200)
+    changed_at = DateTimeField()
+    finalized_at = DateTimeField()
+    finalized_by_name = StringField(max_length=200)
+    version = IntField(default=1)
+
+    meta = {
+        "collection": "guidance_documents",
+        "queryset_class": FinalGuardQuerySet,
+        "indexes": [("participant", "-created_at"), ("institution", "status")],
+        "ordering": ["-created_at"],
+    }
+
+    @property
+    def document_id(self):
+        return f"BD-{str(self.pk)[-8:].upper()}" if self.pk else "BD-NIEUW"
+
+    @property
+    def werkproces_count(self):
+        return sum(len(s.codes) for s in self.selections)
+
+    def __str__(self):
+        return f"Begeleidingsdocument {self.document_id}"
+
+
+class FilledCopy(Document):
+    """A filled-in copy of a guidance PDF returned by the trainer; the final document itself stays untouched."""
+
+    guidance = ReferenceField(GuidanceDocument, required=True, reverse_delete_rule=CASCADE)
+    institution = ReferenceField(Institution, required=True)
+    file_name = StringField(max_length=200)
+    pdf = BinaryField(required=True)
+    fields = DictField()
+    progress = DictField()  # {werkproces code: {"moments": [{"datum", "niveau"}], "opmerkingen": str}}
+    uploaded_at = DateTimeField(default=utcnow)
+    uploaded_by_name = StringField(max_length=200)
+    is_latest = BooleanField(default=True)
+
+    meta = {"collection": "guidance_filled_copies", "indexes": [("guidance", "-uploaded_at")]}

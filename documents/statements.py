@@ -1,1 +1,125 @@
-"""Documents of the statements area (filled by its issue)."""
+"""Praktijkverklaring (concept -> definitief), its verification record, branch organisations and counters."""
+
+from mongoengine import (
+    CASCADE,
+    NULLIFY,
+    BinaryField,
+    DateTimeField,
+    DictField,
+    Document,
+    EmbeddedDocumentListField,
+    IntField,
+    ListField,
+    ReferenceField,
+    StringField,
+    signals,
+)
+
+from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, VERIFICATION_STATUSES
+from documents.finality import CONCEPT, FINAL, FinalGuardMixin, FinalGuardQuerySet
+from documents.guidance import GuidanceDocument, Selection
+from documents.institutions import Institution
+from documents.users import User
+from services.clock import utcnow
+
+
+class BranchOrganisation(Document):
+    """An industry body whose logo a school may print on a statement (managed by SBB admins)."""
+
+    name = StringField(required=True, unique=True, max_length=200, verbose_name="Naam")
+    logo = BinaryField(verbose_name="Logo")
+    logo_type = StringField(max_length=40)
+    created_at = DateTimeField(default=utcnow)
+
+    meta = {"collection": "branch_organisations", "ordering": ["name"]}
+
+    def __str__(self):
+        return self.name
+
+
+class Counter(Document):
+    """Atomic sequence numbers (statement numbers per year)."""
+
+    name = StringField(primary_key=True, max_length=40)
+    value = IntField(default=0)
+
+    meta = {"collection": "counters"}
+
+    @classmethod
+    def next(cls, name):
+        doc = cls.objects(name=name).modify(upsert=True, new=True, inc__value=1)
+        return doc.value
+
+
+class PracticeStatement(FinalGuardMixin, Document):
+    institution = ReferenceField(Institution, required=True)
+    participant = ReferenceField("Participant", required=True, reverse_delete_rule=CASCADE)
+    source_guidance = ReferenceField(GuidanceDocument, reverse_delete_rule=NULLIFY)
+    status = StringField(required=True, choices=STATEMENT_STATUSES, default=CONCEPT)
+    education_form = StringField(choices=EDUCATION_FORMS, verbose_name="Onderwijsvorm")
+    selections = EmbeddedDocumentListField(Selection)
+    bpv_hours = IntField(verbose_name="BPV-uren")
+    company_logo = BinaryField()
+    company_logo_type = StringField(max_length=40)
+    branch_organisations = ListField(ReferenceField(BranchOrganisation, reverse_delete_rule=NULLIFY))
+    # Set when made final: what is printed, the number, the code and the exact bytes issued.
+    snapshot = DictField()
+    number = StringField(max_length=20)
+    verification_code = StringField(max_length=40)
+    pdf = BinaryField()
+    pdf_sha256 = StringField(max_length=64)
+    created_at = DateTimeField(default=utcnow)
+    created_by = ReferenceField(User, reverse_delete_rule=NULLIFY)
+    created_by_name = StringField(max_length=200)
+    changed_at = DateTimeField()
+    finalized_at = DateTimeField()
+    finalized_by_name = StringField(max_length=200)
+    version = IntField(default=1)
+
+    meta = {
+        "collection": "practice_statements",
+        "queryset_class": FinalGuardQuerySet,
+        "indexes": [
+            ("participant", "-created_at"),
+            ("institution", "status", "finalized_at"),
+            {"fields": ["number"], "unique": True, "sparse": True},
+            {"fields": ["verification_code"], "unique": True, "sparse": True},
+        ],
+        "ordering": ["-created_at"],
+    }
+
+    @property
+    def werkproces_count(self):
+        return sum(len(s.codes) for s in self.selections)
+
+    def __str__(self):
+        return f"Praktijkverklaring {self.number or '(concept)'}"
+
+
+class VerificationRecord(Document):
+    """What the public verification page answers from; holds no personal data, outlives the statement."""
+
+    code = StringField(required=True, unique=True, max_length=40)
+    number = StringField(required=True, unique=True, max_length=20)
+    pdf_sha256 = StringField(required=True, max_length=64)
+    statement = ReferenceField(PracticeStatement, reverse_delete_rule=NULLIFY)
+    status = StringField(required=True, choices=VERIFICATION_STATUSES, default="valid")
+    issued_at = DateTimeField(required=True)
+    institution_name = StringField(max_length=200)
+    withdrawn_at = DateTimeField()
+    withdrawal_reason = StringField(max_length=500)
+
+    meta = {"collection": "verification_records", "indexes": ["pdf_sha256"]}
+
+
+def _withdraw_on_delete(sender, document, **kwargs):
+    """However a final statement is deleted, its verification record turns 'ingetrokken'."""
+    if document.status != FINAL or not document.verification_code:
+        return
+    reason = getattr(document, "_withdrawal_reason", None) or "Verwijderd door de onderwijsinstelling."
+    VerificationRecord.objects(code=document.verification_code, status="valid").update(
+        set__status="withdrawn", set__withdrawn_at=utcnow(), set__withdrawal_reason=reason[:500]
+    )
+
+
+signals.pre_delete.connect(_withdraw_on_delete, sender=PracticeStatement)

@@ -1,0 +1,68 @@
+"""Final means final, at the data layer: documents with a `status` that becomes final refuse every change.
+
+`save()` on a final document, and `update()`/`update_one()`/`modify()` through the queryset that would touch a
+final document, raise FinalDocumentError. The one way to make a document final is `finalize_conditionally`,
+used by the services (atomic: only a concept becomes final).
+"""
+
+from mongoengine import QuerySet
+
+FINAL = "final"
+CONCEPT = "concept"
+
+
+class FinalDocumentError(Exception):
+    """Raised when anything tries to change a final document."""
+
+    def __init__(self, message="Dit document is definitief en kan niet meer worden gewijzigd."):
+        super().__init__(message)
+
+
+class FinalGuardQuerySet(QuerySet):
+    """Updates never reach final documents: they are filtered out, and a targeted update of one raises."""
+
+    _finalizing = False
+
+    def _guarded(self):
+        if self._finalizing:
+            return self
+        if self.clone().filter(status=FINAL).count():
+            raise FinalDocumentError()
+        return self.filter(status__ne=FINAL)
+
+    def update(self, *args, **kwargs):
+        return QuerySet.update(self._guarded(), *args, **kwargs)
+
+    def update_one(self, *args, **kwargs):
+        return QuerySet.update_one(self._guarded(), *args, **kwargs)
+
+    def modify(self, *args, **kwargs):
+        return QuerySet.modify(self._guarded(), *args, **kwargs)
+
+    def finalize_conditionally(self, pk, **fields):
+        """Atomically turn the concept with this pk final and set `fields`; return the document or None."""
+        qs = self.filter(pk=pk, status=CONCEPT)
+        qs._finalizing = True
+        updates = {f"set__{name}": value for name, value in fields.items()}
+        return QuerySet.modify(qs, new=True, set__status=FINAL, inc__version=1, **updates)
+
+
+class FinalGuardMixin:
+    """For Document subclasses with `status` and `version` fields and `queryset_class = FinalGuardQuerySet`."""
+
+    @property
+    def is_final(self):
+        return self.status == FINAL
+
+    def _stored_status(self):
+        if not self.pk:
+            return None
+        raw = self._get_collection().find_one({"_id": self.pk}, {"status": 1})
+        return raw.get("status") if raw else None
+
+    def save(self, *args, **kwargs):
+        if self._stored_status() == FINAL:
+            raise FinalDocumentError()
+        if self.status == FINAL:
+            raise FinalDocumentError("Een document wordt alleen via 'Afronden' of 'Definitief maken' definitief.")
+        return super().save(*args, **kwargs)
