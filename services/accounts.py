@@ -2,6 +2,7 @@
 
 import hashlib
 import secrets
+import time
 from datetime import timedelta
 
 from flask import has_request_context, request
@@ -41,10 +42,29 @@ def authenticate(email, password):
     return user
 
 
+# The current terms version, cached per process for a few seconds: the gate runs on every request and
+# a new version reaching all app servers within TERMS_CACHE_SECONDS is soon enough.
+TERMS_CACHE_SECONDS = 10
+_terms_cache = {"version": None, "at": 0.0}
+
+
+def current_terms_version():
+    now = time.monotonic()
+    if _terms_cache["at"] and now - _terms_cache["at"] < TERMS_CACHE_SECONDS:
+        return _terms_cache["version"]
+    current = Terms.objects.order_by("-version").only("version").first()
+    _terms_cache.update(version=current.version if current else None, at=now)
+    return _terms_cache["version"]
+
+
+def forget_terms_cache():
+    _terms_cache.update(version=None, at=0.0)
+
+
 def needs_terms(user):
     """Say whether the user must accept the current terms before doing anything else."""
-    current = Terms.current()
-    return current is not None and (user.accepted_terms_version or 0) < current.version
+    version = current_terms_version()
+    return version is not None and (user.accepted_terms_version or 0) < version
 
 
 def accept_terms(user, version):
@@ -67,6 +87,7 @@ def publish_terms(text, by):
     current = Terms.current()
     terms = Terms(version=(current.version + 1) if current else 1, text=text.strip(), published_by=by)
     terms.save()
+    forget_terms_cache()
     audit.record("terms_published", terms, user=by, changes={"versie": terms.version})
     return terms
 

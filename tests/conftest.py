@@ -67,9 +67,12 @@ def demo_dump():
 
 
 def make_app(demo_dump, **overrides):
+    from services.accounts import forget_terms_cache
+
     application = create_app({**BASE_CONFIG, **overrides})
     with application.app_context():
         _restore(demo_dump)
+    forget_terms_cache()
     application.jinja_env.undefined = jinja2.StrictUndefined
 
     # The fixture keeps one app context open for the whole test, so `g` would outlive a request
