@@ -11,7 +11,7 @@ from documents.audit import AuditEvent
 from documents.users import PasswordResetToken, Terms, User
 from services import accounts
 from services.clock import utcnow
-from tests.conftest import free_port, make_app
+from tests.conftest import make_app
 
 
 def test_login_page_is_dutch_with_named_fields(client):
@@ -179,26 +179,6 @@ def test_production_refuses_to_start_without_secret_key(monkeypatch):
 
 
 # --- password reset over real SMTP ---------------------------------------------------------
-
-
-@pytest.fixture
-def smtp_server():
-    from aiosmtpd.controller import Controller
-
-    class Inbox:
-        def __init__(self):
-            self.messages = []
-
-        async def handle_DATA(self, server, session, envelope):
-            self.messages.append(envelope.content.decode("utf-8", "replace"))
-            return "250 OK"
-
-    inbox = Inbox()
-    inbox.port = free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
-    controller.start()
-    yield inbox
-    controller.stop()
 
 
 def _reset_link(message):
