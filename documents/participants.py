@@ -8,6 +8,7 @@ from mongoengine import (
     Document,
     EmailField,
     IntField,
+    ListField,
     QuerySet,
     ReferenceField,
     StringField,
@@ -19,12 +20,25 @@ from services.clock import utcnow
 from services.text import fold, tidy
 
 
+# A learner in praktijkonderwijs or vso is at least about twelve; ten leaves room for typing the year right.
+MIN_AGE = 10
+
+
 class ParticipantQuerySet(QuerySet):
     def active(self):
         return self.filter(archived_at=None)
 
     def archived(self):
         return self.filter(archived_at__ne=None)
+
+    def same_person(self, institution, first_name, infix, last_name, birth_date):
+        """Participants of this school with the same name and date of birth (archived ones included)."""
+        return self.filter(
+            institution=institution,
+            search_first=fold(first_name),
+            search_last=fold(f"{infix or ''} {last_name}"),
+            birth_date=birth_date,
+        )
 
 
 class Participant(Document):
@@ -43,6 +57,8 @@ class Participant(Document):
     search_first = StringField(max_length=100)
     search_last = StringField(max_length=140)
     group_key = StringField(max_length=100)
+    # Every folded word of first name, infix and last name: "vries" finds "de Vries" (anchored prefix regex).
+    search_tokens = ListField(StringField(max_length=100))
 
     created_at = DateTimeField(default=utcnow, verbose_name="Aangemaakt op")
     created_by = StringField(max_length=200, verbose_name="Aangemaakt door")
@@ -60,6 +76,7 @@ class Participant(Document):
             ("institution", "search_last"),
             ("institution", "search_first"),
             ("institution", "group_key"),
+            ("institution", "search_tokens"),
             ("institution", "search_last", "search_first", "birth_date"),
             "import_batch",
         ],
@@ -83,6 +100,10 @@ class Participant(Document):
         if self.birth_date:
             if self.birth_date >= date.today():
                 raise ValidationError("De geboortedatum moet in het verleden liggen.", field_name="birth_date")
+            if self.birth_date.year > date.today().year - MIN_AGE:
+                raise ValidationError(
+                    f"Deze geboortedatum is niet aannemelijk: een deelnemer is minstens {MIN_AGE} jaar oud.",
+                    field_name="birth_date")
             if self.birth_date.year < date.today().year - 100:
                 raise ValidationError("Deze geboortedatum is niet aannemelijk: controleer het jaar.",
                                       field_name="birth_date")
@@ -91,6 +112,9 @@ class Participant(Document):
         # "de Vries" is found as "de vries" and as "vries".
         self.search_last = fold(f"{self.infix or ''} {self.last_name}")
         self.group_key = fold(self.group) or None
+        self.student_number = tidy(self.student_number) or None
+        self.email = (self.email or "").strip().lower() or None
+        self.search_tokens = sorted(set(fold(f"{self.first_name} {self.infix or ''} {self.last_name}").split()))
 
     def __str__(self):
         return self.full_name

@@ -1,0 +1,304 @@
+"""Deelnemers: create, edit (optimistic locking), duplicate check, archive/restore, delete, and the overview query.
+
+Every state change checks the capability and the school (tenancy), changes atomically and writes an audit event.
+"""
+
+import re
+from datetime import date
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import abort
+from mongoengine import Q
+from mongoengine.errors import ValidationError as MongoValidationError
+
+from documents.participants import Participant
+from services import audit
+from services.clock import format_datetime, utcnow
+from services.permissions import can, check_institution, scope, sees_all_institutions
+from services.text import fold, tidy
+
+# The fields a user edits, in form order, with their Dutch labels.
+EDITABLE_FIELDS = (
+    ("first_name", "Voornaam"),
+    ("infix", "Tussenvoegsel"),
+    ("last_name", "Achternaam"),
+    ("birth_date", "Geboortedatum"),
+    ("birth_place", "Geboorteplaats"),
+    ("group", "Groep"),
+    ("student_number", "Leerlingnummer"),
+    ("email", "E-mailadres"),
+)
+FIELD_LABELS = dict(EDITABLE_FIELDS)
+REQUIRED_FIELDS = ("first_name", "last_name", "birth_date")
+MAX_LENGTHS = {"first_name": 100, "infix": 30, "last_name": 100, "birth_place": 100, "group": 100,
+               "student_number": 30, "email": 200}
+
+# Overview sort keys (query parameter -> indexed field).
+SORTS = {
+    "naam": "sort_name",
+    "geboortedatum": "birth_date",
+    "groep": "group_key",
+    "toegevoegd": "created_at",
+}
+TABS = ("actueel", "archief")
+
+
+class ParticipantError(ValueError):
+    """A Dutch message (and per-field messages) for a participant change that cannot go ahead."""
+
+    def __init__(self, message, errors=None):
+        super().__init__(message)
+        self.message = message
+        self.errors = errors or {}
+
+
+class DuplicateParticipantError(ParticipantError):
+    """The school already has a participant with this name and date of birth."""
+
+    def __init__(self, existing):
+        where = " (in het archief)" if existing.is_archived else ""
+        super().__init__(
+            f"Deze deelnemer bestaat al{where}: {existing.full_name}, geboren op "
+            f"{existing.birth_date:%d-%m-%Y}. Ga verder met de bestaande deelnemer."
+        )
+        self.existing = existing
+
+
+class StaleParticipantError(ParticipantError):
+    """Someone saved the participant after the form was opened: nothing is overwritten."""
+
+    def __init__(self, current):
+        who = current.changed_by or "een collega"
+        when = format_datetime(current.changed_at) if current.changed_at else "zojuist"
+        super().__init__(
+            f"{who} heeft deze deelnemer op {when} gewijzigd nadat u het formulier opende. "
+            "Uw wijzigingen zijn niet opgeslagen: bekijk de nieuwe gegevens en voer uw wijziging opnieuw in."
+        )
+        self.current = current
+
+
+def _user_label(user):
+    return getattr(user, "name", None) or getattr(user, "email", None) or "onbekend"
+
+
+def _require_edit(user):
+    if not can(user, "edit_participants"):
+        abort(403)
+
+
+def parse_object_id(value):
+    """Return an ObjectId, or None for anything that is not one."""
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        return None
+
+
+def get_participant_for(user, participant_id):
+    """Return the participant the user may see, or abort with 404 (bad id, unknown, or another school's)."""
+    oid = parse_object_id(participant_id)
+    if oid is None:
+        abort(404)
+    participant = scope(Participant.objects(pk=oid), user).first()
+    if participant is None:
+        abort(404)
+    check_institution(user, participant.institution)
+    return participant
+
+
+def clean_values(data):
+    """Tidy form or import values and check them; return the values or raise ParticipantError (Dutch)."""
+    values = {}
+    errors = {}
+    for field, _label in EDITABLE_FIELDS:
+        raw = data.get(field)
+        if field == "birth_date":
+            values[field] = raw if isinstance(raw, date) or raw is None else raw
+            continue
+        value = tidy(raw if isinstance(raw, str) else (str(raw) if raw is not None else ""))
+        values[field] = value or None
+    for field in REQUIRED_FIELDS:
+        if not values.get(field):
+            errors[field] = f"Vul {FIELD_LABELS[field].lower()} in."
+    for field, limit in MAX_LENGTHS.items():
+        if values.get(field) and len(values[field]) > limit:
+            errors[field] = f"{FIELD_LABELS[field]} is te lang (maximaal {limit} tekens)."
+    birth_date = values.get("birth_date")
+    if birth_date is not None and not isinstance(birth_date, date):
+        errors["birth_date"] = "Vul de geboortedatum in als dd-mm-jjjj."
+    if values.get("email") and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):
+        errors["email"] = "Dit is geen geldig e-mailadres."
+    if not errors:
+        # The document's own rules (plausible date of birth) in Dutch.
+        probe = Participant(**values)
+        try:
+            probe.clean()
+        except MongoValidationError as exc:
+            errors[exc.field_name or "birth_date"] = exc.message
+    if errors:
+        raise ParticipantError("Controleer de gemarkeerde velden.", errors)
+    return values
+
+
+def find_duplicate(institution, values, exclude_id=None):
+    """Return an existing participant of the school with this name and date of birth, or None."""
+    query = Participant.objects.same_person(
+        institution, values["first_name"], values.get("infix"), values["last_name"], values["birth_date"]
+    )
+    if exclude_id is not None:
+        query = query.filter(pk__ne=exclude_id)
+    return query.first()
+
+
+def create_participant(user, data, *, import_batch=None):
+    """Register a participant for the user's own school; refuse duplicates."""
+    _require_edit(user)
+    institution = getattr(user, "institution", None)
+    if institution is None:
+        raise ParticipantError("Alleen een medewerker van een onderwijsinstelling kan deelnemers toevoegen.")
+    values = clean_values(data)
+    existing = find_duplicate(institution, values)
+    if existing is not None:
+        raise DuplicateParticipantError(existing)
+    participant = Participant(
+        **values, institution=institution, created_by=_user_label(user), created_at=utcnow(), version=1,
+        import_batch=import_batch,
+    )
+    participant.save()
+    if import_batch is None:
+        audit.record("create", participant, user=user, institution=institution)
+    return participant
+
+
+def update_participant(user, participant, data, expected_version):
+    """Save changed data when nobody changed the participant since `expected_version`; otherwise refuse."""
+    _require_edit(user)
+    check_institution(user, participant.institution)
+    values = clean_values(data)
+    try:
+        expected_version = int(expected_version)
+    except (TypeError, ValueError):
+        expected_version = -1
+    if expected_version != participant.version:
+        participant.reload()
+        raise StaleParticipantError(participant)
+    existing = find_duplicate(participant.institution, values, exclude_id=participant.pk)
+    if existing is not None:
+        raise DuplicateParticipantError(existing)
+    changes = {f: [getattr(participant, f), v] for f, v in values.items() if getattr(participant, f) != v}
+    if not changes:
+        return participant
+    # Run the document's normalisation on a copy so the derived search fields are computed the same way.
+    probe = Participant(**values)
+    probe.clean()
+    derived = {f: getattr(probe, f) for f in ("sort_name", "search_first", "search_last", "group_key",
+                                                  "search_tokens")}
+    updates = {f"set__{k}": v for k, v in {**values, **derived}.items() if v is not None}
+    unsets = {f"unset__{k}": True for k, v in {**values, **derived}.items() if v is None}
+    saved = participant.modify(
+        query={"version": expected_version},
+        **updates, **unsets,
+        set__changed_at=utcnow(), set__changed_by=_user_label(user), set__version=expected_version + 1,
+    )
+    if not saved:
+        participant.reload()
+        raise StaleParticipantError(participant)
+    audit.record("update", participant, user=user, changes=changes)
+    return participant
+
+
+def _scoped_by_ids(user, ids):
+    oids = [oid for oid in (parse_object_id(i) for i in ids) if oid is not None]
+    return scope(Participant.objects(pk__in=oids), user)
+
+
+def archive_participants(user, ids):
+    """Move the given current participants to the archive; return how many moved."""
+    _require_edit(user)
+    now = utcnow()
+    moved = 0
+    for participant in _scoped_by_ids(user, ids).active().only("id", "first_name", "infix", "last_name",
+                                                                    "institution"):
+        # Conditional: a participant a colleague archived a moment ago is not archived twice.
+        if Participant.objects(pk=participant.pk, archived_at=None).update_one(
+            set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1
+        ):
+            audit.record("archive", participant, user=user)
+            moved += 1
+    return moved
+
+
+def restore_participants(user, ids):
+    """Move the given archived participants back to Actueel; return how many moved."""
+    _require_edit(user)
+    now = utcnow()
+    moved = 0
+    for participant in _scoped_by_ids(user, ids).archived().only("id", "first_name", "infix", "last_name",
+                                                                      "institution"):
+        if Participant.objects(pk=participant.pk, archived_at__ne=None).update_one(
+            unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1
+        ):
+            audit.record("restore", participant, user=user)
+            moved += 1
+    return moved
+
+
+def dependents(participant):
+    """What goes with the participant when it is deleted: [(Dutch description, count)], counts > 0 first."""
+    from admin_views import registry
+
+    items = []
+    for provider in registry.PARTICIPANT_DEPENDENTS:
+        items.extend(provider(participant) or [])
+    return items
+
+
+def delete_participant(user, participant):
+    """Delete the participant for good, with everything that hangs off it (the documents cascade); audit it."""
+    _require_edit(user)
+    check_institution(user, participant.institution)
+    gone = dependents(participant)
+    label = participant.full_name
+    institution = participant.institution
+    pk = participant.pk
+    participant.delete()
+    audit.record("delete", None, label=label, object_type="Participant", user=user, institution=institution,
+                 changes={"id": str(pk), "meeverwijderd": {desc: count for desc, count in gone}})
+    return gone
+
+
+def search_filter(text):
+    """A query matching participants whose first-name/infix/last-name words start with every typed word."""
+    words = fold(text).replace(",", " ").split()
+    query = Q()
+    for word in words[:6]:
+        query &= Q(search_tokens=re.compile("^" + re.escape(word)))
+    return query
+
+
+def overview_query(user, *, tab="actueel", q=None, group=None, school=None, sort="naam", descending=False):
+    """The overview's queryset: scoped to the user's school, tab, search, group and (for SBB) school filter."""
+    query = scope(Participant.objects, user)
+    query = query.archived() if tab == "archief" else query.active()
+    if school and sees_all_institutions(user):
+        oid = parse_object_id(school)
+        query = query.filter(institution=oid) if oid else query.none()
+    if group:
+        query = query.filter(group_key=fold(group))
+    if q and fold(q):
+        query = query.filter(search_filter(q))
+    field = SORTS.get(sort, "sort_name")
+    order = [("-" if descending else "+") + field]
+    if field != "sort_name":
+        order.append("+sort_name")
+    return query.order_by(*order)
+
+
+def groups_for(user, school=None):
+    """The distinct groups in the user's scope, for the group filter (one query)."""
+    query = scope(Participant.objects, user)
+    if school and sees_all_institutions(user):
+        oid = parse_object_id(school)
+        query = query.filter(institution=oid) if oid else query.none()
+    return sorted((g for g in query.distinct("group") if g), key=fold)
