@@ -37,13 +37,15 @@ class AuditEvent(Document):
     object_type = StringField(max_length=60, verbose_name="Soort object")
     object_id = StringField(max_length=60, verbose_name="Object-id")
     object_label = StringField(max_length=300, verbose_name="Object")
+    # The participant an event concerns (the participant itself or one of its documents): its history.
+    participant_id = ObjectIdField()
     changes = DictField(verbose_name="Wijzigingen")
     ip_address = StringField(max_length=64, verbose_name="IP-adres")
 
     meta = {
         "collection": "audit_events",
         "ordering": ["-at"],
-        "indexes": ["-at", ("institution_id", "-at"), ("object_type", "object_id"), "user_id"],
+        "indexes": ["-at", ("institution_id", "-at"), ("object_type", "object_id"), "user_id", ("participant_id", "-at")],
     }
 
     def __str__(self):

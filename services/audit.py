@@ -26,11 +26,22 @@ def record(action, obj=None, *, label=None, changes=None, user=None, institution
         object_type=object_type or (type(obj).__name__ if obj is not None else None),
         object_id=str(obj.pk) if obj is not None and getattr(obj, "pk", None) else None,
         object_label=(label if label is not None else (str(obj) if obj is not None else None)),
+        participant_id=_participant_id(obj),
         changes=_plain(changes or {}),
         ip_address=request.remote_addr if has_request_context() else None,
     )
     event.save()
     return event
+
+
+def _participant_id(obj):
+    if obj is None:
+        return None
+    if type(obj).__name__ == "Participant":
+        return obj.pk
+    participant = obj._data.get("participant") if hasattr(obj, "_data") else None
+    # The raw reference (an id or a DBRef) is enough; no need to load the participant.
+    return getattr(participant, "pk", None) or getattr(participant, "id", None) or participant
 
 
 def _plain(value):
