@@ -18,6 +18,7 @@ from admin_views.filters import register_filters
 from admin_views.home import HomeView
 from admin_views.i18n import init_i18n
 from admin_views.security import init_security
+from admin_views.verification import bp as verification_bp
 
 # Menu order: each area module adds its views with one of these categories.
 AREAS = (participants, companies, qualifications, guidance, statements, access, reports, beheer)
@@ -28,6 +29,7 @@ def init_web(app):
     init_security(app)
     register_filters(app)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(verification_bp)
     admin = Admin(
         app,
         name="Praktijkloket",

@@ -38,6 +38,8 @@ class Selection(EmbeddedDocument):
 class GuidanceDocument(FinalGuardMixin, Document):
     institution = ReferenceField(Institution, required=True)
     participant = ReferenceField("Participant", required=True, reverse_delete_rule=CASCADE)
+    # The company and trainer it was made with (a later placement does not change it).
+    placement = ReferenceField("Placement", reverse_delete_rule=NULLIFY)
     status = StringField(required=True, choices=GUIDANCE_STATUSES, default=CONCEPT)
     selections = EmbeddedDocumentListField(Selection)
     # What the document was made with: participant, institution, company, trainer and werkproces texts

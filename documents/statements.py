@@ -54,6 +54,8 @@ class Counter(Document):
 class PracticeStatement(FinalGuardMixin, Document):
     institution = ReferenceField(Institution, required=True)
     participant = ReferenceField("Participant", required=True, reverse_delete_rule=CASCADE)
+    # The company and trainer it was made with (a later placement does not change it).
+    placement = ReferenceField("Placement", reverse_delete_rule=NULLIFY)
     source_guidance = ReferenceField(GuidanceDocument, reverse_delete_rule=NULLIFY)
     status = StringField(required=True, choices=STATEMENT_STATUSES, default=CONCEPT)
     education_form = StringField(choices=EDUCATION_FORMS, verbose_name="Onderwijsvorm")

@@ -1,0 +1,46 @@
+"""Public verification pages (no login): /verificatie and /verificatie/<code>."""
+
+from flask import Blueprint, render_template, request
+
+from admin_views.security import limiter
+from services import verification
+
+bp = Blueprint("verification", __name__)
+
+
+@bp.route("/verificatie", methods=["GET", "POST"])
+@limiter.limit("30 per minute")
+def check():
+    if request.method == "GET":
+        return render_template("verification/check.html", result=None, error=None, checked=False)
+    upload = request.files.get("pdf")
+    code = request.form.get("code", "").strip()
+    if upload and upload.filename:
+        data = upload.read(verification.MAX_VERIFY_PDF_BYTES + 1)
+        if len(data) > verification.MAX_VERIFY_PDF_BYTES:
+            return _answer(None, "Het bestand is te groot (maximaal 10 MB).", 400)
+        if not data.startswith(b"%PDF"):
+            return _answer(None, "Dit bestand is geen PDF. Kies het PDF-bestand van de praktijkverklaring.", 400)
+        record = verification.lookup_pdf(data)
+        if record is None:
+            return _answer(None, "Dit bestand is niet precies een praktijkverklaring die via het Praktijkloket is "
+                                 "uitgegeven: het kan gewijzigd zijn. Controleer de code onderaan de verklaring.", 404)
+        return _answer(record)
+    if code:
+        return verify(code)
+    return _answer(None, "Vul de verificatiecode in of kies het PDF-bestand van de praktijkverklaring.", 400)
+
+
+def _answer(record, error=None, status=200):
+    result = verification.public_view(record) if record is not None else None
+    return render_template("verification/check.html", result=result, error=error, checked=True), status
+
+
+@bp.route("/verificatie/<code>")
+@limiter.limit("30 per minute")
+def verify(code):
+    record = verification.lookup_code(code)
+    if record is None:
+        return _answer(None, "Er is geen praktijkverklaring met deze code. Controleer de code en probeer het "
+                             "opnieuw.", 404)
+    return _answer(record)

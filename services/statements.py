@@ -1,0 +1,267 @@
+"""Praktijkverklaring: concept edits, making it final (all checks at once), deletion/withdrawal, PDFs."""
+
+import base64
+import hashlib
+import re
+import secrets
+from datetime import date
+
+from documents.constants import (
+    BPV_HOURS_MAX,
+    BPV_HOURS_MIN,
+    EDUCATION_FORMS,
+    EDUCATION_FORMS_BY_KIND,
+    label,
+)
+from documents.finality import CONCEPT, FINAL, FinalDocumentError
+from documents.guidance import Selection
+from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
+from services import audit
+from services.clock import utcnow
+from services.permissions import check_institution, may_access_institution, require
+
+
+class StatementError(ValueError):
+    """One or more Dutch messages about why a statement action cannot go ahead."""
+
+    def __init__(self, problems):
+        self.problems = [problems] if isinstance(problems, str) else list(problems)
+        super().__init__(" ".join(self.problems))
+
+
+# --- input rules -------------------------------------------------------------------------------
+
+
+def education_forms_for(institution):
+    """The onderwijsvormen that fit the school's kind, as (code, Dutch label)."""
+    allowed = EDUCATION_FORMS_BY_KIND.get(getattr(institution, "kind", None), ())
+    return [(code, text) for code, text in EDUCATION_FORMS if code in allowed]
+
+
+def parse_bpv_hours(value):
+    """Read BPV-uren as typed by a Dutch user ('1.200' is twelve hundred); return an int or raise."""
+    text = str(value if value is not None else "").strip().replace(" ", "")
+    message = (f"Vul het aantal BPV-uren in als een heel getal van {BPV_HOURS_MIN} tot en met "
+               f"{BPV_HOURS_MAX:,}".replace(",", ".") + ", bijvoorbeeld 480.")
+    if not text:
+        raise StatementError(message)
+    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+        text = text.replace(".", "")
+    if not re.fullmatch(r"\d+", text):
+        raise StatementError(message)
+    hours = int(text)
+    if not BPV_HOURS_MIN <= hours <= BPV_HOURS_MAX:
+        raise StatementError(message)
+    return hours
+
+
+def new_verification_code():
+    """80 random bits as 16 base32 characters in groups of four (easy to type from paper)."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode()
+    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+
+
+def normalise_code(code):
+    clean = re.sub(r"[^A-Za-z2-7]", "", code or "").upper()
+    return "-".join(clean[i:i + 4] for i in range(0, len(clean), 4)) if len(clean) == 16 else None
+
+
+def next_number(year):
+    return f"PV-{year}-{Counter.next(f'pv-{year}'):06d}"
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+def get_statement_for(user, statement_id):
+    """The statement with this id when the user may see it; 404 otherwise (also for malformed ids)."""
+    from flask import abort
+    from mongoengine.errors import ValidationError as MongoValidationError
+
+    try:
+        statement = PracticeStatement.objects(pk=statement_id).first()
+    except MongoValidationError:
+        statement = None
+    if statement is None:
+        abort(404)
+    check_institution(user, statement.institution)
+    return statement
+
+
+def _require_editor(user, statement):
+    require(user, "edit_participants")
+    if not may_access_institution(user, statement.institution):
+        raise StatementError("Deze praktijkverklaring hoort niet bij uw onderwijsinstelling.")
+
+
+def may_delete(user, statement):
+    """Only the user who made a statement may delete it (concept or final)."""
+    return statement.created_by is not None and user is not None and statement.created_by.pk == user.pk
+
+
+def delete_refusal_reason(user, statement):
+    if may_delete(user, statement):
+        return None
+    return (f"Alleen {statement.created_by_name or 'de maker'} kan deze praktijkverklaring verwijderen: "
+            "u kunt alleen praktijkverklaringen verwijderen die u zelf hebt gemaakt.")
+
+
+# --- concept -----------------------------------------------------------------------------------
+
+
+def create_concept(participant, user):
+    """Start a new concept statement for the participant (the wizard fills it step by step)."""
+    require(user, "edit_participants")
+    check_institution(user, participant.institution)
+    if participant.archived_at:
+        raise StatementError("Deze deelnemer staat in het archief. Zet de deelnemer eerst terug naar Actueel.")
+    forms = education_forms_for(participant.institution)
+    statement = PracticeStatement(
+        institution=participant.institution, participant=participant, status=CONCEPT,
+        education_form=forms[0][0] if len(forms) == 1 else None,
+        created_by=user, created_by_name=user.name,
+    )
+    statement.save()
+    audit.record("create", statement, user=user)
+    return statement
+
+
+def update_concept(statement, user, *, expected_version=None, **changes):
+    """Change fields of a concept; a stale form (another version) is refused; every change is audited."""
+    _require_editor(user, statement)
+    if statement.status != CONCEPT:
+        raise FinalDocumentError()
+    if expected_version is not None and int(expected_version) != statement.version:
+        raise StatementError("Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
+                             "Open hem opnieuw en controleer uw wijziging.")
+    allowed = {"education_form", "selections", "bpv_hours", "company_logo", "company_logo_type",
+               "branch_organisations", "source_guidance"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"unknown fields {unknown}")
+    if "education_form" in changes and changes["education_form"] not in dict(education_forms_for(statement.institution)):
+        raise StatementError("Kies een onderwijsvorm die past bij uw onderwijsinstelling.")
+    if "bpv_hours" in changes and changes["bpv_hours"] is not None:
+        changes["bpv_hours"] = parse_bpv_hours(changes["bpv_hours"])
+    if "selections" in changes:
+        changes["selections"] = [s if isinstance(s, Selection) else Selection(**s) for s in changes["selections"]]
+    updates = {f"set__{k}": v for k, v in changes.items()}
+    updated = PracticeStatement.objects(pk=statement.pk, status=CONCEPT, version=statement.version).modify(
+        new=True, inc__version=1, set__changed_at=utcnow(), **updates)
+    if updated is None:
+        raise StatementError("Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
+                             "Open hem opnieuw en controleer uw wijziging.")
+    audit.record("update", updated, user=user, changes={k: _describe(v) for k, v in changes.items()})
+    return updated
+
+
+def _describe(value):
+    if isinstance(value, bytes):
+        return f"{len(value)} bytes"
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    return value
+
+
+# --- making it final ---------------------------------------------------------------------------
+
+
+def readiness_problems(statement, on_date=None):
+    """Every reason, in Dutch, why this statement cannot be made final now (empty list: it can)."""
+    from services import statement_data
+
+    on_date = on_date or date.today()
+    problems = []
+    participant = statement.participant
+    if participant.archived_at:
+        problems.append("De deelnemer staat in het archief. Zet de deelnemer eerst terug naar Actueel.")
+    if statement.education_form not in dict(education_forms_for(statement.institution)):
+        problems.append("Kies een onderwijsvorm die past bij uw onderwijsinstelling (stap 4.1).")
+    if statement.werkproces_count == 0:
+        problems.append("Kies ten minste één behaald werkproces (stap 4.2).")
+    if statement.bpv_hours is None or not BPV_HOURS_MIN <= statement.bpv_hours <= BPV_HOURS_MAX:
+        problems.append("Vul het aantal BPV-uren in: een heel getal van 10 tot en met 10.000 (stap 4.3).")
+    placement = statement_data.placement_of(statement)
+    company = statement_data.company_of(placement)
+    if company is None:
+        problems.append("Kies een erkend leerbedrijf voor de deelnemer (stap 2). Een voorgedragen leerbedrijf moet "
+                        "eerst door SBB erkend zijn.")
+    if statement_data.trainer_of(placement) is None:
+        problems.append("Kies een praktijkopleider voor de deelnemer (stap 2).")
+    if company is not None:
+        for selection in statement.selections:
+            if selection.codes and not company.is_accredited_for(selection.crebo, on_date):
+                problems.append(f"{company.name} is op {on_date:%d-%m-%Y} niet erkend voor kwalificatie "
+                                f"{selection.crebo}. Vraag via 'Erkenning uitbreiden' een erkenning aan.")
+    return problems
+
+
+def finalize(statement, user):
+    """Make the statement final: check everything, number it, render the PDF once and keep its bytes."""
+    from services import statement_data
+    from services.pdf.statement import render_statement
+
+    _require_editor(user, statement)
+    if statement.status != CONCEPT:
+        raise StatementError("Deze praktijkverklaring is al definitief.")
+    problems = readiness_problems(statement)
+    if problems:
+        raise StatementError(problems)
+    now = utcnow()
+    number = next_number(now.year)
+    code = new_verification_code()
+    data = statement_data.build(statement, number=number, verification_code=code, issued_on=date.today())
+    pdf = render_statement(data, concept=False)
+    sha = hashlib.sha256(pdf).hexdigest()
+    final = PracticeStatement.objects.finalize_conditionally(
+        statement.pk, snapshot=statement_data.storable(data), number=number, verification_code=code, pdf=pdf,
+        pdf_sha256=sha, finalized_at=now, finalized_by_name=user.name)
+    if final is None:
+        raise StatementError("Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw.")
+    VerificationRecord(code=code, number=number, pdf_sha256=sha, statement=final, status="valid", issued_at=now,
+                       institution_name=statement.institution.name).save()
+    audit.record("finalize", final, user=user, changes={"nummer": number, "sha256": sha})
+    return final
+
+
+def concept_pdf(statement):
+    from services import statement_data
+    from services.pdf.statement import render_statement
+
+    return render_statement(statement_data.build(statement, issued_on=date.today()), concept=True)
+
+
+def final_pdf(statement):
+    """The exact bytes issued when it was made final."""
+    if statement.status != FINAL or not statement.pdf:
+        raise StatementError("Deze praktijkverklaring is nog niet definitief.")
+    return bytes(statement.pdf)
+
+
+# --- deletion ----------------------------------------------------------------------------------
+
+
+def delete_statement(statement, user, *, taken_back=False, reason=None):
+    """Delete a statement; only its maker may; a final one only after the issued copy was taken back."""
+    _require_editor(user, statement)
+    refusal = delete_refusal_reason(user, statement)
+    if refusal:
+        raise StatementError(refusal)
+    if statement.status == FINAL and not taken_back:
+        raise StatementError("Bevestig dat het uitgereikte exemplaar is ingenomen en vernietigd.")
+    statement._withdrawal_reason = (reason or "").strip() or "Ingetrokken door de onderwijsinstelling."
+    label_text = str(statement)
+    audit.record("delete", statement, user=user, label=label_text,
+                 changes={"status": statement.status, "reden": statement._withdrawal_reason})
+    statement.delete()
+
+
+# --- branch organisations ----------------------------------------------------------------------
+
+
+def active_branch_organisations():
+    return list(BranchOrganisation.objects.order_by("name"))
+
+
+def education_form_label(code):
+    return label(EDUCATION_FORMS, code)
