@@ -14,6 +14,7 @@ from admin_views.security import limiter
 from documents.access import ACCESS_STATUSES, STATUS_SUBMITTED, AccessRequest
 from documents.constants import INSTITUTION_KINDS
 from services import access
+from services.clock import format_datetime
 from services.permissions import can
 
 VERZOEKEN = "Verzoeken"
@@ -65,6 +66,11 @@ def _email_with_account(view, context, model, name):
     return html
 
 
+def _moment(view, context, model, name):
+    # The shared type formatters match `date` before `datetime`, which drops the time; a request needs it.
+    return format_datetime(getattr(model, name))
+
+
 class AccessRequestView(SecureModelView):
     """SBB sees all requests; only roles that may manage accounts approve or reject them."""
 
@@ -79,20 +85,30 @@ class AccessRequestView(SecureModelView):
     column_details_list = ("created_at", "status", "name", "email", "function", "school_name", "kind", "brin",
                            "message", "handled_by_email", "handled_at", "rejection_reason", "created_user",
                            "institution", "ip_address")
-    column_labels = {"created_at": "Ingediend op", "handled_by_email": "Behandeld door"}
+    # Flask-Admin's MongoEngine backend ignores verbose_name in lists and details: name every column here.
+    column_labels = {
+        "created_at": "Ingediend op", "status": "Status", "name": "Naam", "email": "E-mailadres",
+        "function": "Functie", "school_name": "School", "kind": "Soort school", "brin": "BRIN-code",
+        "message": "Toelichting", "handled_by_email": "Behandeld door", "handled_at": "Behandeld op",
+        "rejection_reason": "Reden van afwijzing", "created_user": "Aangemaakt account",
+        "institution": "Onderwijsinstelling", "ip_address": "IP-adres",
+    }
     column_choices = {"kind": INSTITUTION_KINDS}
-    column_formatters = {"status": _status_badge, "email": _email_with_account}
+    column_formatters = {"status": _status_badge, "email": _email_with_account,
+                         "created_at": _moment, "handled_at": _moment}
     column_formatters_detail = {
         "status": _status_badge,
+        "created_at": _moment,
+        "handled_at": _moment,
         "message": lambda v, c, m, n: Markup("<div style='white-space:pre-wrap'>%s</div>") % escape(m.message or ""),
         "kind": lambda v, c, m, n: m.kind_label,
     }
     column_searchable_list = ("name", "email", "school_name", "brin")
     # The status filter comes first: the home panel links to ?flt0_0=submitted.
     column_filters = (
-        filters.FilterEqual(AccessRequest.status, "Status", options=ACCESS_STATUSES),
-        filters.FilterEqual(AccessRequest.kind, "Soort school", options=INSTITUTION_KINDS),
-        filters.DateTimeBetweenFilter(AccessRequest.created_at, "Ingediend in periode"),
+        filters.FilterEqual("status", "Status", options=ACCESS_STATUSES),
+        filters.FilterEqual("kind", "Soort school", options=INSTITUTION_KINDS),
+        filters.DateTimeBetweenFilter("created_at", "Ingediend in periode"),
     )
     column_default_sort = ("created_at", True)
     list_template = "access/list.html"

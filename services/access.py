@@ -125,7 +125,7 @@ def approve_request(request, by):
         if accounts.request_password_reset(user.email) is None:
             raise AccessError("Het account kon niet worden geactiveerd.")
     except Exception as exc:
-        _undo(request, user, new_institution)
+        _undo(request, user, new_institution, by)
         log.exception("Goedkeuren van toegangsaanvraag %s mislukt", request.pk)
         if isinstance(exc, (AccessError, accounts.AccountError)):
             raise AccessError(f"{exc} Er is niets aangemaakt.") from exc
@@ -154,14 +154,14 @@ def approve_request(request, by):
     return user
 
 
-def _undo(request, user, new_institution):
+def _undo(request, user, new_institution, by):
     """Remove what approve_request made before it failed, and open the request again."""
     if user is not None:
         PasswordResetToken.objects(user=user).delete()
-        audit.record("delete", user, institution=user.institution, changes={"reden": "goedkeuren mislukt"})
+        audit.record("delete", user, user=by, institution=user.institution, changes={"reden": "goedkeuren mislukt"})
         User.objects(pk=user.pk).delete()
     if new_institution is not None and new_institution.pk is not None:
-        audit.record("delete", new_institution, institution=new_institution,
+        audit.record("delete", new_institution, user=by, institution=new_institution,
                      changes={"reden": "goedkeuren mislukt"})
         Institution.objects(pk=new_institution.pk).delete()
     AccessRequest.objects(pk=request.pk).update_one(
