@@ -1,6 +1,6 @@
 """Time in one place, so tests can reason about it (UTC, naive as MongoDB returns it)."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -8,7 +8,7 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 def utcnow():
     """Return the current UTC time without tzinfo, millisecond precision like MongoDB."""
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -16,7 +16,7 @@ def local(dt):
     """Convert a stored naive UTC datetime to Dutch local time."""
     if dt is None:
         return None
-    return dt.replace(tzinfo=timezone.utc).astimezone(AMSTERDAM)
+    return dt.replace(tzinfo=UTC).astimezone(AMSTERDAM)
 
 
 def format_date(value):

@@ -20,9 +20,9 @@ def connect(app):
 
 def all_documents():
     """Every top-level document class of the project (for index creation and test resets)."""
-    import documents  # noqa: F401  (registers every module)
-
     from mongoengine.base import _document_registry
+
+    import documents  # noqa: F401  (registers every module)
 
     return [
         cls
