@@ -1,0 +1,614 @@
+"""The one importer of SBB's kwalificatiestructuur XML export (the `<sbb>` format), used by the CLI and the upload page.
+
+Parsing is safe (defusedxml: no DTD, no entities, no external references) and complete before anything is
+written: a broken, truncated, empty, hostile or foreign file raises one `QualificationImportError` with a
+Dutch message and nothing is stored. Writing is all or nothing and idempotent: a dossier whose parsed content
+was imported before is skipped; a changed dossier is added as a new version beside the old one.
+"""
+
+import hashlib
+import re
+import zlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
+from xml.parsers.expat import ExpatError
+
+from bson import ObjectId
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser
+from pymongo.errors import PyMongoError
+
+from documents.qualifications import PendingQualificationUpload, Qualification, QualificationDossier
+from services import audit
+from services.clock import utcnow
+from services.permissions import require
+from services.text import fold
+
+# A pending upload is stored compressed in one MongoDB document (16 MB at most).
+MAX_STORED_UPLOAD = 15 * 1024 * 1024
+PENDING_UPLOAD_MAX_AGE_HOURS = 24
+
+_TREE_HANDLERS = ("StartElementHandler", "EndElementHandler", "CharacterDataHandler", "CommentHandler",
+                  "ProcessingInstructionHandler", "StartNamespaceDeclHandler", "EndNamespaceDeclHandler",
+                  "DefaultHandlerExpand", "DefaultHandler")
+_XML_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r\n]*<(?:\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"'])?")
+_ASCII_COMPATIBLE = {b"utf-8", b"utf8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1", b"latin1", b"windows-1252"}
+_INDICATOR = re.compile(r"^\s*-\s+(\S.*)$")
+_DATE_DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})")
+_DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
+
+
+def tidy(text):
+    """Collapse runs of whitespace and trim (the fast form of services.text.tidy)."""
+    return " ".join(text.split()) if text else ""
+
+
+class QualificationImportError(Exception):
+    """A file that cannot be imported; the message is Dutch and says what is wrong."""
+
+    def __init__(self, message, filename=None):
+        self.message = message
+        self.filename = filename
+        super().__init__(f"{filename}: {message}" if filename else message)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parsing
+
+
+def _guard(data):
+    """Run defusedxml's refusals (DTD, entities, external references) over the bytes at expat's C speed.
+
+    The guard parser gets no element or text handlers, so it only checks; the tree is then built by the C
+    ElementTree parser, which keeps the import close to the speed of plain parsing.
+    """
+    guard = DefusedXMLParser(forbid_dtd=True, forbid_entities=True, forbid_external=True)
+    expat = guard.parser
+    for handler in _TREE_HANDLERS:
+        setattr(expat, handler, None)
+    expat.Parse(data, True)
+
+
+def _needs_guard(data):
+    """False only when the bytes provably hold no DTD, so none of defusedxml's refusals could ever apply.
+
+    Entities (internal or external) can only be declared inside a DTD. In an ASCII-compatible encoding a DTD
+    appears as the literal bytes `<!DOCTYPE`; for anything else the guard parser runs.
+    """
+    match = _XML_DECLARATION.match(data)
+    if match is None:
+        return True
+    encoding = (match.group(1) or b"utf-8").lower()
+    if encoding not in _ASCII_COMPATIBLE:
+        return True
+    return b"<!DOCTYPE" in data or b"<!ENTITY" in data
+
+
+def _read_root(data, filename):
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not data or not data.lstrip(b"\xef\xbb\xbf").strip():
+        raise QualificationImportError("Het bestand is leeg. Kies het XML-bestand met de kwalificatiestructuur van SBB.",
+                                       filename)
+    try:
+        if _needs_guard(data):
+            _guard(data)
+        return ElementTree.fromstring(data)
+    except DefusedXmlException:
+        raise QualificationImportError(
+            "Het bestand bevat een DTD, entiteiten of verwijzingen naar externe bestanden. Een exportbestand van SBB "
+            "heeft die niet; om veiligheidsredenen is het niet ingelezen.", filename) from None
+    except (ExpatError, ParseError) as exc:
+        line = getattr(exc, "lineno", None) or getattr(exc, "position", (None, None))[0]
+        column = getattr(exc, "offset", None) if getattr(exc, "lineno", None) else getattr(exc, "position", (0, 0))[1]
+        where = f" (regel {line}, kolom {column})" if line else ""
+        raise QualificationImportError(
+            f"Het bestand is geen geldig XML-bestand{where}: het is beschadigd, onvolledig of in een ander formaat. "
+            "Kies het volledige XML-exportbestand van SBB.", filename) from None
+    except (ValueError, LookupError, RecursionError, MemoryError):
+        raise QualificationImportError(
+            "Het bestand kan niet als XML worden gelezen (onbekende tekenset of beschadigde inhoud). "
+            "Kies het XML-exportbestand van SBB.", filename) from None
+
+
+def _date(value, what, filename):
+    value = (value or "").strip()
+    if not value:
+        return None
+    match = _DATE_DMY.match(value)
+    try:
+        if match:
+            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
+        match = _DATE_YMD.match(value)
+        if match:
+            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    except ValueError:
+        pass
+    raise QualificationImportError(f"{what}: '{value}' is geen geldige datum (verwacht dd-mm-jjjj).", filename)
+
+
+def _own_text(element):
+    """The element's own text, without that of nested elements (the per-profile additions)."""
+    if element is None:
+        return ""
+    parts = [element.text or ""]
+    parts.extend(child.tail or "" for child in element)
+    return "".join(parts)
+
+
+def _additions(element):
+    """{profiel nr: added text} from the nested `...perprofiel/aanvullend` elements."""
+    found = {}
+    if element is None:
+        return found
+    for holder in element:
+        for extra in holder.iterfind("aanvullend"):
+            profile = extra.find("profiel")
+            ref = (profile.get("referentie") or "").strip() if profile is not None else ""
+            if not ref:
+                continue
+            text = "".join("".join(child.itertext()) for child in extra if child.tag != "profiel")
+            if text.strip():
+                found[ref] = found.get(ref, "") + "\n" + text if ref in found else text
+    return found
+
+
+def _indicators(text):
+    """The gedrag lines that start with '- ' (dash removed); intro sentences are left out."""
+    lines = []
+    for line in (text or "").splitlines():
+        match = _INDICATOR.match(line)
+        if match:
+            lines.append(tidy(match.group(1)))
+    return lines
+
+
+def _chapter(element, position):
+    value = (element.get("hoofdstuk") or "").strip()
+    return value if value.isdigit() else str(position)
+
+
+def _title(element, what, filename):
+    title = tidy(element.get("titel"))
+    if not title:
+        raise QualificationImportError(f"{what} heeft geen titel.", filename)
+    return title
+
+
+def _work_process(element, code, where, filename):
+    description = element.find("werkprocesomschrijving")
+    result = element.find("werkprocesresultaat")
+    behaviour = element.find("werkprocesgedrag")
+    extra = {}
+    for key, holder in (("description", description), ("result", result), ("behaviour", behaviour)):
+        for ref, text in _additions(holder).items():
+            extra.setdefault(ref, {})[key] = text
+    return {
+        "code": code,
+        "title": _title(element, f"Werkproces {code} in {where}", filename),
+        "description": tidy(_own_text(description)),
+        "result": tidy(_own_text(result)),
+        "behaviour": _indicators(_own_text(behaviour)),
+        "extra": extra,
+    }
+
+
+def _resolve(work_process, profile_nr, part):
+    """The werkproces as it reads in one kwalificatie: base texts plus that profiel's own additions only."""
+    extra = work_process["extra"].get(profile_nr, {})
+    return {
+        "code": work_process["code"],
+        "title": work_process["title"],
+        "description": " ".join(t for t in (work_process["description"], tidy(extra.get("description"))) if t),
+        "result": " ".join(t for t in (work_process["result"], tidy(extra.get("result"))) if t),
+        "behaviour": work_process["behaviour"] + _indicators(extra.get("behaviour")),
+        "part": part,
+    }
+
+
+def _core_tasks(elements, prefix, list_tag, where, filename):
+    tasks = []
+    for k, task in enumerate(elements, start=1):
+        task_code = f"{prefix}-K{_chapter(task, k)}"
+        processes = [
+            _work_process(wp, f"{task_code}-W{_chapter(wp, w)}", where, filename)
+            for w, wp in enumerate(task.iterfind(f"{list_tag}/werkproces"), start=1)
+        ]
+        tasks.append({"code": task_code, "title": _title(task, f"Kerntaak {task_code} in {where}", filename),
+                      "work_processes": processes})
+    return tasks
+
+
+def _crebo(element, what, filename):
+    crebo = tidy(element.text if element is not None else "")
+    if not crebo:
+        raise QualificationImportError(f"{what} heeft geen crebonummer.", filename)
+    if not crebo.isdigit() or len(crebo) > 10:
+        raise QualificationImportError(f"{what} heeft een ongeldig crebonummer '{crebo}'.", filename)
+    return crebo
+
+
+def _version_label(versie, valid_from):
+    if versie:
+        return versie
+    # SBB's export leaves `versie` empty; dossiers are known by their cohort year (valid from 1 August 2015 is
+    # the 2016 edition), which is the label users recognise.
+    if valid_from:
+        return str(valid_from.year + 1 if valid_from.month >= 8 else valid_from.year)
+    return ""
+
+
+def _dossier(element, filename):
+    title = _title(element, "Een kwalificatiedossier", filename)
+    where = f"dossier '{title}'"
+    crebo_el = element.find("dossiercrebos/dossiercrebo")
+    crebo = _crebo(crebo_el, f"Kwalificatiedossier '{title}'", filename)
+    get = crebo_el.get
+    valid_from = _date(get("Geldig_vanaf"), f"Geldig vanaf van {where}", filename)
+    established = None
+    established_by = ""
+    voorblad = element.find("voorblad")
+    if voorblad is not None:
+        info = voorblad.find(".//vaststellingsinformatie")
+        if info is not None:
+            established = _date(info.findtext("vastgesteldop"), f"Vastgesteld op van {where}", filename)
+            established_by = tidy(info.findtext("vastgestelddoor"))
+    basis_tasks = _core_tasks(element.iterfind("basis/basistaken/basiskerntaken/kerntaak"), "B1",
+                              "basiswerkprocessen", where, filename)
+    qualifications = []
+    for p, profile in enumerate(element.iterfind("profielen/profiel"), start=1):
+        q_title = _title(profile, f"Een kwalificatie in {where}", filename)
+        q_where = f"kwalificatie '{q_title}'"
+        crebo_info = profile.find("creboinformatie/crebo")
+        q_crebo = _crebo(crebo_info, f"Kwalificatie '{q_title}' in {where}", filename)
+        level_text = (profile.get("niveau") or "").strip()
+        if level_text not in ("1", "2", "3", "4"):
+            raise QualificationImportError(
+                f"Kwalificatie {q_crebo} '{q_title}' heeft een ongeldig niveau '{level_text}' (verwacht 1 tot en met 4).",
+                filename)
+        profile_nr = (profile.get("nr") or "").strip()
+        chapter = _chapter(profile, p)
+        own_tasks = _core_tasks(profile.iterfind("profielkerntaken/kerntaak"), f"P{chapter}",
+                                "profielwerkprocessen", q_where, filename)
+        tasks = [
+            {"code": t["code"], "title": t["title"], "part": part,
+             "work_processes": [_resolve(wp, profile_nr, part) for wp in t["work_processes"]]}
+            for part, group in (("basis", basis_tasks), ("profiel", own_tasks))
+            for t in group
+        ]
+        q_get = crebo_info.get
+        qualifications.append({
+            "crebo": q_crebo,
+            "title": q_title,
+            "level": int(level_text),
+            "valid_from": _date(q_get("Geldig_vanaf"), f"Geldig vanaf van {q_where}", filename),
+            "end_intake": _date(q_get("Datum_einde_instroom"), f"Einde instroom van {q_where}", filename),
+            "end_training": _date(q_get("Datum_einde_opleiding"), f"Einde opleiding van {q_where}", filename),
+            "profile_nr": profile_nr,
+            "profile_chapter": chapter,
+            "core_tasks": tasks,
+        })
+    dossier = {
+        "crebo": crebo,
+        "title": title,
+        "version": _version_label(tidy(element.get("versie")), valid_from),
+        "status": tidy(element.get("status")),
+        "sbb_nr": (element.get("nr") or "").strip(),
+        "valid_from": valid_from,
+        "end_intake": _date(get("Datum_einde_instroom"), f"Einde instroom van {where}", filename),
+        "end_training": _date(get("Datum_einde_opleiding"), f"Einde opleiding van {where}", filename),
+        "established_on": established,
+        "established_by": established_by,
+        "qualifications": qualifications,
+    }
+    # The dicts are built in a fixed order, so their repr is a stable fingerprint of the content.
+    dossier["content_key"] = hashlib.sha256(repr(dossier).encode("utf-8")).hexdigest()
+    return dossier
+
+
+def parse(data, filename=None):
+    """Parse one file's bytes into plain dossier dicts; raise QualificationImportError when it is not usable."""
+    root = _read_root(data, filename)
+    tag = root.tag.rsplit("}", 1)[-1]
+    if tag != "sbb":
+        raise QualificationImportError(
+            f"Dit is geen kwalificatiebestand van SBB: het bestand begint met <{tag}>, verwacht is <sbb> met "
+            "kwalificatiedossiers.", filename)
+    elements = root.findall("dossiers/dossier")
+    if not elements:
+        raise QualificationImportError(
+            "Het bestand bevat geen kwalificatiedossiers (<dossiers>/<dossier>). Kies het exportbestand van de "
+            "kwalificatiestructuur van SBB.", filename)
+    try:
+        return [_dossier(element, filename) for element in elements]
+    except RecursionError:
+        raise QualificationImportError("Het bestand is te diep genest om te lezen.", filename) from None
+
+
+def parse_files(paths):
+    """Parse every file first (all or nothing); return the dossiers of all files in order."""
+    dossiers = []
+    for path in paths:
+        path = Path(path)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise QualificationImportError("Bestand niet gevonden.", str(path)) from None
+        except IsADirectoryError:
+            raise QualificationImportError("Dit is een map, geen bestand.", str(path)) from None
+        except OSError as exc:
+            raise QualificationImportError(f"Het bestand kan niet worden gelezen ({exc.strerror}).", str(path)) from None
+        for dossier in parse(data, path.name):
+            dossier["source_filename"] = path.name
+            dossiers.append(dossier)
+    return dossiers
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Presenting
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def to_json(dossiers):
+    """The parsed structure in the documented JSON shape (Dutch keys)."""
+    return {"dossiers": [
+        {
+            "crebo": d["crebo"],
+            "titel": d["title"],
+            "versie": d["version"],
+            "kwalificaties": [
+                {
+                    "crebo": q["crebo"],
+                    "titel": q["title"],
+                    "niveau": q["level"],
+                    "geldig_vanaf": _iso(q["valid_from"]),
+                    "einde_instroom": _iso(q["end_intake"]),
+                    "kerntaken": [
+                        {"code": t["code"], "titel": t["title"], "werkprocessen": [
+                            {"code": wp["code"], "titel": wp["title"], "omschrijving": wp["description"],
+                             "resultaat": wp["result"], "gedrag": list(wp["behaviour"])}
+                            for wp in t["work_processes"]]}
+                        for t in q["core_tasks"]
+                    ],
+                }
+                for q in d["qualifications"]
+            ],
+        }
+        for d in dossiers
+    ]}
+
+
+def summary_line(qualification):
+    """`<crebo> niveau <n> <titel>: <k> kerntaken, <w> werkprocessen`."""
+    tasks = qualification["core_tasks"]
+    processes = sum(len(t["work_processes"]) for t in tasks)
+    return (f"{qualification['crebo']} niveau {qualification['level']} {qualification['title']}: "
+            f"{len(tasks)} kerntaken, {processes} werkprocessen")
+
+
+def summary(dossiers):
+    """Per dossier: heading data, whether it is new, and one summary line per kwalificatie."""
+    known = set(QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers])
+                .scalar("content_key"))
+    older = set(QualificationDossier.objects(crebo__in=[d["crebo"] for d in dossiers]).scalar("crebo"))
+    rows = []
+    for d in dossiers:
+        if d["content_key"] in known:
+            state = "al aanwezig, wordt overgeslagen"
+        elif d["crebo"] in older:
+            state = "nieuwe versie, komt naast de bestaande versie"
+        else:
+            state = "nieuw"
+        rows.append({"crebo": d["crebo"], "title": d["title"], "version": d["version"], "state": state,
+                     "new": d["content_key"] not in known,
+                     "lines": [summary_line(q) for q in d["qualifications"]]})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Writing
+
+
+@dataclass
+class ImportResult:
+    added: list = field(default_factory=list)  # QualificationDossier ids
+    unchanged: list = field(default_factory=list)  # (crebo, title) of dossiers already present
+    qualification_count: int = 0
+
+    def message(self):
+        parts = [f"{len(self.added)} kwalificatiedossier(s) toegevoegd ({self.qualification_count} kwalificaties)"]
+        if self.unchanged:
+            parts.append(f"{len(self.unchanged)} ongewijzigd (al aanwezig)")
+        return ", ".join(parts) + "."
+
+
+def _dt(value):
+    return datetime(value.year, value.month, value.day) if value else None
+
+
+def _words(title):
+    return sorted({w for w in re.split(r"[^0-9a-z]+", fold(title)) if w})
+
+
+def import_dossiers(dossiers, *, user=None, source_filename=None):
+    """Store the parsed dossiers that are not present yet, all or nothing; mark older versions superseded."""
+    if user is not None:
+        require(user, "manage_registry")
+    result = ImportResult()
+    known = set(QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers])
+                .scalar("content_key"))
+    fresh, seen = [], set()
+    for d in dossiers:
+        if d["content_key"] in known or d["content_key"] in seen:
+            result.unchanged.append((d["crebo"], d["title"]))
+            continue
+        seen.add(d["content_key"])
+        fresh.append(d)
+    if not fresh:
+        return result
+
+    now = utcnow()
+    by = getattr(user, "email", None) or "opdrachtregel"
+    dossier_rows, qualification_rows = [], []
+    for d in fresh:
+        dossier_id = ObjectId()
+        dossier_rows.append({
+            "_id": dossier_id, "crebo": d["crebo"], "title": d["title"], "version": d["version"],
+            "status": d["status"], "established_on": _dt(d["established_on"]), "established_by": d["established_by"],
+            "valid_from": _dt(d["valid_from"]), "end_intake": _dt(d["end_intake"]),
+            "end_training": _dt(d["end_training"]), "sbb_nr": d["sbb_nr"], "content_key": d["content_key"],
+            "superseded": False, "source_filename": d.get("source_filename") or source_filename,
+            "imported_at": now, "imported_by": by,
+        })
+        for q in d["qualifications"]:
+            tasks = q["core_tasks"]
+            qualification_rows.append({
+                "crebo": q["crebo"], "title": q["title"], "level": q["level"], "dossier": dossier_id,
+                "dossier_crebo": d["crebo"], "dossier_title": d["title"], "version": d["version"],
+                "valid_from": _dt(q["valid_from"]), "end_intake": _dt(q["end_intake"]),
+                "end_training": _dt(q["end_training"]), "profile_nr": q["profile_nr"],
+                "profile_chapter": q["profile_chapter"], "core_tasks": tasks,
+                "core_task_count": len(tasks),
+                "work_process_count": sum(len(t["work_processes"]) for t in tasks),
+                "superseded": False, "title_words": _words(q["title"]), "title_key": fold(q["title"]),
+                "imported_at": now,
+            })
+
+    dossier_ids = [row["_id"] for row in dossier_rows]
+    stale = _mark_versions(QualificationDossier, dossier_rows) + _mark_versions(Qualification, qualification_rows)
+    try:
+        QualificationDossier._get_collection().insert_many(dossier_rows)
+        if qualification_rows:
+            Qualification._get_collection().insert_many(qualification_rows)
+        for document, ids in stale:
+            document._get_collection().update_many({"_id": {"$in": ids}}, {"$set": {"superseded": True}})
+    except PyMongoError:
+        # No half imports: take back whatever of this batch made it in.
+        Qualification._get_collection().delete_many({"dossier": {"$in": dossier_ids}})
+        QualificationDossier._get_collection().delete_many({"_id": {"$in": dossier_ids}})
+        refresh_versions({d["crebo"] for d in fresh}, {q["crebo"] for d in fresh for q in d["qualifications"]})
+        raise QualificationImportError(
+            "Het importeren is mislukt (er liep misschien tegelijk een andere import); er is niets opgeslagen. "
+            "Probeer het opnieuw.", source_filename) from None
+
+    result.added = dossier_ids
+    result.qualification_count = len(qualification_rows)
+    audit.record("import", object_type="QualificationDossier", user=user,
+                 label=", ".join(f"{d['crebo']} {d['title']} ({d['version']})" for d in fresh)[:300],
+                 changes={"dossiers": len(fresh), "kwalificaties": len(qualification_rows),
+                          "bestand": source_filename or ", ".join(sorted({d.get('source_filename') or '' for d in fresh}))})
+    return result
+
+
+_VERSION_FIELDS = {"crebo": 1, "valid_from": 1, "imported_at": 1, "established_on": 1, "superseded": 1}
+
+
+def _newest_last(row):
+    return (row.get("valid_from") or datetime.min, row.get("established_on") or datetime.min,
+            row.get("imported_at") or datetime.min, str(row["_id"]))
+
+
+def _versions(rows):
+    """Split rows into the newest per crebo and the older ones."""
+    groups = {}
+    for row in rows:
+        groups.setdefault(row["crebo"], []).append(row)
+    newest, older = [], []
+    for group in groups.values():
+        group.sort(key=_newest_last)
+        newest.append(group[-1])
+        older.extend(group[:-1])
+    return newest, older
+
+
+def _mark_versions(document, new_rows):
+    """Set `superseded` on rows about to be inserted; return [(document, stored ids that become older)]."""
+    if not new_rows:
+        return []
+    for row in new_rows:
+        row.setdefault("_id", ObjectId())
+    stored = list(document._get_collection().find({"crebo": {"$in": sorted({r["crebo"] for r in new_rows})}},
+                                                  _VERSION_FIELDS))
+    newest, older = _versions(stored + new_rows)
+    fresh_ids = {id(row) for row in new_rows}
+    for row in newest:
+        if id(row) in fresh_ids:
+            row["superseded"] = False
+    for row in older:
+        if id(row) in fresh_ids:
+            row["superseded"] = True
+    # A stored version only ever becomes older here (a newer one arrives), never newer.
+    ids = [row["_id"] for row in older if id(row) not in fresh_ids and not row.get("superseded")]
+    return [(document, ids)] if ids else []
+
+
+def refresh_versions(dossier_crebos, crebos):
+    """Per crebo, the newest version is current and every other one a `superseded` earlier version."""
+    for document, keys in ((QualificationDossier, dossier_crebos), (Qualification, crebos)):
+        collection = document._get_collection()
+        newest, older = _versions(list(collection.find({"crebo": {"$in": sorted(keys)}}, _VERSION_FIELDS)))
+        if older:
+            collection.update_many({"_id": {"$in": [r["_id"] for r in older]}}, {"$set": {"superseded": True}})
+        if newest:
+            collection.update_many({"_id": {"$in": [r["_id"] for r in newest]}}, {"$set": {"superseded": False}})
+
+
+def import_files(paths, *, user=None):
+    """Parse all files, then import them in one go; return (dossiers, ImportResult)."""
+    dossiers = parse_files(paths)
+    return dossiers, import_dossiers(dossiers, user=user)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Upload with confirmation (the file waits in the database, not in the session)
+
+
+def stage_upload(data, filename, user):
+    """Check an uploaded file and keep it until the SBB admin confirms; return the pending upload."""
+    require(user, "manage_registry")
+    filename = Path(filename or "upload.xml").name[:300]
+    dossiers = parse(data, filename)
+    packed = zlib.compress(data, 6)
+    if len(packed) > MAX_STORED_UPLOAD:
+        raise QualificationImportError("Het bestand is te groot om via deze pagina te importeren; gebruik de "
+                                       "opdrachtregel (flask import-kwalificaties).", filename)
+    cutoff = utcnow().timestamp() - PENDING_UPLOAD_MAX_AGE_HOURS * 3600
+    PendingQualificationUpload.objects(uploaded_at__lt=datetime.utcfromtimestamp(cutoff)).delete()
+    pending = PendingQualificationUpload(filename=filename, content=packed, summary=summary(dossiers),
+                                         uploaded_by=user)
+    pending.save()
+    return pending
+
+
+def pending_upload(upload_id, user):
+    """The user's own pending upload, or None."""
+    require(user, "manage_registry")
+    try:
+        return PendingQualificationUpload.objects(pk=upload_id, uploaded_by=user).first()
+    except Exception:  # a malformed id is just "not found"
+        return None
+
+
+def confirm_upload(upload_id, user):
+    """Import a staged upload after confirmation; the staged file is removed afterwards."""
+    require(user, "manage_registry")
+    pending = pending_upload(upload_id, user)
+    if pending is None:
+        raise QualificationImportError("Deze upload bestaat niet meer; upload het bestand opnieuw.")
+    dossiers = parse(zlib.decompress(pending.content), pending.filename)
+    result = import_dossiers(dossiers, user=user, source_filename=pending.filename)
+    pending.delete()
+    return result
+
+
+def discard_upload(upload_id, user):
+    """Forget a staged upload without importing it."""
+    pending = pending_upload(upload_id, user)
+    if pending is not None:
+        pending.delete()
