@@ -1,0 +1,182 @@
+"""Finding companies in the registry (fast on 250,000 companies: indexed prefix queries only) and their trainers."""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from flask import abort
+from mongoengine import Q
+from mongoengine.errors import ValidationError as MEValidationError
+from bson import ObjectId
+from bson.errors import InvalidId
+
+from documents.companies import Company, Trainer, search_words
+from services import audit
+from services.permissions import require
+from services.text import fold
+
+# Fields a results page needs; the logo bytes and accreditations stay in the database.
+LIST_FIELDS = ("company_id", "name", "address", "postcode", "city", "logo_type", "accreditations")
+MAX_COUNT = 1000  # counting beyond this says "meer dan 1000": the count then stays cheap on a huge registry
+MIN_NAME_LENGTH = 2
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+class SearchError(ValueError):
+    """Search input we cannot run; the message is Dutch and says what to change."""
+
+
+@dataclass
+class SearchResult:
+    items: list = field(default_factory=list)
+    total: int = 0
+    capped: bool = False  # total is at least MAX_COUNT + 1
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+    searched: bool = False
+
+    @property
+    def pages(self):
+        return max(1, math.ceil(min(self.total, MAX_COUNT) / self.page_size))
+
+    @property
+    def total_label(self):
+        return f"meer dan {MAX_COUNT}" if self.capped else str(self.total)
+
+
+def _literal(text):
+    """Escape regex metacharacters (spaces stay plain, so MongoDB sees a simple prefix it can bound the index with)."""
+    return re.escape(text).replace("\\ ", " ")
+
+
+def _prefix(text):
+    return {"$regex": "^" + _literal(text)}
+
+
+def build_query(q="", city=""):
+    """Turn the search box into a raw MongoDB filter that an index answers; None when nothing was asked."""
+    q = (q or "").strip()
+    city = fold(city)
+    clauses = []
+    digits = re.sub(r"\s", "", q)
+    if digits.isdigit():
+        if len(digits) > 9:
+            raise SearchError("Een leerbedrijf-ID heeft 9 cijfers: controleer het nummer.")
+        clauses.append({"company_id": digits if len(digits) == 9 else _prefix(digits)})
+    elif q:
+        folded = fold(q)
+        if len(folded) < MIN_NAME_LENGTH:
+            raise SearchError("Typ ten minste 2 letters van de naam, of het leerbedrijf-ID.")
+        terms = search_words(q)
+        if terms:
+            # The longest word narrows most; it must start a word of the name (multikey index on search_words),
+            # or the whole input starts the name (index on search_name). Other words must occur in the name.
+            anchor = max(terms, key=len)
+            clauses.append({"$or": [{"search_name": _prefix(folded)}, {"search_words": _prefix(anchor)}]})
+            for term in terms:
+                if term != anchor:
+                    clauses.append({"search_name": {"$regex": _literal(term)}})
+        else:
+            clauses.append({"search_name": _prefix(folded)})
+    if city:
+        clauses.append({"search_city": _prefix(city)})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+
+def search_companies(q="", city="", page=1, page_size=DEFAULT_PAGE_SIZE):
+    """One page of companies by name (case and accents ignored), leerbedrijf-ID or plaats: two database queries."""
+    page_size = max(1, min(int(page_size or DEFAULT_PAGE_SIZE), MAX_PAGE_SIZE))
+    page = max(1, int(page or 1))
+    query = build_query(q, city)
+    if query is None:
+        return SearchResult(page_size=page_size)
+    base = Company.objects(__raw__=query).only(*LIST_FIELDS).order_by("search_name", "company_id")
+    # Counted on the collection: a MongoEngine count first builds a cursor, which mongomock counts as a find.
+    total = Company._get_collection().count_documents(query, limit=MAX_COUNT + 1)
+    pages = max(1, math.ceil(min(total, MAX_COUNT) / page_size))
+    page = min(page, pages)
+    items = list(base.skip((page - 1) * page_size).limit(page_size)) if total else []
+    return SearchResult(items=items, total=min(total, MAX_COUNT), capped=total > MAX_COUNT, page=page,
+                        page_size=page_size, searched=True)
+
+
+def parse_object_id(value):
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        abort(404)
+
+
+def get_company(company_pk):
+    """The company or a 404 (the registry is public to every signed-in user)."""
+    company = Company.objects(pk=parse_object_id(company_pk)).first()
+    if company is None:
+        abort(404)
+    return company
+
+
+def qualification_titles(crebos):
+    """{crebo: title} from the qualification structure in one query; empty when that structure is not there."""
+    crebos = sorted({str(c) for c in crebos if c})
+    if not crebos:
+        return {}
+    try:
+        from documents.qualifications import Qualification
+    except ImportError:
+        return {}
+    try:
+        rows = Qualification.objects(crebo__in=crebos).as_pymongo()
+        titles = {}
+        for row in rows:
+            title = row.get("title") or row.get("titel") or row.get("name")
+            if title:
+                key = str(row.get("crebo"))
+                version = row.get("version") or row.get("versie") or 0
+                if key not in titles or str(version) > str(titles[key][1]):
+                    titles[key] = (title, version)
+        return {crebo: title for crebo, (title, _v) in titles.items()}
+    except Exception:  # noqa: BLE001 - the structure is another area's and may still change; show crebos alone
+        return {}
+
+
+def trainers_for(company=None, request=None, participant=None):
+    """Trainers to offer: registered ones of the company, plus those added for this participant."""
+    if company is None and request is None:
+        return []
+    target = Q(company=company) if company is not None else Q(request=request)
+    visible = Q(source="sbb") | Q(review_status="approved")
+    if participant is not None:
+        visible = visible | Q(participant=participant)
+    return list(Trainer.objects(target & visible).order_by("sort_name"))
+
+
+def registered_trainers(company):
+    return list(Trainer.objects(Q(company=company) & (Q(source="sbb") | Q(review_status="approved")))
+                .order_by("sort_name"))
+
+
+TRAINER_FIELDS = ("initials", "first_name", "infix", "last_name", "function", "email", "phone")
+
+
+def add_registered_trainer(user, company, data):
+    """SBB registers a trainer at a company (offered for every participant)."""
+    require(user, "manage_registry")
+    trainer = Trainer(company=company, source="sbb", added_by_email=user.email,
+                      **{k: (data.get(k) or None) for k in TRAINER_FIELDS})
+    try:
+        trainer.save()
+    except MEValidationError as exc:
+        raise ValueError(first_error(exc)) from exc
+    audit.record("create", trainer, institution=None)
+    return trainer
+
+
+def first_error(exc):
+    """The first Dutch message of a MongoEngine ValidationError."""
+    if getattr(exc, "errors", None):
+        for value in exc.errors.values():
+            return getattr(value, "message", None) or str(value)
+    return exc.message if getattr(exc, "message", None) else str(exc)

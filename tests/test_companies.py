@@ -1,0 +1,312 @@
+"""Companies, trainers, accreditation requests and stap 2: search, dates, the advisor flow, tenancy, pages."""
+
+from datetime import date, timedelta
+
+import pytest
+
+from documents.companies import Accreditation, AccreditationRequest, Company, Placement, Trainer
+from documents.participants import Participant
+from documents.users import User
+from services import accreditation_requests as req_service
+from services import placements as placement_service
+from services.companies import SearchError, build_query, qualification_titles, search_companies
+
+
+def user(email):
+    return User.objects(email=email).get()
+
+
+@pytest.fixture
+def mails(monkeypatch):
+    sent = []
+    from services import mail
+
+    monkeypatch.setattr(mail, "send_mail", lambda to, subject, body: sent.append((to, subject, body)))
+    return sent
+
+
+def make_participant(school_email="mbo@school.example", **kw):
+    owner = user(school_email)
+    p = Participant(first_name=kw.get("first_name", "Noa"), last_name=kw.get("last_name", "Testers"),
+                    birth_date=date(2007, 5, 1), institution=owner.institution)
+    p.save()
+    return p
+
+
+# ---------------------------------------------------------------- documents
+
+
+def test_company_id_must_be_nine_digits(app):
+    for bad in ("12345678", "1234567890", "12345678a"):
+        with pytest.raises(Exception) as exc:
+            Company(company_id=bad, name="X").save()
+        assert "9 cijfers" in str(exc.value)
+
+
+def test_accreditation_dates(app):
+    today = date.today()
+    c = Company(company_id="999000001", name="Datumtest", accreditations=[
+        Accreditation(crebo="11111", start=today - timedelta(days=10), end=today + timedelta(days=10)),
+        Accreditation(crebo="22222", start=today + timedelta(days=5)),
+        Accreditation(crebo="33333", start=today - timedelta(days=100), end=today - timedelta(days=1)),
+    ])
+    c.save()
+    assert c.is_accredited_for("11111", today)
+    assert c.is_accredited_for("11111", today + timedelta(days=10))  # end date inclusive
+    assert not c.is_accredited_for("11111", today + timedelta(days=11))
+    assert not c.is_accredited_for("22222", today)
+    assert c.is_accredited_for("22222", today + timedelta(days=5))
+    assert not c.is_accredited_for("33333", today)
+    assert not c.is_accredited_for("44444", today)
+    with pytest.raises(Exception) as exc:
+        Company(company_id="999000002", name="X", accreditations=[
+            Accreditation(crebo="11111", start=today, end=today - timedelta(days=1))]).save()
+    assert "vóór de begindatum" in str(exc.value)
+
+
+def test_demo_data(app):
+    assert Company.objects.count() >= 30
+    ended = Company.objects(company_id="100200314").get()
+    assert ended.accreditations and not ended.is_accredited
+    logo = Company.objects(company_id="100200301").get()
+    assert logo.logo[:8] == b"\x89PNG\r\n\x1a\n"
+    assert Trainer.objects(company=logo, source="sbb").count() >= 2
+    assert AccreditationRequest.objects(status__in=("submitted", "in_progress")).count() == 2
+
+
+# ---------------------------------------------------------------- search
+
+
+def test_search_ignores_case_and_accents(app):
+    assert [c.name for c in search_companies("celik").items] == ["Schildersbedrijf Çelik"]
+    assert [c.name for c in search_companies("ÇELİK".replace("İ", "I")).items] == ["Schildersbedrijf Çelik"]
+    assert [c.name for c in search_companies("öztürk").items] == ["Bouwbedrijf Hendriks-Öztürk"]
+    assert [c.name for c in search_companies("ozturk").items] == ["Bouwbedrijf Hendriks-Öztürk"]
+    assert "Zorgcentrum De Wâlden" in [c.name for c in search_companies("walden").items]
+
+
+def test_search_by_word_prefix_and_whole_name(app):
+    names = [c.name for c in search_companies("bakkerij de gou").items]
+    assert names == ["Bakkerij De Gouden Korenaar"]
+    assert [c.name for c in search_companies("Gouden Kor").items] == ["Bakkerij De Gouden Korenaar"]
+    assert search_companies("gouden zwaan").total == 0  # every word must match
+
+
+def test_search_by_company_id_exact_and_prefix(app):
+    result = search_companies("100200305")
+    assert [c.company_id for c in result.items] == ["100200305"]
+    assert search_companies("1002003").total == 30
+    assert search_companies("100 200 305").items[0].company_id == "100200305"
+    with pytest.raises(SearchError):
+        search_companies("1002003050")
+
+
+def test_search_by_city(app):
+    names = sorted(c.name for c in search_companies(city="den helder").items)
+    assert names == ["Groothandel Noordhoek Logistiek", "Woonzorg Het Baken"]
+    assert [c.name for c in search_companies("woonzorg", city="Den Helder").items] == ["Woonzorg Het Baken"]
+    assert search_companies("woonzorg", city="Utrecht").total == 0
+    assert "'s-Hertogenbosch" in [c.city for c in search_companies(city="'s-hert").items]
+
+
+def test_search_pagination(app):
+    first = search_companies("1002003", page=1, page_size=7)
+    assert first.total == 30 and first.pages == 5 and len(first.items) == 7
+    last = search_companies("1002003", page=5, page_size=7)
+    assert len(last.items) == 2
+    seen = [c.company_id for p in range(1, 6) for c in search_companies("1002003", page=p, page_size=7).items]
+    assert len(seen) == len(set(seen)) == 30
+    assert search_companies("1002003", page=99, page_size=7).page == 5
+
+
+def test_search_needs_two_letters_and_uses_anchored_regexes(app):
+    with pytest.raises(SearchError):
+        search_companies("b")
+    assert build_query("", "") is None
+    query = build_query("Bakkerij Gouden", "Bilt")
+    text = repr(query)
+    assert "$text" not in text
+    # The indexed fields are searched with anchored prefixes.
+    assert "'^bakkerij gouden'" in text and "'^bakkerij'" in text and "'^bilt'" in text
+
+
+def test_search_makes_two_database_operations_whatever_the_page_size(app):
+    from bench import dbops
+
+    dbops.install()
+    for size in (5, 20, 100):
+        with dbops.counting() as counter:
+            result = search_companies("1002003", page=2, page_size=size)
+            _ = [c.name for c in result.items]
+        assert counter.count <= 2, counter.commands
+    with dbops.counting() as counter:
+        qualification_titles({a.crebo for c in result.items for a in c.accreditations})
+    assert counter.count <= 1
+
+
+def test_search_does_not_load_logos(app):
+    item = search_companies("100200301").items[0]
+    assert item.logo is None  # left out by only(): result pages stay small
+
+
+# ---------------------------------------------------------------- placements and trainers
+
+
+def test_placement_current_is_latest_and_school_trainer_is_for_one_participant(app):
+    staff = user("mbo@school.example")
+    p1, p2 = make_participant(), make_participant(first_name="Sem")
+    bakery = Company.objects(company_id="100200301").get()
+    garage = Company.objects(company_id="100200303").get()
+    registered = Trainer.objects(company=bakery, source="sbb").first()
+    placement_service.create_placement(staff, p1, company=garage)
+    placement_service.create_placement(staff, p1, company=bakery, trainer=registered)
+    assert placement_service.current_placement(p1).company_name == bakery.name
+    names = placement_service.current_company_names([p1.pk, p2.pk])
+    assert names[p1.pk] == bakery.name and p2.pk not in names
+
+    own = placement_service.add_trainer_for_participant(staff, p1, {"initials": "K.", "last_name": "Eigen"},
+                                                        company=bakery)
+    assert own.source == "school" and own.review_status == "open"
+    from services.companies import trainers_for
+
+    assert own in trainers_for(company=bakery, participant=p1)
+    assert own not in trainers_for(company=bakery, participant=p2)
+    with pytest.raises(placement_service.PlacementError):
+        placement_service.create_placement(staff, p2, company=bakery, trainer=own)
+    with pytest.raises(placement_service.PlacementError):  # a trainer of another company
+        placement_service.create_placement(staff, p1, company=garage, trainer=registered)
+
+
+def test_trainer_needs_a_name(app):
+    staff = user("mbo@school.example")
+    p = make_participant()
+    bakery = Company.objects(company_id="100200301").get()
+    with pytest.raises(placement_service.PlacementError) as exc:
+        placement_service.add_trainer_for_participant(staff, p, {"initials": "K."}, company=bakery)
+    assert "achternaam" in str(exc.value)
+    assert Trainer.objects(participant=p).count() == 0
+
+
+def test_deleting_participant_deletes_placements_and_own_trainers(app):
+    staff = user("mbo@school.example")
+    p = make_participant()
+    bakery = Company.objects(company_id="100200301").get()
+    t = placement_service.add_trainer_for_participant(staff, p, {"initials": "K.", "last_name": "Eigen"},
+                                                      company=bakery)
+    placement_service.create_placement(staff, p, company=bakery, trainer=t)
+    p.delete()
+    assert Placement.objects.count() == 0
+    assert Trainer.objects(pk=t.pk).count() == 0
+
+
+# ---------------------------------------------------------------- the advisor flow
+
+
+def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
+    staff = user("mbo@school.example")
+    advisor = user("adviseur@sbb.example")
+    p = make_participant()
+    req = req_service.propose_company(staff, p, {"name": "Visserij Het Anker", "city": "Urk", "postcode": "8321ab"},
+                                      "25180, 25168", "Stageadres van de deelnemer")
+    assert req.status == "submitted" and req.crebos == ["25168", "25180"]
+    trainer = placement_service.add_trainer_for_participant(staff, p, {"first_name": "Klaas", "last_name": "Post"},
+                                                            request=req)
+    placement = placement_service.create_placement(staff, p, request=req, trainer=trainer)
+    assert placement.is_pending
+
+    req_service.change_request_status(advisor, req, "in_progress", "Ik bel het bedrijf.")
+    assert req.status == "in_progress" and req.advisor == advisor
+    assert mails[-1][0] == "mbo@school.example" and "In behandeling" in mails[-1][2]
+
+    with pytest.raises(req_service.RequestError):  # the new company needs its leerbedrijf-ID
+        req_service.grant_request(advisor, req, start=date.today())
+    assert Company.objects(name="Visserij Het Anker").count() == 0
+
+    company = req_service.grant_request(advisor, req, start=date.today(), company_id="555000111", note="Akkoord")
+    req.reload()
+    assert req.status == "granted" and req.company == company and req.decided_at
+    assert company.company_id == "555000111" and company.postcode == "8321 AB"
+    assert company.is_accredited_for("25180") and company.is_accredited_for("25168")
+    placement.reload()
+    assert placement.company == company and not placement.is_pending
+    trainer.reload()
+    assert trainer.company == company
+    assert "Toegekend" in mails[-1][2] and "Akkoord" in mails[-1][2]
+    with pytest.raises(req_service.RequestError):
+        req_service.grant_request(advisor, req)
+
+
+def test_extend_existing_accreditation(app, mails):
+    staff = user("mbo@school.example")
+    advisor = user("adviseur@sbb.example")
+    ended = Company.objects(company_id="100200314").get()
+    crebo = ended.accreditations[0].crebo
+    assert not ended.is_accredited_for(crebo)
+    req = req_service.request_extension(staff, ended, [crebo], participant=make_participant())
+    req_service.grant_request(advisor, req, start=date.today())
+    ended.reload()
+    assert ended.is_accredited_for(crebo)
+    assert len(mails) == 1
+
+
+def test_reject_needs_a_reason_and_mails_it(app, mails):
+    staff = user("mbo@school.example")
+    advisor = user("adviseur@sbb.example")
+    req = req_service.propose_company(staff, make_participant(), {"name": "Nep B.V.", "city": "Zeist"}, "25180")
+    with pytest.raises(req_service.RequestError) as exc:
+        req_service.change_request_status(advisor, req, "rejected", "")
+    assert "reden" in str(exc.value)
+    req.reload()
+    assert req.status == "submitted" and not mails
+    req_service.change_request_status(advisor, req, "rejected", "Bedrijf bestaat niet meer.")
+    assert req.status == "rejected"
+    assert "Afgewezen" in mails[-1][1].capitalize() or "afgewezen" in mails[-1][1]
+    assert "Bedrijf bestaat niet meer." in mails[-1][2]
+    with pytest.raises(req_service.RequestError):
+        req_service.grant_request(advisor, req)
+
+
+def test_bad_request_input_gets_dutch_message_and_writes_nothing(app):
+    staff = user("mbo@school.example")
+    p = make_participant()
+    before = AccreditationRequest.objects.count()
+    for data, crebos, words in (({"name": "", "city": "Ede"}, "25180", "naam"),
+                                ({"name": "X", "city": ""}, "25180", "plaats"),
+                                ({"name": "X", "city": "Ede"}, "2518", "crebonummer"),
+                                ({"name": "X", "city": "Ede"}, "", "crebonummer"),
+                                ({"name": "X", "city": "Ede", "email": "geen-mail"}, "25180", "e-mailadres")):
+        with pytest.raises(req_service.RequestError) as exc:
+            req_service.propose_company(staff, p, data, crebos)
+        assert words in str(exc.value).lower()
+    assert AccreditationRequest.objects.count() == before
+
+
+def test_only_advisors_decide(app):
+    from werkzeug.exceptions import Forbidden
+
+    staff = user("mbo@school.example")
+    req = AccreditationRequest.objects(status="submitted").first()
+    with pytest.raises(Forbidden):
+        req_service.change_request_status(staff, req, "in_progress", "")
+    with pytest.raises(Forbidden):
+        req_service.grant_request(staff, req, company_id="555000222")
+
+
+def test_review_school_trainer_registers_it(app):
+    staff = user("mbo@school.example")
+    advisor = user("adviseur@sbb.example")
+    p1, p2 = make_participant(), make_participant(first_name="Sem")
+    bakery = Company.objects(company_id="100200301").get()
+    t = placement_service.add_trainer_for_participant(staff, p1, {"initials": "K.", "last_name": "Eigen"},
+                                                      company=bakery)
+    with pytest.raises(req_service.RequestError):
+        req_service.review_trainer(advisor, t, "rejected", "")
+    req_service.review_trainer(advisor, t, "approved", "Gebeld, klopt.")
+    from services.companies import trainers_for
+
+    assert t in trainers_for(company=bakery, participant=p2)
+
+
+def test_qualification_titles_degrade_gracefully(app):
+    titles = qualification_titles(["00000"])
+    assert titles == {}
