@@ -1,5 +1,126 @@
-"""Screens of the qualifications area (filled by its issue)."""
+"""Screens of the qualification structure: browse and search for everyone, XML import for SBB admins, the CLI."""
+
+import json
+import sys
+from datetime import date
+
+import click
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from admin_views.base import SecureView
+from services import qualification_import as importer
+from services import qualifications as service
+from services.permissions import can
+
+CATEGORY = "Kwalificaties"
+PAGE_SIZE = 25
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # SBB's complete export is far larger than the app's default limit
+
+
+def _page():
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        return 1
+
+
+class QualificationBrowseView(SecureView):
+    capability = "view_registry"
+
+    @expose("/")
+    def index(self):
+        q = request.args.get("q", "").strip()[:100]
+        include_earlier = request.args.get("alle") == "1"
+        query = service.search(q, include_earlier=include_earlier)
+        total = query.count()
+        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
+        page = min(_page(), pages)
+        items = list(query.skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
+        return self.render("qualifications/list.html", q=q, include_earlier=include_earlier, items=items,
+                           total=total, page=page, pages=pages, today=date.today(),
+                           may_import=can(current_user, "manage_registry"))
+
+    @expose("/<qualification_id>/")
+    def details(self, qualification_id):
+        qualification = service.get_qualification(qualification_id)
+        if qualification is None:
+            abort(404)
+        return self.render("qualifications/details.html", qualification=qualification,
+                           versions=service.versions_of(qualification.crebo), today=date.today())
+
+
+class QualificationImportView(SecureView):
+    capability = "manage_registry"
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        error = None
+        if request.method == "POST":
+            request.max_content_length = MAX_UPLOAD_BYTES
+            upload = request.files.get("bestand")
+            if upload is None or not upload.filename:
+                error = "Kies een XML-bestand om te importeren."
+            else:
+                try:
+                    pending = importer.stage_upload(upload.read(), upload.filename, current_user._get_current_object())
+                except importer.QualificationImportError as exc:
+                    error = exc.message
+                else:
+                    return redirect(url_for(".confirm", upload_id=str(pending.pk)))
+        return self.render("qualifications/import.html", error=error), (400 if error else 200)
+
+    @expose("/<upload_id>/", methods=("GET", "POST"))
+    def confirm(self, upload_id):
+        user = current_user._get_current_object()
+        pending = importer.pending_upload(upload_id, user)
+        if pending is None:
+            abort(404)
+        if request.method == "POST":
+            if request.form.get("action") == "annuleren":
+                importer.discard_upload(upload_id, user)
+                flash("De import is geannuleerd; er is niets opgeslagen.", "info")
+                return redirect(url_for(".index"))
+            try:
+                result = importer.confirm_upload(upload_id, user)
+            except importer.QualificationImportError as exc:
+                flash(exc.message, "error")
+                return redirect(url_for(".index"))
+            flash(f"Import voltooid: {result.message()}", "success")
+            return redirect(url_for("qualifications.index"))
+        return self.render("qualifications/confirm.html", pending=pending)
+
+
+@click.command("import-kwalificaties")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=True))
+@click.option("--dry-run", is_flag=True, help="Alleen lezen en tonen; niets opslaan.")
+@click.option("--json", "as_json", is_flag=True, help="Toon de gelezen structuur als JSON (alleen JSON op stdout).")
+def import_command(files, dry_run, as_json):
+    """Importeer kwalificatiedossiers uit XML-exportbestanden van SBB."""
+    try:
+        dossiers = importer.parse_files(files)
+        result = None if dry_run else importer.import_dossiers(dossiers)
+    except importer.QualificationImportError as exc:
+        click.echo(f"Fout: {exc}", err=True)
+        click.echo("Er is niets geïmporteerd.", err=True)
+        sys.exit(1)
+    if as_json:
+        click.echo(json.dumps(importer.to_json(dossiers), ensure_ascii=False, indent=2))
+    else:
+        for dossier in dossiers:
+            for qualification in dossier["qualifications"]:
+                click.echo(importer.summary_line(qualification))
+    if dry_run:
+        click.echo("Proefrun: er is niets opgeslagen.", err=True)
+    else:
+        click.echo(result.message(), err=True)
 
 
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
+    admin.add_view(QualificationBrowseView(name="Kwalificaties zoeken", category=CATEGORY, endpoint="qualifications",
+                                           url="/kwalificaties"))
+    admin.add_view(QualificationImportView(name="Kwalificaties importeren", category=CATEGORY,
+                                           endpoint="qualification_import", url="/kwalificaties-importeren"))
+    app.cli.add_command(import_command)

@@ -102,9 +102,8 @@ def _read_root(data, filename):
             "Het bestand bevat een DTD, entiteiten of verwijzingen naar externe bestanden. Een exportbestand van SBB "
             "heeft die niet; om veiligheidsredenen is het niet ingelezen.", filename) from None
     except (ExpatError, ParseError) as exc:
-        line = getattr(exc, "lineno", None) or getattr(exc, "position", (None, None))[0]
-        column = getattr(exc, "offset", None) if getattr(exc, "lineno", None) else getattr(exc, "position", (0, 0))[1]
-        where = f" (regel {line}, kolom {column})" if line else ""
+        line, column = (exc.lineno, exc.offset) if isinstance(exc, ExpatError) else exc.position
+        where = f" (regel {line}, kolom {column + 1})" if line else ""
         raise QualificationImportError(
             f"Het bestand is geen geldig XML-bestand{where}: het is beschadigd, onvolledig of in een ander formaat. "
             "Kies het volledige XML-exportbestand van SBB.", filename) from None
