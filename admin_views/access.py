@@ -61,8 +61,10 @@ def _email_with_account(view, context, model, name):
     accounts = g.get("access_existing_accounts") or {}
     html = escape(model.email or "")
     if model.status == STATUS_SUBMITTED and model.email in accounts:
-        html += Markup(' <span class="badge badge-info" title="Er bestaat al een account met dit e-mailadres">'
-                       "account bestaat al</span>")
+        html += Markup(
+            ' <span class="badge badge-info" title="Er bestaat al een account met dit e-mailadres">'
+            "account bestaat al</span>"
+        )
     return html
 
 
@@ -82,20 +84,48 @@ class AccessRequestView(SecureModelView):
     can_view_details = True
     details_template = "access/details.html"
     column_list = ("created_at", "status", "name", "email", "school_name", "kind", "brin", "handled_at")
-    column_details_list = ("created_at", "status", "name", "email", "function", "school_name", "kind", "brin",
-                           "message", "handled_by_email", "handled_at", "rejection_reason", "created_user",
-                           "institution", "ip_address")
+    column_details_list = (
+        "created_at",
+        "status",
+        "name",
+        "email",
+        "function",
+        "school_name",
+        "kind",
+        "brin",
+        "message",
+        "handled_by_email",
+        "handled_at",
+        "rejection_reason",
+        "created_user",
+        "institution",
+        "ip_address",
+    )
     # Flask-Admin's MongoEngine backend ignores verbose_name in lists and details: name every column here.
     column_labels = {
-        "created_at": "Ingediend op", "status": "Status", "name": "Naam", "email": "E-mailadres",
-        "function": "Functie", "school_name": "School", "kind": "Soort school", "brin": "BRIN-code",
-        "message": "Toelichting", "handled_by_email": "Behandeld door", "handled_at": "Behandeld op",
-        "rejection_reason": "Reden van afwijzing", "created_user": "Aangemaakt account",
-        "institution": "Onderwijsinstelling", "ip_address": "IP-adres",
+        "created_at": "Ingediend op",
+        "status": "Status",
+        "name": "Naam",
+        "email": "E-mailadres",
+        "function": "Functie",
+        "school_name": "School",
+        "kind": "Soort school",
+        "brin": "BRIN-code",
+        "message": "Toelichting",
+        "handled_by_email": "Behandeld door",
+        "handled_at": "Behandeld op",
+        "rejection_reason": "Reden van afwijzing",
+        "created_user": "Aangemaakt account",
+        "institution": "Onderwijsinstelling",
+        "ip_address": "IP-adres",
     }
     column_choices = {"kind": INSTITUTION_KINDS}
-    column_formatters = {"status": _status_badge, "email": _email_with_account,
-                         "created_at": _moment, "handled_at": _moment}
+    column_formatters = {
+        "status": _status_badge,
+        "email": _email_with_account,
+        "created_at": _moment,
+        "handled_at": _moment,
+    }
     column_formatters_detail = {
         "status": _status_badge,
         "created_at": _moment,
@@ -157,8 +187,11 @@ class AccessRequestView(SecureModelView):
         except access.AccessError as exc:
             flash(str(exc), "danger")
         else:
-            flash(f"De aanvraag is goedgekeurd. Het account voor {user.email} bij {user.institution.name} is "
-                  "aangemaakt en er is een e-mail verstuurd om een wachtwoord te kiezen.", "success")
+            flash(
+                f"De aanvraag is goedgekeurd. Het account voor {user.email} bij {user.institution.name} is "
+                "aangemaakt en er is een e-mail verstuurd om een wachtwoord te kiezen.",
+                "success",
+            )
         return self._details(model)
 
     @expose("/afwijzen/<id>", methods=["POST"])
@@ -174,8 +207,11 @@ class AccessRequestView(SecureModelView):
             if mailed:
                 flash(f"De aanvraag is afgewezen. {model.email} heeft een e-mail met de reden gekregen.", "success")
             else:
-                flash(f"De aanvraag is afgewezen, maar de e-mail aan {model.email} kon niet worden verstuurd. "
-                      "Laat de aanvrager de reden op een andere manier weten.", "warning")
+                flash(
+                    f"De aanvraag is afgewezen, maar de e-mail aan {model.email} kon niet worden verstuurd. "
+                    "Laat de aanvrager de reden op een andere manier weten.",
+                    "warning",
+                )
         return self._details(model)
 
 
@@ -193,7 +229,14 @@ def open_requests_panel(user):
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
     app.register_blueprint(bp)
-    admin.add_view(AccessRequestView(AccessRequest, name="Toegangsaanvragen", category=VERZOEKEN,
-                                     endpoint="access_requests", url="/verzoeken/toegangsaanvragen"))
+    admin.add_view(
+        AccessRequestView(
+            AccessRequest,
+            name="Toegangsaanvragen",
+            category=VERZOEKEN,
+            endpoint="access_requests",
+            url="/verzoeken/toegangsaanvragen",
+        )
+    )
     if open_requests_panel not in registry.HOME_PANELS:
         registry.HOME_PANELS.append(open_requests_panel)

@@ -110,7 +110,9 @@ def approve_request(request, by):
         try:
             new_institution.validate()
         except ValidationError:
-            raise AccessError("De school kan met deze gegevens niet worden aangemaakt; controleer naam en BRIN-code.")
+            raise AccessError(
+                "De school kan met deze gegevens niet worden aangemaakt; controleer naam en BRIN-code."
+            ) from None
 
     _claim(request, STATUS_APPROVED, by)
     user = None
@@ -118,10 +120,15 @@ def approve_request(request, by):
         if new_institution is not None:
             new_institution.save()
             institution = new_institution
-            audit.record("create", institution, user=by, institution=institution,
-                         changes={"bron": "toegangsaanvraag"})
-        user = accounts.create_user(email=request.email, name=request.name, role=ROLE_SCHOOL_STAFF,
-                                    institution=institution, by=by, function=request.function)
+            audit.record("create", institution, user=by, institution=institution, changes={"bron": "toegangsaanvraag"})
+        user = accounts.create_user(
+            email=request.email,
+            name=request.name,
+            role=ROLE_SCHOOL_STAFF,
+            institution=institution,
+            by=by,
+            function=request.function,
+        )
         if accounts.request_password_reset(user.email) is None:
             raise AccessError("Het account kon niet worden geactiveerd.")
     except Exception as exc:
@@ -136,9 +143,18 @@ def approve_request(request, by):
 
     AccessRequest.objects(pk=request.pk).update_one(set__created_user=user, set__institution=institution)
     request.reload()
-    audit.record("status_change", request, user=by, institution=institution,
-                 changes={"status": "goedgekeurd", "gebruiker": user.email, "onderwijsinstelling": institution.name,
-                          "nieuwe school": new_institution is not None})
+    audit.record(
+        "status_change",
+        request,
+        user=by,
+        institution=institution,
+        changes={
+            "status": "goedgekeurd",
+            "gebruiker": user.email,
+            "onderwijsinstelling": institution.name,
+            "nieuwe school": new_institution is not None,
+        },
+    )
     _mail_quietly(
         request.email,
         "Uw toegang tot het Praktijkloket is geregeld",
@@ -161,8 +177,9 @@ def _undo(request, user, new_institution, by):
         audit.record("delete", user, user=by, institution=user.institution, changes={"reden": "goedkeuren mislukt"})
         User.objects(pk=user.pk).delete()
     if new_institution is not None and new_institution.pk is not None:
-        audit.record("delete", new_institution, user=by, institution=new_institution,
-                     changes={"reden": "goedkeuren mislukt"})
+        audit.record(
+            "delete", new_institution, user=by, institution=new_institution, changes={"reden": "goedkeuren mislukt"}
+        )
         Institution.objects(pk=new_institution.pk).delete()
     AccessRequest.objects(pk=request.pk).update_one(
         set__status=STATUS_SUBMITTED, unset__handled_by=True, unset__handled_by_email=True, unset__handled_at=True
@@ -181,8 +198,7 @@ def reject_request(request, by, reason):
     if request.status != STATUS_SUBMITTED:
         raise AccessError("Deze aanvraag is al behandeld.")
     _claim(request, STATUS_REJECTED, by, rejection_reason=reason)
-    audit.record("status_change", request, user=by, institution=None,
-                 changes={"status": "afgewezen", "reden": reason})
+    audit.record("status_change", request, user=by, institution=None, changes={"status": "afgewezen", "reden": reason})
     return _mail_quietly(
         request.email,
         "Uw aanvraag voor toegang tot het Praktijkloket",

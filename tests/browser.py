@@ -53,16 +53,28 @@ def live_server(demo_dump):
     server.stop()
 
 
+# Every test module imports `browser`, which gives each module its own session fixture; Playwright's sync API
+# allows one instance per process, so they all share this one and the last to finish closes it.
+_shared = {}
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not chromium_available():
         pytest.skip("Chromium ontbreekt (Debian-pakket 'chromium'); `make test` installeert het als root.")
-    from playwright.sync_api import sync_playwright
+    if not _shared:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as pw:
-        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
+        pw = sync_playwright().start()
+        _shared.update(pw=pw, users=0,
+                       browser=pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True))
+    _shared["users"] += 1
+    yield _shared["browser"]
+    _shared["users"] -= 1
+    if not _shared["users"]:
+        _shared["browser"].close()
+        _shared["pw"].stop()
+        _shared.clear()
 
 
 @pytest.fixture

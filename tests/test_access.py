@@ -143,8 +143,9 @@ def test_csrf_token_is_required(demo_dump):
     with application.app_context():
         client = application.test_client()
         assert client.post("/toegang-aanvragen", data=VALID).status_code == 400
-        token = re.search(r'name="csrf_token" value="([^"]+)"',
-                          client.get("/toegang-aanvragen").get_data(as_text=True)).group(1)
+        token = re.search(
+            r'name="csrf_token" value="([^"]+)"', client.get("/toegang-aanvragen").get_data(as_text=True)
+        ).group(1)
         assert client.post("/toegang-aanvragen", data={**VALID, "csrf_token": token}).status_code == 302
         assert AccessRequest.objects.count() == 1
 
@@ -354,4 +355,3 @@ def test_menu_entry_under_verzoeken(client, auth):
     auth.login("beheerder@sbb.example")
     html = client.get(LIST).get_data(as_text=True)
     assert "Verzoeken" in html and "Toegangsaanvragen" in html
-
