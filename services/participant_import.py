@@ -1,0 +1,232 @@
+"""Bulk import of participants from the Excel template: template, preview, all-or-nothing import, undo a batch."""
+
+from datetime import timedelta
+
+from flask import abort
+
+from documents.imports import ImportBatch
+from documents.participants import Participant
+from services import audit
+from services import participants as svc
+from services import spreadsheet
+from services.clock import utcnow
+from services.permissions import can, scope
+from services.text import fold
+
+KIND = "participants"
+SHEET = "Deelnemers"
+UNDO_WINDOW = timedelta(days=1)
+MAX_ROWS = spreadsheet.DEFAULT_MAX_ROWS
+MAX_BYTES = spreadsheet.DEFAULT_MAX_BYTES
+
+STATUS_NEW = "nieuw"
+STATUS_EXISTS = "bestaat al"
+STATUS_ERROR = "fout"
+
+COLUMNS = (
+    spreadsheet.Column("first_name", "Voornaam", required=True, max_length=100, width=18,
+                       help="Zoals op de praktijkverklaring moet komen, bijvoorbeeld Zoë."),
+    spreadsheet.Column("infix", "Tussenvoegsel", max_length=30, width=14, help="Bijvoorbeeld: de, van der."),
+    spreadsheet.Column("last_name", "Achternaam", required=True, max_length=100, width=22,
+                       help="Zonder tussenvoegsel, bijvoorbeeld Vries."),
+    spreadsheet.Column("birth_date", "Geboortedatum", required=True, kind="date", width=16,
+                       help="Als datum (dd-mm-jjjj), bijvoorbeeld 14-03-2007."),
+    spreadsheet.Column("birth_place", "Geboorteplaats", max_length=100, width=18),
+    spreadsheet.Column("group", "Groep", max_length=100, width=18, help="Bijvoorbeeld klas, cohort of begeleider."),
+    spreadsheet.Column("student_number", "Leerlingnummer", max_length=30, width=16, help="Niet verplicht."),
+    spreadsheet.Column("email", "E-mailadres", kind="email", max_length=200, width=26, help="Niet verplicht."),
+)
+HEADERS = {c.key: c.header for c in COLUMNS}
+
+INSTRUCTIONS = (
+    "Deelnemers importeren in het Praktijkloket",
+    "1. Vul op het werkblad 'Deelnemers' één deelnemer per rij in, vanaf rij 2. Verander de kolomnamen in rij 1 niet.",
+    "2. Kolommen met een * zijn verplicht: Voornaam, Achternaam en Geboortedatum.",
+    "3. Vul de geboortedatum in als datum: dd-mm-jjjj, bijvoorbeeld 14-03-2007.",
+    "4. Zet het tussenvoegsel in de eigen kolom: Voornaam 'Jan', Tussenvoegsel 'de', Achternaam 'Vries'.",
+    "5. Bij 'Groep' vult u bijvoorbeeld de klas, het cohort of de begeleider in.",
+    "6. Controleer de gegevens zorgvuldig: zij worden vermeld op de praktijkverklaring.",
+    f"7. Maximaal {MAX_ROWS:,} deelnemers en {MAX_BYTES // (1024 * 1024)} MB per bestand.".replace(",", "."),
+    "8. Sla het bestand op als Excel-werkmap (.xlsx) en upload het via 'Bulk import' in het deelnemersoverzicht.",
+    "9. U ziet eerst een voorbeeld van elke rij; alleen de rijen die u aanvinkt worden geïmporteerd.",
+    "10. Een deelnemer die al bestaat (zelfde naam en geboortedatum) wordt niet nog eens toegevoegd.",
+)
+
+
+class ImportError_(ValueError):
+    """A Dutch message about an import that cannot go ahead; nothing was written."""
+
+    def __init__(self, message):
+        super().__init__(message)
+        self.message = message
+
+
+def _require(user):
+    if not can(user, "edit_participants"):
+        abort(403)
+    if getattr(user, "institution", None) is None:
+        raise ImportError_("Alleen een medewerker van een onderwijsinstelling kan deelnemers importeren.")
+
+
+def template_bytes():
+    """The Excel template: sheet 'Deelnemers' with the columns, and a sheet with instructions."""
+    return spreadsheet.build_template(COLUMNS, sheet_title=SHEET, instructions=INSTRUCTIONS)
+
+
+def _identity(values):
+    if not values.get("first_name") or not values.get("last_name") or not values.get("birth_date"):
+        return None
+    return (fold(values["first_name"]), fold(f"{values.get('infix') or ''} {values['last_name']}"),
+            values["birth_date"])
+
+
+def _existing_identities(institution, rows):
+    """The identities among these rows that the school already has: one query for the whole file."""
+    dates = sorted({r.values["birth_date"] for r in rows if r.values.get("birth_date")})
+    found = set()
+    for chunk_start in range(0, len(dates), 1000):
+        chunk = dates[chunk_start:chunk_start + 1000]
+        query = Participant.objects(institution=institution, birth_date__in=chunk).only(
+            "search_first", "search_last", "birth_date").as_pymongo()
+        for doc in query:
+            born = doc["birth_date"]
+            found.add((doc.get("search_first"), doc.get("search_last"), born.date() if hasattr(born, "date") else born))
+    return found
+
+
+def preview(user, upload, file_name=None):
+    """Read and check an uploaded file; stage every row with its state; return the StagedUpload."""
+    _require(user)
+    rows = spreadsheet.read_upload(upload, COLUMNS, file_name=file_name, sheet_name=SHEET,
+                                   max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    for row in rows:
+        if row.errors:
+            continue
+        try:
+            row.values = svc.clean_values(row.values)
+        except svc.ParticipantError as exc:
+            row.errors.extend((HEADERS.get(f, ""), m) for f, m in exc.errors.items())
+    spreadsheet.mark_duplicates(
+        [r for r in rows if not r.errors], _identity,
+        "Deze deelnemer staat al eerder in het bestand (rij {row}).",
+    )
+    existing = _existing_identities(user.institution, [r for r in rows if not r.errors])
+    staged_rows = []
+    for row in rows:
+        if row.errors:
+            status = STATUS_ERROR
+        elif _identity(row.values) in existing:
+            status = STATUS_EXISTS
+        else:
+            status = STATUS_NEW
+        staged_rows.append({"row": row.number, "values": row.values, "errors": [list(e) for e in row.errors],
+                            "status": status})
+    return spreadsheet.stage(KIND, user, file_name or getattr(upload, "filename", None), staged_rows,
+                             institution=user.institution)
+
+
+def load(user, token):
+    """The staged preview of this user, or 404 when it expired or is someone else's."""
+    staged = spreadsheet.load_staged(KIND, user, token)
+    if staged is None:
+        abort(404)
+    return staged
+
+
+def import_rows(user, token, selected_rows):
+    """Import exactly the ticked new rows, all or nothing, as one batch; return the ImportBatch."""
+    _require(user)
+    staged = spreadsheet.load_staged(KIND, user, token)
+    if staged is None:
+        raise ImportError_("Deze upload is verlopen of al geïmporteerd. Upload het bestand opnieuw.")
+    wanted = set()
+    for value in selected_rows or ():
+        try:
+            wanted.add(int(value))
+        except (TypeError, ValueError):
+            continue
+    chosen = [r for r in staged.rows if r["row"] in wanted]
+    if not chosen:
+        raise ImportError_("Vink ten minste één deelnemer aan om te importeren.")
+    refused = [r["row"] for r in chosen if r.get("status") != STATUS_NEW]
+    if refused:
+        raise ImportError_(
+            "Alleen nieuwe deelnemers zonder fouten kunnen worden geïmporteerd; controleer rij "
+            + ", ".join(str(n) for n in refused[:10]) + ". Er is niets geïmporteerd."
+        )
+    institution = user.institution
+    # Check again: a colleague may have added one of them since the preview.
+    parsed = [spreadsheet.ParsedRow(r["row"], r["values"], []) for r in chosen]
+    existing = _existing_identities(institution, parsed)
+    clash = [r.number for r in parsed if _identity(r.values) in existing]
+    if clash:
+        raise ImportError_(
+            "Intussen bestaan de deelnemers van rij " + ", ".join(str(n) for n in clash[:10])
+            + " al. Upload het bestand opnieuw. Er is niets geïmporteerd."
+        )
+    now = utcnow()
+    author = user.name or user.email
+    batch = ImportBatch(kind=KIND, institution=institution, created_by=user, created_by_name=author,
+                        created_at=now, file_name=staged.file_name, count=len(chosen))
+    docs = []
+    for row in parsed:
+        doc = Participant(**row.values, institution=institution, created_by=author, created_at=now, version=1)
+        doc.validate()
+        docs.append(doc)
+    batch.save()
+    try:
+        for doc in docs:
+            doc.import_batch = str(batch.pk)
+        ids = Participant.objects.insert(docs, load_bulk=False)
+    except Exception:
+        # All or nothing: take back whatever part of the batch got written.
+        Participant.objects(import_batch=str(batch.pk)).delete()
+        batch.delete()
+        raise
+    ImportBatch.objects(pk=batch.pk).update_one(set__object_ids=list(ids))
+    spreadsheet.discard_staged(staged)
+    audit.record("import", batch, user=user, institution=institution, object_type="ImportBatch",
+                 label=f"{len(ids)} deelnemers uit {staged.file_name or 'bestand'}",
+                 changes={"bestand": staged.file_name, "aantal": len(ids)})
+    batch.reload()
+    return batch
+
+
+def batches_for(user, limit=10):
+    """The recent participant import batches the user may see."""
+    return list(scope(ImportBatch.objects(kind=KIND), user).order_by("-created_at")[:limit])
+
+
+def may_undo(batch, now=None):
+    """Say whether the batch is still inside the undo window and not undone yet."""
+    now = now or utcnow()
+    return batch.undone_at is None and batch.created_at > now - UNDO_WINDOW
+
+
+def undo_batch(user, batch_id):
+    """Delete every participant of the batch, within a day and only while none has documents; return count."""
+    _require(user)
+    oid = svc.parse_object_id(batch_id)
+    batch = scope(ImportBatch.objects(pk=oid, kind=KIND), user).first() if oid else None
+    if batch is None:
+        abort(404)
+    if batch.undone_at is not None:
+        raise ImportError_("Deze import is al ongedaan gemaakt.")
+    if not may_undo(batch):
+        raise ImportError_("Een import kan alleen binnen een dag ongedaan worden gemaakt. Verwijder de deelnemers "
+                           "zo nodig afzonderlijk.")
+    participants = list(Participant.objects(import_batch=str(batch.pk)))
+    busy = [p.full_name for p in participants if any(count for _desc, count in svc.dependents(p))]
+    if busy:
+        raise ImportError_(
+            "Deze import kan niet meer ongedaan worden gemaakt: er zijn al documenten gemaakt voor "
+            + ", ".join(busy[:5]) + (" en anderen" if len(busy) > 5 else "") + ". Er is niets verwijderd."
+        )
+    claimed = ImportBatch.objects(pk=batch.pk, undone_at=None).update_one(
+        set__undone_at=utcnow(), set__undone_by_name=user.name or user.email)
+    if not claimed:
+        raise ImportError_("Deze import is al ongedaan gemaakt.")
+    removed = Participant.objects(import_batch=str(batch.pk)).delete()
+    audit.record("import_undone", batch, user=user, institution=batch.institution, object_type="ImportBatch",
+                 label=f"{removed} deelnemers uit {batch.file_name or 'bestand'}", changes={"aantal": removed})
+    return removed
