@@ -1,6 +1,8 @@
 """Known report data for the dashboard, report and privacy tests: statements and guidance documents made the way
 the services make them (saved as concept, made final through finalize_conditionally)."""
 
+import hashlib
+import re
 from datetime import datetime, timedelta
 
 from documents.guidance import GuidanceDocument, Selection
@@ -8,6 +10,7 @@ from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement, VerificationRecord
 from services.clock import utcnow
+from services.statements import new_verification_code
 
 _numbers = iter(range(900000, 999999))
 
@@ -18,14 +21,14 @@ def school(brin):
 
 def participant(inst, first="Test", last="Deelnemer", archived_at=None):
     p = Participant(first_name=first, last_name=last, birth_date=datetime(2008, 5, 1).date(), birth_place="Utrecht",
-                    email=f"{first.lower()}@voorbeeld.example", student_number="S-123", institution=inst,
+                    email=f"{re.sub('[^a-z]', '', first.lower()) or 'x'}@voorbeeld.example", student_number="S-123", institution=inst,
                     archived_at=archived_at)
     p.save()
     return p
 
 
 def statement(p, *, form, final_at=None, created_at=None, crebos=(("25180", ("B1-K1-W1", "B1-K1-W2")),), hours=400,
-              pdf=b"%PDF-1.4 test"):
+              pdf=None):
     doc = PracticeStatement(
         institution=p.institution, participant=p, education_form=form, bpv_hours=hours,
         selections=[Selection(crebo=c, codes=list(codes)) for c, codes in crebos],
@@ -36,10 +39,12 @@ def statement(p, *, form, final_at=None, created_at=None, crebos=(("25180", ("B1
     doc.save()
     if final_at:
         n = next(_numbers)
-        number, code = f"T-{n}", f"CODE{n}"
+        number, code = f"T-{n}", new_verification_code()
+        pdf = pdf or f"%PDF-1.4 testverklaring {number}".encode()
+        sha = hashlib.sha256(pdf).hexdigest()
         doc = PracticeStatement.objects.finalize_conditionally(
-            doc.pk, finalized_at=final_at, number=number, verification_code=code, pdf=pdf, pdf_sha256=f"{n:064d}")
-        VerificationRecord(code=code, number=number, pdf_sha256=f"{n:064d}", statement=doc, issued_at=final_at,
+            doc.pk, finalized_at=final_at, number=number, verification_code=code, pdf=pdf, pdf_sha256=sha)
+        VerificationRecord(code=code, number=number, pdf_sha256=sha, statement=doc, issued_at=final_at,
                            institution_name=p.institution.name).save()
     return doc
 
