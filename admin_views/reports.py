@@ -14,7 +14,7 @@ Endpoints other areas may link to:
 from datetime import date
 
 import click
-from flask import Response, abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 

@@ -6,7 +6,14 @@ with the same count.
 
 from datetime import date, datetime, timedelta
 
-from documents.companies import OPEN_REQUEST_STATUSES, REQUEST_STATUSES, AccreditationRequest, Company, Placement, Trainer
+from documents.companies import (
+    OPEN_REQUEST_STATUSES,
+    REQUEST_STATUSES,
+    AccreditationRequest,
+    Company,
+    Placement,
+    Trainer,
+)
 from documents.constants import EDUCATION_FORMS, label
 from documents.guidance import GuidanceDocument
 from documents.imports import ImportBatch

@@ -10,7 +10,6 @@ from bson.errors import InvalidId
 
 from documents.companies import OPEN_REQUEST_STATUSES, REQUEST_KINDS, REQUEST_STATUSES, AccreditationRequest
 from documents.constants import EDUCATION_FORMS, GUIDANCE_STATUSES, STATEMENT_STATUSES, label
-from documents.guidance import GuidanceDocument
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement

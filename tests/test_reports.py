@@ -44,13 +44,13 @@ def test_year_matrix_answers_per_school_and_onderwijsvorm(client, auth, known):
     headers = [th.text_content().strip() for th in tree.xpath('//table[@id="matrix"]/thead//th')]
     assert headers[0] == "Onderwijsinstelling" and headers[-1] == "Totaal"
     roc = tree.xpath(f'//table[@id="matrix"]//tr[@data-school="{data.school("25DM").pk}"]/td')
-    cells = dict(zip(headers, [td.text_content().strip() for td in roc]))
+    cells = dict(zip(headers, [td.text_content().strip() for td in roc], strict=True))
     # Other demo data may add to these; the known data is the floor and the per-form cells sum to the total.
     assert int(cells["mbo (diplomagericht, voortijdig schoolverlater)"]) >= 2
     assert int(cells["mbo derde leerweg (maatwerk)"]) >= 1
     assert int(cells["Totaal"]) == sum(int(cells[h]) for h in headers[1:-1])
     pro = tree.xpath(f'//table[@id="matrix"]//tr[@data-school="{data.school("12PD").pk}"]/td')
-    assert int(dict(zip(headers, [td.text_content().strip() for td in pro]))["praktijkonderwijs"]) >= 2
+    assert int(dict(zip(headers, [td.text_content().strip() for td in pro], strict=True))["praktijkonderwijs"]) >= 2
 
     rows = _xlsx(client.get(f"/rapportages/?jaar={LAST_YEAR}&formaat=xlsx"))
     assert rows[0][0] == "Onderwijsinstelling"
