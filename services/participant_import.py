@@ -1,5 +1,6 @@
 """Bulk import of participants from the Excel template: template, preview, all-or-nothing import, undo a batch."""
 
+import functools
 from datetime import timedelta
 
 from flask import abort
@@ -68,6 +69,7 @@ def _require(user):
         raise ImportError_("Alleen een medewerker van een onderwijsinstelling kan deelnemers importeren.")
 
 
+@functools.lru_cache(maxsize=1)
 def template_bytes():
     """The Excel template: sheet 'Deelnemers' with the columns, and a sheet with instructions."""
     return spreadsheet.build_template(COLUMNS, sheet_title=SHEET, instructions=INSTRUCTIONS)

@@ -325,6 +325,7 @@ def stage(kind, user, file_name, rows, *, institution=None, ttl=STAGE_TTL):
         file_name=(file_name or "")[:255], rows=stored, created_at=now, expires_at=now + ttl,
     )
     staged.save()
+    staged.rows = [_from_bson(r) for r in staged.rows]
     return staged
 
 
