@@ -47,6 +47,7 @@ def test_request_access_approve_and_sign_in(page, live_server, smtp_server):  # 
     sign_in(page, "beheerder@sbb.example")
     panel = page.locator("#open-access-requests")
     assert "Open toegangsaanvragen: 1" in panel.inner_text()
+    screenshot(page, "access-admin-home")
     panel.click()
     page.wait_for_url("**/verzoeken/toegangsaanvragen/**")
     assert "sanne.visser@hetatelier.example" in page.content()
