@@ -193,9 +193,11 @@ def test_deleting_participant_deletes_placements_and_own_trainers(app):
     bakery = Company.objects(company_id="100200301").get()
     t = placement_service.add_trainer_for_participant(staff, p, {"initials": "K.", "last_name": "Eigen"},
                                                       company=bakery)
-    placement_service.create_placement(staff, p, company=bakery, trainer=t)
+    placement = placement_service.create_placement(staff, p, company=bakery, trainer=t)
+    others = Placement.objects(participant__ne=p).count()
     p.delete()
-    assert Placement.objects.count() == 0
+    assert Placement.objects(pk=placement.pk).count() == 0
+    assert Placement.objects.count() == others
     assert Trainer.objects(pk=t.pk).count() == 0
 
 
