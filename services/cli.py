@@ -2,6 +2,8 @@
 
 import click
 
+from services.pdf.cli import pdf_preview_command
+
 
 @click.command("seed-demo")
 def seed_demo_command():
@@ -14,3 +16,4 @@ def seed_demo_command():
 
 def register_commands(app):
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(pdf_preview_command)

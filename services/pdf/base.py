@@ -16,6 +16,7 @@ from pathlib import Path
 
 import jinja2
 import reportlab
+from reportlab import rl_config
 from PIL import Image, UnidentifiedImageError
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.fonts import addMapping
@@ -26,6 +27,7 @@ from reportlab.platypus import Flowable
 from xhtml2pdf import default as x_default
 from xhtml2pdf import parser as x_parser
 from xhtml2pdf import pisa
+from xhtml2pdf import tags as x_tags
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 from xhtml2pdf.tags import pisaTagINPUT, pisaTagSELECT, pisaTagTEXTAREA
 
@@ -255,8 +257,9 @@ class AcroField(Flowable):
 
     def wrap(self, avail_width, avail_height):
         if self.kind == "hidden":
-            self.width = 0
-            self.height = 0
+            # Not 0 x 0: xhtml2pdf never draws an inline box without size.
+            self.width = 1
+            self.height = 1
         elif self.kind == "checkbox":
             self.width = self.height
         else:
@@ -333,12 +336,13 @@ def _field_from_node(node, kind):
 
 
 class FieldInput(pisaTagINPUT):
-    """<input data-field ...>: text, date-like text, checkbox or hidden, as a sized AcroForm field."""
+    """<input data-field ...>: text, checkbox or (data-kind="hidden") hidden, as a sized AcroForm field."""
 
     def end(self, c):
         if not self.node.hasAttribute("data-field"):
             return super().end(c)
-        kind = (self.node.getAttribute("type") or "text").lower()
+        # type="hidden" never reaches a tag class (xhtml2pdf's default CSS hides it): data-kind="hidden" instead.
+        kind = (self.node.getAttribute("data-kind") or self.node.getAttribute("type") or "text").lower()
         kind = {"checkbox": "checkbox", "hidden": "hidden"}.get(kind, "text")
         c.addPara()
         c.addStory(_field_from_node(self.node, kind))
@@ -370,12 +374,84 @@ class FieldSelect(pisaTagSELECT):
         return None
 
 
+# --- "pagina X van Y" in one pass ------------------------------------------------------------------------------
+
+PAGE_COUNT_FORM = "plPageCount"
+
+
+class PageOfPages(Flowable):
+    """Draw "pagina X van Y" where Y is a form XObject filled in when the canvas is saved.
+
+    xhtml2pdf's <pdf:pagecount> lays the whole document out twice (multiBuild) to learn the page count; a
+    forward-referenced form needs one pass. Used as <pdf:paginavan align="right"></pdf:paginavan>.
+    """
+
+    def __init__(self, font_name, font_size, color, align="left"):
+        super().__init__()
+        self.font_name = font_name
+        self.font_size = font_size
+        self.color = color
+        self.align = align
+        self.height = font_size * 1.25
+
+    def wrap(self, avail_width, avail_height):
+        self.width = avail_width if avail_width < 10_000 else 120
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        number = canv.getPageNumber()
+        label = f"pagina {number} van "
+        total_width = pdfmetrics.stringWidth(label + "99", self.font_name, self.font_size)
+        x = {"right": self.width - total_width, "center": (self.width - total_width) / 2}.get(self.align, 0)
+        y = self.font_size * 0.25
+        canv.saveState()
+        canv.setFont(self.font_name, self.font_size)
+        canv.setFillColor(self.color)
+        canv.drawString(x, y, label)
+        canv.translate(x + pdfmetrics.stringWidth(label, self.font_name, self.font_size), y)
+        canv.doForm(PAGE_COUNT_FORM)
+        canv.restoreState()
+        _define_page_count_on_save(canv, self)
+
+
+def _define_page_count_on_save(canv, flowable):
+    state = canv.__dict__.get("_pl_page_count")
+    if state is None:
+        state = canv.__dict__["_pl_page_count"] = {"pages": 0, "style": flowable}
+        original_save = canv.save
+
+        def save():
+            style = state["style"]
+            canv.beginForm(PAGE_COUNT_FORM)
+            canv.setFont(style.font_name, style.font_size)
+            canv.setFillColor(style.color)
+            canv.drawString(0, 0, str(state["pages"]))
+            canv.endForm()
+            original_save()
+
+        canv.save = save
+    state["pages"] = max(state["pages"], canv.getPageNumber())
+
+
+class PaginaVanTag(x_tags.pisaTag):
+    def start(self, c):
+        c.addPara()
+        frag = c.frag
+        align = (self.node.getAttribute("align") or "left").lower()
+        c.addStory(PageOfPages(frag.fontName, frag.fontSize, frag.textColor or HexColor("#000000"), align))
+
+    def end(self, c):
+        c.addPara()
+
+
 def _install_field_tags():
     # xhtml2pdf finds the class for a tag as parser.pisaTag<NAME>; ours fall back to the stock behaviour for
     # controls without data-field, so nothing changes for other documents. Pinned: xhtml2pdf==0.2.28.
     x_parser.pisaTagINPUT = FieldInput
     x_parser.pisaTagTEXTAREA = FieldTextarea
     x_parser.pisaTagSELECT = FieldSelect
+    x_parser.pisaTagPDFPAGINAVAN = PaginaVanTag
 
 
 # --- rendering ---------------------------------------------------------------------------------------------------
@@ -389,6 +465,9 @@ def setup():
     """Do the once-per-process work (fonts, field tags); cheap after the first call."""
     global _ready
     if not _ready:
+        # Images go into the PDF as binary streams: the ASCII85 text encoding is pure Python work that only
+        # made the file bigger (it existed for 7-bit mail transports).
+        rl_config.useA85 = 0
         _register_fonts()
         _install_field_tags()
         _ready = True

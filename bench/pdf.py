@@ -1,0 +1,142 @@
+"""PDF benchmarks: our statement and guidance PDFs, the same statement HTML in WeasyPrint, and a platypus floor.
+
+Each *_ms function returns a median in milliseconds (warm-up first) and can be called by `python -m bench`.
+statement_pdf_weasyprint_ms() returns None when WeasyPrint (or the pango libraries it needs) is not installed.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+
+from bench.harness import median_ms
+from services.pdf import render_guidance, render_statement
+from services.pdf.sample import sample_guidance, sample_statement
+from services.pdf.statement import statement_html
+
+STATEMENT_WP = 20
+
+
+def statement_pdf_ms(repeat=7):
+    """Our praktijkverklaring (final: number and QR code) with 20 werkprocessen and three logos."""
+    data = sample_statement(STATEMENT_WP)
+    return median_ms(lambda: render_statement(data, concept=False), repeat=repeat)
+
+
+def statement_pdf_weasyprint_ms(repeat=7):
+    """The same statement HTML (with its xhtml2pdf-only tags dropped) rendered by WeasyPrint."""
+    try:
+        import weasyprint
+    except (ImportError, OSError):
+        return None
+    html = weasyprint_html()
+    return median_ms(lambda: weasyprint.HTML(string=html).write_pdf(presentational_hints=True), repeat=repeat)
+
+
+def weasyprint_html():
+    """The statement HTML as WeasyPrint reads it: page numbers as CSS counters, the footer as a running element."""
+    html = statement_html(sample_statement(STATEMENT_WP), concept=False)
+    html = html.replace(
+        "<pdf:paginavan></pdf:paginavan>", '<br>pagina <span class="pn"></span> van <span class="pc"></span>'
+    )
+    extra = (
+        "@page { @bottom-center { content: element(footer); } }"
+        " #footer { position: running(footer); }"
+        " .pn::after { content: counter(page); } .pc::after { content: counter(pages); }"
+    )
+    return html.replace("</style>", extra + "</style>", 1)
+
+
+def statement_pdf_reportlab_ms(repeat=7):
+    """The floor: the same text, logos and QR code as a plain reportlab platypus document."""
+    data = sample_statement(STATEMENT_WP)
+    return median_ms(lambda: platypus_statement(data), repeat=repeat)
+
+
+def platypus_statement(data) -> bytes:
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table
+
+    from services.pdf.base import FONT_FAMILY, setup
+
+    setup()
+    font = "PLVera"
+    body = ParagraphStyle("body", fontName=font, fontSize=9.5, leading=12.4)
+    h1 = ParagraphStyle("h1", parent=body, fontName=font + "-Bold", fontSize=20, leading=24)
+    h2 = ParagraphStyle("h2", parent=body, fontName=font + "-Bold", fontSize=12.5, leading=16, spaceBefore=10)
+    wp = ParagraphStyle("wp", parent=body, leftIndent=16)
+    assert FONT_FAMILY
+
+    def logo(raw):
+        return Image(io.BytesIO(raw), width=4 * cm, height=1.5 * cm) if raw else ""
+
+    story = [
+        Table([[logo(data["institution"]["logo"]), logo(data["company"]["logo"]),
+                logo(data["branch_logos"][0]["logo"])]]),
+        Paragraph("Praktijkverklaring", h1),
+        Paragraph("onderdeel van de mbo-verklaring", body),
+        Paragraph(
+            f"Hierbij wordt verklaard dat <b>{data['participant']['full_name']}</b> bij {data['company']['name']} "
+            f"gedurende {data['bpv_hours']} uur de volgende werkprocessen heeft laten zien:",
+            body,
+        ),
+    ]
+    for q in data["qualifications"]:
+        story.append(Paragraph(f"{q['title']} (crebo {q['crebo']}, niveau {q['level']})", h2))
+        for kt in q["core_tasks"]:
+            story.append(Paragraph(f"<b>Kerntaak {kt['code']} {kt['title']}</b>", body))
+            story.extend(Paragraph(f"<b>{w['code']}</b> {w['title']}", wp) for w in kt["work_processes"])
+    story.append(Spacer(1, 12))
+    story.append(Table([[Paragraph(f"Naam: {data['trainer_signatory']['name']}", body),
+                         Paragraph(f"Naam: {data['school_signatory']['name']}", body)]]))
+
+    qr_png = _qr_png_bytes(data["verification_url"])
+
+    def footer(canvas, _doc):
+        canvas.setFont(font, 7.5)
+        canvas.drawString(1.8 * cm, 1.5 * cm, f"Nummer: {data['number']}  {data['verification_url']}")
+        canvas.drawImage(_image_reader(qr_png), A4[0] - 3.8 * cm, 0.7 * cm, 2 * cm, 2 * cm)
+
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=1.8 * cm, rightMargin=1.8 * cm, bottomMargin=3.4 * cm)
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return out.getvalue()
+
+
+@functools.lru_cache(maxsize=4)
+def _qr_png_bytes(text):
+    import qrcode
+
+    out = io.BytesIO()
+    qrcode.make(text).save(out)
+    return out.getvalue()
+
+
+def _image_reader(raw):
+    from reportlab.lib.utils import ImageReader
+
+    return ImageReader(io.BytesIO(raw))
+
+
+def guidance_pdf_ms(n_wp, repeat=5):
+    """Our fillable begeleidingsdocument with n_wp werkprocessen, all with gedrag."""
+    data = sample_guidance(n_wp, behaviour_every=1)
+    return median_ms(lambda: render_guidance(data, concept=False), repeat=repeat)
+
+
+def results():
+    """Every key this module contributes to bench/out/results.json."""
+    return {
+        "statement_pdf_ms": statement_pdf_ms(),
+        "statement_pdf_weasyprint_ms": statement_pdf_weasyprint_ms(),
+        "statement_pdf_reportlab_ms": statement_pdf_reportlab_ms(),
+        "guidance_pdf_10wp_ms": guidance_pdf_ms(10),
+        "guidance_pdf_40wp_ms": guidance_pdf_ms(40, repeat=3),
+    }
+
+
+if __name__ == "__main__":
+    for key, value in results().items():
+        print(f"{key:32} {value if value is None else round(value, 1)}")
