@@ -30,7 +30,19 @@ class FinalGuardQuerySet(QuerySet):
             raise FinalDocumentError()
         return self.filter(status__ne=FINAL)
 
+    def _only_detaches(self, kwargs):
+        """True for the update MongoEngine's NULLIFY delete rule sends when a referenced document goes away.
+
+        A final document keeps everything it printed in its snapshot, so losing the link to a deleted placement
+        or source document changes nothing it says; refusing it would make deleting a participant impossible.
+        """
+        detachable = getattr(self._document, "detachable_references", ())
+        keys = [k for k in kwargs if k not in ("write_concern", "upsert", "multi", "full_result")]
+        return bool(keys) and all(k.startswith("unset__") and k[len("unset__"):] in detachable for k in keys)
+
     def update(self, *args, **kwargs):
+        if not args and self._only_detaches(kwargs):
+            return QuerySet.update(self, **kwargs)
         return QuerySet.update(self._guarded(), *args, **kwargs)
 
     def update_one(self, *args, **kwargs):

@@ -78,6 +78,9 @@ class PracticeStatement(FinalGuardMixin, Document):
     finalized_by_name = StringField(max_length=200)
     version = IntField(default=1)
 
+    # References MongoEngine may unset on a final statement when the referenced document is deleted.
+    detachable_references = ("placement", "source_guidance")
+
     meta = {
         "collection": "practice_statements",
         "queryset_class": FinalGuardQuerySet,

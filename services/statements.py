@@ -163,6 +163,66 @@ def _describe(value):
     return value
 
 
+def set_selections(statement, user, selections, *, expected_version=None, source_guidance=None):
+    """Replace the behaalde werkprocessen: one Selection per kwalificatie (a kwalificatie may still be empty)."""
+    cleaned, seen = [], set()
+    for item in selections:
+        sel = item if isinstance(item, Selection) else Selection(**item)
+        if not sel.crebo or sel.crebo in seen:
+            continue
+        seen.add(sel.crebo)
+        codes = list(dict.fromkeys(c for c in (sel.codes or []) if c))
+        cleaned.append(Selection(crebo=sel.crebo, qualification_id=sel.qualification_id, codes=codes,
+                                 behaviour_codes=[c for c in (sel.behaviour_codes or []) if c in codes]))
+    changes = {"selections": cleaned}
+    if source_guidance is not None:
+        changes["source_guidance"] = source_guidance
+    return update_concept(statement, user, expected_version=expected_version, **changes)
+
+
+def take_over_guidance(statement, user, guidance, *, expected_version=None):
+    """Copy the werkprocessen of one of the participant's begeleidingsdocumenten (then the user adjusts them)."""
+    if guidance is None or guidance.participant is None or guidance.participant.pk != statement.participant.pk:
+        raise StatementError("Kies een begeleidingsdocument van deze deelnemer.")
+    selections = [Selection(crebo=s.crebo, qualification_id=s.qualification_id, codes=list(s.codes),
+                            behaviour_codes=list(s.behaviour_codes)) for s in guidance.selections]
+    return set_selections(statement, user, selections, expected_version=expected_version, source_guidance=guidance)
+
+
+def registry_logo(statement):
+    """The company's logo from the registry (bytes) or None."""
+    from services import statement_data
+
+    company = statement_data.company_of(statement_data.placement_of(statement))
+    return bytes(company.logo) if company is not None and company.logo else None
+
+
+def set_company_logo(statement, user, data, *, expected_version=None):
+    """Upload a company logo for this statement only: checked to be a JPG/PNG of at most 2 MB, re-encoded."""
+    from services.images import ImageError, process_logo
+
+    if registry_logo(statement) is not None:
+        raise StatementError("Het leerbedrijf heeft al een logo in het register; dat logo komt op de verklaring.")
+    try:
+        logo, mimetype = process_logo(data)
+    except ImageError as exc:
+        raise StatementError(str(exc)) from None
+    return update_concept(statement, user, expected_version=expected_version, company_logo=logo,
+                          company_logo_type=mimetype)
+
+
+def remove_company_logo(statement, user, *, expected_version=None):
+    return update_concept(statement, user, expected_version=expected_version, company_logo=None,
+                          company_logo_type=None)
+
+
+def set_branch_organisations(statement, user, ids, *, expected_version=None):
+    """Tick which branch logos to print (unknown ids are ignored)."""
+    wanted = {str(i) for i in ids or []}
+    chosen = [b for b in BranchOrganisation.objects.order_by("name") if str(b.pk) in wanted]
+    return update_concept(statement, user, expected_version=expected_version, branch_organisations=chosen)
+
+
 # --- making it final ---------------------------------------------------------------------------
 
 
@@ -213,8 +273,9 @@ def finalize(statement, user):
     data = statement_data.build(statement, number=number, verification_code=code, issued_on=date.today())
     pdf = render_statement(data, concept=False)
     sha = hashlib.sha256(pdf).hexdigest()
+    placement = statement_data.placement_of(statement)
     final = PracticeStatement.objects.finalize_conditionally(
-        statement.pk, snapshot=statement_data.storable(data), number=number, verification_code=code, pdf=pdf,
+        statement.pk, placement=placement, snapshot=statement_data.storable(data), number=number, verification_code=code, pdf=pdf,
         pdf_sha256=sha, finalized_at=now, finalized_by_name=user.name)
     if final is None:
         raise StatementError("Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw.")
@@ -224,10 +285,24 @@ def finalize(statement, user):
     return final
 
 
+def concept_problems(statement):
+    """What must be filled in before even a concept PDF can be made (Dutch, all at once)."""
+    problems = []
+    if statement.werkproces_count == 0:
+        problems.append("Kies ten minste één behaald werkproces (stap 4.2).")
+    if statement.bpv_hours is None:
+        problems.append("Vul het aantal BPV-uren in (stap 4.3).")
+    return problems
+
+
 def concept_pdf(statement):
+    """A concept PDF (CONCEPT watermark, no number, no QR code) from the live data."""
     from services import statement_data
     from services.pdf.statement import render_statement
 
+    problems = concept_problems(statement)
+    if problems:
+        raise StatementError(problems)
     return render_statement(statement_data.build(statement, issued_on=date.today()), concept=True)
 
 
@@ -247,8 +322,14 @@ def delete_statement(statement, user, *, taken_back=False, reason=None):
     refusal = delete_refusal_reason(user, statement)
     if refusal:
         raise StatementError(refusal)
-    if statement.status == FINAL and not taken_back:
-        raise StatementError("Bevestig dat het uitgereikte exemplaar is ingenomen en vernietigd.")
+    if statement.status == FINAL:
+        problems = []
+        if not taken_back:
+            problems.append("Bevestig dat het uitgereikte exemplaar is ingenomen en vernietigd.")
+        if not (reason or "").strip():
+            problems.append("Vul de reden van het intrekken in (die komt op de verificatiepagina).")
+        if problems:
+            raise StatementError(problems)
     statement._withdrawal_reason = (reason or "").strip() or "Ingetrokken door de onderwijsinstelling."
     label_text = str(statement)
     audit.record("delete", statement, user=user, label=label_text,
