@@ -1,5 +1,366 @@
-"""Screens of the guidance area (filled by its issue)."""
+"""Stap 3 Begeleidingsdocument: compose (kwalificaties, werkprocessen, gedrag), summary, afronden, PDF, filled copy.
+
+Thin: read the form, call services.guidance, render. Pages are reached from the participant page (not the menu).
+
+Endpoints other areas may link to:
+  guidance.new(participant_id)     "+ Nieuw begeleidingsdocument" (the compose page)
+  guidance.summary(guidance_id)    the summary of one document (Afronden, download, upload filled copy)
+"""
+
+import click
+from flask import Response, current_app, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from admin_views import registry
+from admin_views.base import SecureView
+from documents.finality import FINAL, FinalDocumentError
+from documents.guidance import Selection
+from services import guidance as svc
+from services.permissions import can, require
+
+MAX_BLOCKS = 10
+
+
+def _participant(participant_id):
+    from services.participants import get_participant_for
+
+    return get_participant_for(current_user, participant_id)
+
+
+def _current_placement(participant):
+    from services.placements import current_placement
+
+    return current_placement(participant)
+
+
+def participant_url(participant):
+    return url_for("participants.details", pid=str(participant.pk))
+
+
+def statement_url(participant):
+    """Stap 4 of the statements area when it has a page; the participant page until then."""
+    for endpoint in ("statements.new", "statements.start"):
+        if endpoint in current_app.view_functions:
+            try:
+                return url_for(endpoint, participant_id=str(participant.pk))
+            except Exception:  # noqa: BLE001 - another area's endpoint with other arguments
+                continue
+    return participant_url(participant)
+
+
+# --- the compose form: blocks of (kwalificatie, werkprocessen, gedrag) ---------------------------------------------
+
+
+class Block:
+    """One kwalificatie on the compose page with what is ticked."""
+
+    def __init__(self, crebo="", version_id="", codes=(), behaviour=()):
+        self.crebo = crebo or ""
+        self.version_id = version_id or ""
+        self.codes = list(codes)
+        self.behaviour = list(behaviour)
+        self.choice = None
+        self.qualification = None
+        self.versions = []
+        self.accreditation = None
+
+    def selection(self):
+        if not self.qualification:
+            return None
+        return Selection(crebo=self.qualification.crebo, qualification_id=str(self.qualification.pk),
+                         codes=self.codes, behaviour_codes=self.behaviour)
+
+
+def _blocks_from_form(form):
+    try:
+        count = max(0, min(MAX_BLOCKS, int(form.get("n_blocks", "1"))))
+    except ValueError:
+        count = 1
+    blocks = []
+    for i in range(count):
+        blocks.append(Block(form.get(f"q{i}_crebo", "").strip(), form.get(f"q{i}_version", "").strip(),
+                            form.getlist(f"q{i}_wp"), form.getlist(f"q{i}_gedrag")))
+    return blocks or [Block()]
+
+
+def _blocks_from_doc(doc):
+    return [Block(s.crebo, s.qualification_id, s.codes, s.behaviour_codes) for s in doc.selections] or [Block()]
+
+
+def _resolve(blocks, placement):
+    """Attach the kwalificatie (chosen version), its earlier versions and the accreditation state to each block."""
+    from services.qualifications import current_qualifications, get_qualification, versions_of
+
+    choices = current_qualifications()
+    by_crebo = {c.crebo: c for c in choices}
+    for block in blocks:
+        if not block.crebo:
+            continue
+        choice = by_crebo.get(block.crebo)
+        versions = [choice.current, *choice.earlier_versions] if choice else versions_of(block.crebo)
+        if not versions:
+            block.crebo = ""
+            continue
+        block.choice = choice
+        block.versions = versions
+        chosen = next((v for v in versions if str(v.pk) == block.version_id), versions[0])
+        block.qualification = get_qualification(chosen.pk)
+        block.version_id = str(chosen.pk)
+        known = {wp.code for wp in block.qualification.work_processes()}
+        block.codes = [c for c in block.codes if c in known]
+        block.behaviour = [c for c in block.behaviour if c in block.codes]
+        block.accreditation = _accreditation_state(placement, block.crebo)
+    # Kwalificaties no longer open for intake that an existing concept uses stay selectable.
+    extra = [b.versions[0] for b in blocks if b.crebo and b.choice is None]
+    return choices, extra
+
+
+def _accreditation_state(placement, crebo):
+    from documents.companies import OPEN_REQUEST_STATUSES, AccreditationRequest
+
+    company = placement.company if placement is not None else None
+    if placement is None:
+        return None
+    if company is None:
+        return "pending"
+    if company.is_accredited_for(crebo):
+        return "ok"
+    if AccreditationRequest.objects(kind="extend", company=company, crebos=crebo,
+                                    status__in=OPEN_REQUEST_STATUSES).first():
+        return "requested"
+    return "missing"
+
+
+class GuidanceView(SecureView):
+    capability = "view_participants"
+
+    def is_visible(self):
+        return False
+
+    def _render_compose(self, participant, placement, blocks, doc=None, error=None):
+        choices, extra = _resolve(blocks, placement)
+        return self.render("guidance/compose.html", participant=participant, placement=placement, blocks=blocks,
+                           choices=choices, extra_choices=extra, doc=doc, error=error,
+                           participant_url=participant_url(participant))
+
+    def _compose(self, participant, doc=None):
+        placement = svc.placement_of(doc) if doc is not None else _current_placement(participant)
+        if request.method == "GET":
+            blocks = _blocks_from_doc(doc) if doc is not None else [Block()]
+            return self._render_compose(participant, placement, blocks, doc)
+        require(current_user, "edit_participants")
+        blocks = _blocks_from_form(request.form)
+        action = request.form.get("action", "save")
+        if action == "add":
+            if len(blocks) < MAX_BLOCKS:
+                blocks.append(Block())
+            return self._render_compose(participant, placement, blocks, doc)
+        if action.startswith("remove:"):
+            index = action.partition(":")[2]
+            if index.isdigit() and int(index) < len(blocks):
+                del blocks[int(index)]
+            return self._render_compose(participant, placement, blocks or [Block()], doc)
+        if action.startswith("extend:"):
+            return self._request_extension(participant, placement, blocks, doc, action.partition(":")[2])
+        if action != "save":
+            return self._render_compose(participant, placement, blocks, doc)
+        _resolve(blocks, placement)
+        selections = [s for s in (b.selection() for b in blocks) if s is not None]
+        try:
+            if doc is None:
+                saved = svc.create_concept(participant, current_user, selections)
+                flash("Het begeleidingsdocument is opgeslagen als concept. Controleer het overzicht en rond het af.",
+                      "success")
+            else:
+                saved = svc.update_concept(doc, current_user, selections, request.form.get("version"))
+                flash("De wijzigingen in het concept zijn opgeslagen.", "success")
+        except (svc.GuidanceError, FinalDocumentError) as exc:
+            return self._render_compose(participant, placement, blocks, doc, error=str(exc))
+        return redirect(url_for(".summary", guidance_id=str(saved.pk)))
+
+    def _request_extension(self, participant, placement, blocks, doc, crebo):
+        from services.accreditation_requests import RequestError, request_extension
+
+        require(current_user, "make_requests")
+        company = placement.company if placement is not None else None
+        if company is None:
+            flash("Het leerbedrijf is nog niet erkend; de erkenning is al aangevraagd bij SBB.", "warning")
+        else:
+            try:
+                request_extension(current_user, company, [crebo], participant=participant,
+                                  motivation=f"Begeleidingsdocument voor {participant.full_name}: het leerbedrijf "
+                                             f"is nog niet erkend voor kwalificatie {crebo}.")
+                flash(f"Het verzoek om de erkenning van {company.name} uit te breiden met crebo {crebo} is "
+                      "ingediend bij SBB. U kunt het begeleidingsdocument intussen gewoon afmaken.", "success")
+            except RequestError as exc:
+                flash(str(exc), "danger")
+        return self._render_compose(participant, placement, blocks, doc)
+
+    # --- pages ---------------------------------------------------------------------------------------------------
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("participants.index"))
+
+    @expose("/<participant_id>/nieuw", methods=("GET", "POST"))
+    def new(self, participant_id):
+        participant = _participant(participant_id)
+        if _current_placement(participant) is None:
+            return self.render("guidance/no_placement.html", participant=participant,
+                               participant_url=participant_url(participant), step2_url=self._step2_url(participant))
+        if request.method == "GET" and not can(current_user, "edit_participants"):
+            require(current_user, "edit_participants")
+        return self._compose(participant)
+
+    def _step2_url(self, participant):
+        if "step2.company" in current_app.view_functions:
+            return url_for("step2.company", participant_id=str(participant.pk))
+        return participant_url(participant)
+
+    @expose("/document/<guidance_id>/wijzigen", methods=("GET", "POST"))
+    def edit(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        require(current_user, "edit_participants")
+        if doc.status == FINAL:
+            flash("Dit begeleidingsdocument is afgerond en kan niet meer worden gewijzigd. Maak zo nodig een nieuw.",
+                  "warning")
+            return redirect(url_for(".summary", guidance_id=guidance_id))
+        return self._compose(doc.participant, doc)
+
+    @expose("/document/<guidance_id>/")
+    def summary(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        participant = doc.participant
+        copy = svc.latest_filled_copy(doc)
+        return self.render("guidance/summary.html", doc=doc, participant=participant, snap=doc.snapshot or {},
+                           copy=copy, progress=svc.progress_rows(doc, copy),
+                           may_edit=can(current_user, "edit_participants"),
+                           participant_url=participant_url(participant), statement_url=statement_url(participant))
+
+    @expose("/document/<guidance_id>/afronden", methods=("POST",))
+    def finalize(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        if request.form.get("confirm") != "ja":
+            flash("Vink aan dat u begrijpt dat het document na afronden niet meer kan worden gewijzigd.", "warning")
+            return redirect(url_for(".summary", guidance_id=guidance_id))
+        try:
+            svc.finalize(doc, current_user)
+            flash("Het begeleidingsdocument is afgerond. U kunt het nu downloaden.", "success")
+        except (svc.GuidanceError, FinalDocumentError) as exc:
+            flash(str(exc), "warning")
+        return redirect(url_for(".summary", guidance_id=guidance_id))
+
+    @expose("/document/<guidance_id>/verwijderen", methods=("POST",))
+    def delete(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        participant = doc.participant
+        try:
+            svc.delete_concept(doc, current_user)
+            flash("Het concept-begeleidingsdocument is verwijderd.", "success")
+        except (svc.GuidanceError, FinalDocumentError) as exc:
+            flash(str(exc), "warning")
+        return redirect(participant_url(participant))
+
+    @expose("/document/<guidance_id>/nieuw-met-dezelfde-werkprocessen", methods=("POST",))
+    def copy(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        try:
+            new = svc.copy_as_new(doc, current_user)
+        except (svc.GuidanceError, FinalDocumentError) as exc:
+            flash(str(exc), "warning")
+            return redirect(participant_url(doc.participant))
+        flash("Er is een nieuw concept gemaakt met dezelfde werkprocessen en de huidige praktijkopleider.",
+              "success")
+        return redirect(url_for(".summary", guidance_id=str(new.pk)))
+
+    @expose("/document/<guidance_id>/pdf")
+    def download(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        data = svc.pdf(doc)
+        return Response(data, mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="{svc.pdf_filename(doc)}"', "Cache-Control": "no-store"})
+
+    @expose("/document/<guidance_id>/ingevuld", methods=("POST",))
+    def upload(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        upload = request.files.get("bestand")
+        data = upload.read() if upload else b""
+        try:
+            svc.upload_filled_copy(doc, current_user, upload.filename if upload else "", data)
+            flash("Het ingevulde begeleidingsdocument is opgeslagen; de voortgang staat hieronder en bij de "
+                  "deelnemer.", "success")
+        except svc.GuidanceError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".summary", guidance_id=guidance_id) + "#ingevuld")
+
+    @expose("/document/<guidance_id>/ingevuld/pdf")
+    def download_filled(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        copy = svc.latest_filled_copy(doc)
+        if copy is None:
+            return redirect(url_for(".summary", guidance_id=guidance_id))
+        return Response(bytes(copy.pdf), mimetype="application/pdf", headers={
+            "Content-Disposition": f'attachment; filename="ingevuld-{svc.pdf_filename(doc)}"',
+            "Cache-Control": "no-store"})
+
+
+# --- extension points: participant page panel, overview column, what goes with a deleted participant -------------
+
+
+def participant_panel(participant, user):
+    docs = svc.documents_of(participant)
+    placement = _current_placement(participant)
+    copies = svc.latest_filled_copies(docs)
+    items = []
+    for doc in docs:
+        copy = copies.get(doc.pk)
+        items.append({"doc": doc, "snap": doc.snapshot or {}, "filled": copy,
+                      "progress": svc.progress_rows(doc, copy) if copy else [],
+                      "trainer_changed": svc.trainer_changed(doc, placement)})
+    newest_per_selection = any(i["trainer_changed"] for i in items[:1])
+    return {
+        "order": 3,
+        "template": "guidance/_participant_panel.html",
+        "documents": items,
+        "placement": placement,
+        "trainer_changed": newest_per_selection,
+        "may_edit_guidance": can(user, "edit_participants"),
+        "new_url": url_for("guidance.new", participant_id=str(participant.pk)),
+    }
+
+
+def participant_dependents(participant):
+    total, final = svc.counts(participant)
+    return [(f"Begeleidingsdocumenten ({final} afgerond)", total)] if total else []
+
+
+def overview_column(participant_ids):
+    return svc.latest_status(participant_ids)
+
+
+@click.command("pdf-voorbeeld")
+@click.argument("outdir", type=click.Path(file_okay=False))
+def pdf_preview_command(outdir):
+    """Schrijf begeleidingsdocument-concept.pdf en begeleidingsdocument.pdf van een demodeelnemer naar OUTDIR."""
+    from pathlib import Path
+
+    from services.demo_guidance import preview_document
+    from services.pdf.guidance import render_guidance
+
+    data = preview_document()
+    target = Path(outdir)
+    target.mkdir(parents=True, exist_ok=True)
+    for name, concept in (("begeleidingsdocument-concept.pdf", True), ("begeleidingsdocument.pdf", False)):
+        (target / name).write_bytes(render_guidance(data, concept=concept))
+        click.echo(f"Geschreven: {target / name}")
 
 
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
+    admin.add_view(GuidanceView(name="Begeleidingsdocument", category="Deelnemers", endpoint="guidance",
+                                url="/begeleidingsdocument"))
+    registry.PARTICIPANT_PANELS.append(participant_panel)
+    registry.PARTICIPANT_OVERVIEW_COLUMNS.append(("begeleidingsdocument", "Begeleidingsdocument", overview_column))
+    registry.PARTICIPANT_DEPENDENTS.append(participant_dependents)
+    app.cli.add_command(pdf_preview_command)

@@ -2,7 +2,7 @@
 
 from mongoengine import (
     CASCADE,
-    NULLIFY,
+    DO_NOTHING,
     BinaryField,
     BooleanField,
     DateTimeField,
@@ -38,15 +38,17 @@ class Selection(EmbeddedDocument):
 class GuidanceDocument(FinalGuardMixin, Document):
     institution = ReferenceField(Institution, required=True)
     participant = ReferenceField("Participant", required=True, reverse_delete_rule=CASCADE)
-    # The company and trainer it was made with (a later placement does not change it).
-    placement = ReferenceField("Placement", reverse_delete_rule=NULLIFY)
+    # The company and trainer it was made with (a later placement does not change it). DO_NOTHING, not NULLIFY:
+    # a final document refuses every update, so nullifying would block deleting a placement or a participant;
+    # the snapshot keeps what the document needs (read the reference with services.guidance.placement_of).
+    placement = ReferenceField("Placement", reverse_delete_rule=DO_NOTHING)
     status = StringField(required=True, choices=GUIDANCE_STATUSES, default=CONCEPT)
     selections = EmbeddedDocumentListField(Selection)
     # What the document was made with: participant, institution, company, trainer and werkproces texts
     # (services/pdf snapshot format). Later registry edits never change it.
     snapshot = DictField()
     created_at = DateTimeField(default=utcnow)
-    created_by = ReferenceField(User, reverse_delete_rule=NULLIFY)
+    created_by = ReferenceField(User, reverse_delete_rule=DO_NOTHING)  # created_by_name is what is shown
     created_by_name = StringField(max_length=200)
     changed_at = DateTimeField()
     finalized_at = DateTimeField()
