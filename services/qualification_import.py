@@ -10,15 +10,17 @@ import hashlib
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.etree.ElementTree import ParseError
 from xml.parsers.expat import ExpatError
 
 from bson import ObjectId
+from bson.errors import InvalidId
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser
+from mongoengine import ValidationError
 from pymongo.errors import PyMongoError
 
 from documents.qualifications import PendingQualificationUpload, Qualification, QualificationDossier
@@ -577,8 +579,7 @@ def stage_upload(data, filename, user):
     if len(packed) > MAX_STORED_UPLOAD:
         raise QualificationImportError("Het bestand is te groot om via deze pagina te importeren; gebruik de "
                                        "opdrachtregel (flask import-kwalificaties).", filename)
-    cutoff = utcnow().timestamp() - PENDING_UPLOAD_MAX_AGE_HOURS * 3600
-    PendingQualificationUpload.objects(uploaded_at__lt=datetime.utcfromtimestamp(cutoff)).delete()
+    PendingQualificationUpload.objects(uploaded_at__lt=utcnow() - timedelta(hours=PENDING_UPLOAD_MAX_AGE_HOURS)).delete()
     pending = PendingQualificationUpload(filename=filename, content=packed, summary=summary(dossiers),
                                          uploaded_by=user)
     pending.save()
@@ -590,7 +591,7 @@ def pending_upload(upload_id, user):
     require(user, "manage_registry")
     try:
         return PendingQualificationUpload.objects(pk=upload_id, uploaded_by=user).first()
-    except Exception:  # a malformed id is just "not found"
+    except (ValidationError, InvalidId):  # a malformed id is just "not found"
         return None
 
 

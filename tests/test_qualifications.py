@@ -423,15 +423,28 @@ def test_someone_elses_pending_upload_is_not_found(app, client, auth):
     assert client.post(f"/kwalificaties-importeren/{pending.pk}/", data={"action": "importeren"}).status_code == 404
 
 
-def test_upload_needs_csrf_token(demo_dump):
+def test_upload_needs_csrf_token_and_takes_a_file_beyond_the_app_limit(demo_dump):
+    import re
+
+    from services.demo import DEMO_PASSWORD
     from tests.conftest import Auth, make_app
 
     application = make_app(demo_dump, WTF_CSRF_ENABLED=True)
     with application.app_context():
         client = application.test_client()
-        Auth(client).login_role("sbb_admin")
+        Auth(client).login("beheerder@sbb.example", password="-")  # accepts the terms only
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").get_data(as_text=True)).group(1)
+        client.post("/login", data={"email": "beheerder@sbb.example", "password": DEMO_PASSWORD, "csrf_token": token})
+        assert client.get("/kwalificaties-importeren/").status_code == 200
         assert _upload(client, _new_version_bytes()).status_code == 400
         assert PendingQualificationUpload.objects.count() == 0
+        # SBB's complete export is larger than the app's 12 MB request limit.
+        big = _new_version_bytes().replace(b"<sbb>", b"<sbb><!--" + b" " * (13 * 1024 * 1024) + b"-->", 1)
+        response = client.post("/kwalificaties-importeren/", data={"bestand": (io.BytesIO(big), "groot.xml"),
+                                                                   "csrf_token": token},
+                                content_type="multipart/form-data")
+        assert response.status_code == 302
+        assert PendingQualificationUpload.objects.count() == 1
 
 
 def test_browse_search_and_details_for_school_staff(app, client, auth):

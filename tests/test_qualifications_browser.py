@@ -1,8 +1,7 @@
 """Browser journey: a school user finds a kwalificatie and reads its werkprocessen; an SBB admin imports a file."""
 
-from tests.browser import page, requires_chromium, screenshot, sign_in  # noqa: F401
-from tests.browser import browser, live_server  # noqa: F401
 from services.demo_qualifications import DEMO_FILE
+from tests.browser import browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401
 
 pytestmark = requires_chromium
 

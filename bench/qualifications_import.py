@@ -1,0 +1,82 @@
+"""Kwalificatiestructuur import: the three SBB files imported (parse + guard + write) beside plain ElementTree parsing.
+
+`python -m bench.qualifications_import` prints medians in milliseconds and the ratio (target: at most 3x).
+Each import run starts from empty qualification collections on an in-memory (mongomock) database.
+"""
+
+import sys
+import xml.etree.ElementTree as ElementTree
+from pathlib import Path
+
+from bench.harness import median_ms
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "kwalificatiestructuur"
+
+
+def files():
+    return sorted(SHARED.glob("*.xml"))
+
+
+def _connect():
+    import mongoengine
+    import mongomock
+    from mongoengine.connection import disconnect_all
+
+    disconnect_all()
+    mongoengine.connect(db="bench_qualifications", host="mongodb://localhost", mongo_client_class=mongomock.MongoClient)
+
+
+def elementtree_ms(repeat=15):
+    """The floor: ElementTree.parse of each file."""
+    paths = files()
+    return median_ms(lambda: [ElementTree.parse(p) for p in paths], repeat=repeat)
+
+
+def parse_ms(repeat=15):
+    """Our parse (defusedxml guard, C parser, structure walk), no database."""
+    from services.qualification_import import parse_files
+
+    paths = files()
+    return median_ms(lambda: parse_files(paths), repeat=repeat)
+
+
+def import_ms(repeat=15):
+    """Parse and write the three files into empty collections (audit event included)."""
+    from documents.qualifications import Qualification, QualificationDossier
+    from services.qualification_import import import_files
+
+    _connect()
+    paths = files()
+
+    def run():
+        Qualification._get_collection().delete_many({})
+        QualificationDossier._get_collection().delete_many({})
+        import_files(paths)
+
+    return median_ms(run, repeat=repeat)
+
+
+def reimport_ms(repeat=15):
+    """Importing the same files again (idempotent: parse, find them present, write nothing)."""
+    from services.qualification_import import import_files
+
+    _connect()
+    paths = files()
+    import_files(paths)
+    return median_ms(lambda: import_files(paths), repeat=repeat)
+
+
+def main():
+    if not files():
+        print(f"De SBB-bestanden ontbreken in {SHARED}", file=sys.stderr)
+        return 1
+    floor = elementtree_ms()
+    rows = [("ElementTree.parse (3 bestanden)", floor), ("parse (veilig, zonder database)", parse_ms()),
+            ("import (parse + schrijven)", import_ms()), ("opnieuw importeren (niets verandert)", reimport_ms())]
+    for label, ms in rows:
+        print(f"{label:40s} {ms:8.2f} ms  {ms / floor:5.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
