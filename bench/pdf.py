@@ -73,8 +73,9 @@ def platypus_statement(data) -> bytes:
         return Image(io.BytesIO(raw), width=4 * cm, height=1.5 * cm) if raw else ""
 
     story = [
-        Table([[logo(data["institution"]["logo"]), logo(data["company"]["logo"]),
-                logo(data["branch_logos"][0]["logo"])]]),
+        Table(
+            [[logo(data["institution"]["logo"]), logo(data["company"]["logo"]), logo(data["branch_logos"][0]["logo"])]]
+        ),
         Paragraph("Praktijkverklaring", h1),
         Paragraph("onderdeel van de mbo-verklaring", body),
         Paragraph(
@@ -89,8 +90,16 @@ def platypus_statement(data) -> bytes:
             story.append(Paragraph(f"<b>Kerntaak {kt['code']} {kt['title']}</b>", body))
             story.extend(Paragraph(f"<b>{w['code']}</b> {w['title']}", wp) for w in kt["work_processes"])
     story.append(Spacer(1, 12))
-    story.append(Table([[Paragraph(f"Naam: {data['trainer_signatory']['name']}", body),
-                         Paragraph(f"Naam: {data['school_signatory']['name']}", body)]]))
+    story.append(
+        Table(
+            [
+                [
+                    Paragraph(f"Naam: {data['trainer_signatory']['name']}", body),
+                    Paragraph(f"Naam: {data['school_signatory']['name']}", body),
+                ]
+            ]
+        )
+    )
 
     qr_png = _qr_png_bytes(data["verification_url"])
 

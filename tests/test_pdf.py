@@ -126,8 +126,9 @@ def test_statement_qr_code_points_to_verification_url(statement):
         zxingcpp = None
     if zxingcpp is not None:
         decoded = {
-            result.text for image in images for result in zxingcpp.read_barcodes(image.convert("L").resize(
-                (image.width * 4, image.height * 4)))
+            result.text
+            for image in images
+            for result in zxingcpp.read_barcodes(image.convert("L").resize((image.width * 4, image.height * 4)))
         }
         assert url in decoded
     else:  # regenerate the matrix the same way and compare pixels
@@ -174,10 +175,27 @@ def _fields(pdf: bytes) -> dict:
 def test_guidance_text_and_blad_structure(guidance):
     data, final, _concept = guidance
     text = _text(final)
-    for needle in ("Blad 1", "Blad 2", "Blad 3", "Begeleidingsdocument", "Ümit van der Çelik-Eén", "14-03-2007",
-                   "HZW2-A", "100123456", "Kerkstraat 12", "Anneloes de Vries-Brouwer", "a.devries@klaproos.example",
-                   "030 123 45 67", "25498", "25180", "Voor de praktijkopleider", "Omschrijving", "Gewenst resultaat",
-                   "Ondertekening", data["document_id"]):
+    for needle in (
+        "Blad 1",
+        "Blad 2",
+        "Blad 3",
+        "Begeleidingsdocument",
+        "Ümit van der Çelik-Eén",
+        "14-03-2007",
+        "HZW2-A",
+        "100123456",
+        "Kerkstraat 12",
+        "Anneloes de Vries-Brouwer",
+        "a.devries@klaproos.example",
+        "030 123 45 67",
+        "25498",
+        "25180",
+        "Voor de praktijkopleider",
+        "Omschrijving",
+        "Gewenst resultaat",
+        "Ondertekening",
+        data["document_id"],
+    ):
         assert needle in text, needle
     for wp in _all_wps(data):
         assert wp["title"] in text
@@ -222,9 +240,15 @@ def test_guidance_fields_documented_names_and_kinds(guidance):
     fields = _fields(final)
     # the sample's two kwalificaties share codes: those get the crebo in front
     key = "25498-B1-K1-W1"
-    for name in ("startdatum", "einddatum", "praktijkloket_document", f"wp_{key}_opmerkingen",
-                 "ondertekening_deelnemer_naam", "ondertekening_praktijkopleider_datum",
-                 "ondertekening_begeleider_opmerkingen"):
+    for name in (
+        "startdatum",
+        "einddatum",
+        "praktijkloket_document",
+        f"wp_{key}_opmerkingen",
+        "ondertekening_deelnemer_naam",
+        "ondertekening_praktijkopleider_datum",
+        "ondertekening_begeleider_opmerkingen",
+    ):
         assert name in fields, name
     for moment in (1, 2, 3):
         assert fields[f"wp_{key}_moment{moment}_datum"]["/FT"] == "/Tx"
@@ -359,8 +383,12 @@ def test_guidance_page_counts_grow_with_work_processes():
 def test_pdf_preview_command(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["pdf-voorbeeld", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    for name in ("begeleidingsdocument-concept.pdf", "begeleidingsdocument.pdf", "praktijkverklaring-concept.pdf",
-                 "praktijkverklaring.pdf"):
+    for name in (
+        "begeleidingsdocument-concept.pdf",
+        "begeleidingsdocument.pdf",
+        "praktijkverklaring-concept.pdf",
+        "praktijkverklaring.pdf",
+    ):
         data = (tmp_path / name).read_bytes()
         assert data.startswith(b"%PDF")
         assert ("CONCEPT" in _text(data)) == ("concept" in name)

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import jinja2
 import reportlab
-from reportlab import rl_config
 from PIL import Image, UnidentifiedImageError
+from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.fonts import addMapping
 from reportlab.pdfbase import pdfmetrics
@@ -296,18 +296,36 @@ class AcroField(Flowable):
                 borderWidth=0,
             )
         elif self.kind == "checkbox":
-            form.checkbox(checked=self.value in ("1", "Yes", "on", True), size=self.height, buttonStyle="check",
-                          fieldFlags="", **common)
+            form.checkbox(
+                checked=self.value in ("1", "Yes", "on", True),
+                size=self.height,
+                buttonStyle="check",
+                fieldFlags="",
+                **common,
+            )
         elif self.kind == "choice":
             # A blank option (a space: reportlab 5.1 fails on a choice whose value is empty) means "not filled in".
-            form.choice(value=self.value if self.value in self.options else " ", options=[" "] + self.options,
-                        width=self.width, height=self.height, fontName="Helvetica", fontSize=9,
-                        fieldFlags="combo", **common)
+            form.choice(
+                value=self.value if self.value in self.options else " ",
+                options=[" "] + self.options,
+                width=self.width,
+                height=self.height,
+                fontName="Helvetica",
+                fontSize=9,
+                fieldFlags="combo",
+                **common,
+            )
         else:
-            form.textfield(value=self.value, width=self.width, height=self.height, fontName="Helvetica",
-                           fontSize=0 if self.kind == "multiline" else 9,
-                           fieldFlags="multiline doNotScroll" if self.kind == "multiline" else "",
-                           maxlen=0, **common)
+            form.textfield(
+                value=self.value,
+                width=self.width,
+                height=self.height,
+                fontName="Helvetica",
+                fontSize=0 if self.kind == "multiline" else 9,
+                fieldFlags="multiline doNotScroll" if self.kind == "multiline" else "",
+                maxlen=0,
+                **common,
+            )
 
 
 def _size(value, default):
@@ -321,8 +339,11 @@ def _field_from_node(node, kind):
     get = node.getAttribute
     options = []
     if kind == "choice":
-        options = [opt.firstChild.data.strip() for opt in node.getElementsByTagName("option")
-                   if opt.firstChild is not None and opt.firstChild.data.strip()]
+        options = [
+            opt.firstChild.data.strip()
+            for opt in node.getElementsByTagName("option")
+            if opt.firstChild is not None and opt.firstChild.data.strip()
+        ]
     width = get("data-width")
     return AcroField(
         get("name"),

@@ -62,9 +62,7 @@ class GuidancePdfError(ValueError):
 
 def work_process_keys(qualifications: list[dict]) -> dict[tuple[str, str], str]:
     """Map (crebo, work process code) to the key used in field names; see the module docstring."""
-    codes = Counter(
-        wp["code"] for q in qualifications for kt in q["core_tasks"] for wp in kt["work_processes"]
-    )
+    codes = Counter(wp["code"] for q in qualifications for kt in q["core_tasks"] for wp in kt["work_processes"])
     return {
         (q["crebo"], wp["code"]): (wp["code"] if codes[wp["code"]] == 1 else f"{q['crebo']}-{wp['code']}")
         for q in qualifications
@@ -146,7 +144,7 @@ def read_guidance_fields(pdf_bytes: bytes) -> dict:
 
     raw = {name: _value(field) for name, field in fields.items()}
     result = {
-        "document_id": marker[len(MARKER_PREFIX):],
+        "document_id": marker[len(MARKER_PREFIX) :],
         "startdatum": raw.get("startdatum", ""),
         "einddatum": raw.get("einddatum", ""),
         "work_processes": {},
@@ -164,7 +162,7 @@ def read_guidance_fields(pdf_bytes: bytes) -> dict:
             if number.isdigit() and part in ("datum", "niveau") and 1 <= int(number) <= len(MOMENTS):
                 _wp_entry(wps, key)["moments"][int(number) - 1][part] = value
         elif name.startswith("gedrag_"):
-            key, _, number = name[len("gedrag_"):].rpartition("_")
+            key, _, number = name[len("gedrag_") :].rpartition("_")
             if number.isdigit():
                 _wp_entry(wps, key)["gedrag"][int(number)] = value not in ("", "/Off", "Off")
     for role, _label in SIGNATORIES:

@@ -77,7 +77,11 @@ def qualifications(n_wp: int, *, behaviour_every: int = 1) -> list[dict]:
     if n_wp - first:
         result.append(
             _qualification(
-                "25180", "Medewerker facilitaire dienstverlening", 2, n_wp - first, behaviour_every=behaviour_every,
+                "25180",
+                "Medewerker facilitaire dienstverlening",
+                2,
+                n_wp - first,
+                behaviour_every=behaviour_every,
                 offset=first,
             )
         )

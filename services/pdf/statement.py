@@ -29,8 +29,10 @@ def statement_context(data: dict, *, concept: bool) -> dict:
         "company_logo": logo_data(data["company"].get("logo")),
         "branch_logos": [
             logo
-            for logo in (logo_data(item.get("logo"), max_width_pt=80, max_height_pt=40)
-                         for item in data.get("branch_logos") or [])
+            for logo in (
+                logo_data(item.get("logo"), max_width_pt=80, max_height_pt=40)
+                for item in data.get("branch_logos") or []
+            )
             if logo
         ],
     }
