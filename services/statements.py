@@ -45,9 +45,9 @@ def parse_bpv_hours(value):
                f"{BPV_HOURS_MAX:,}".replace(",", ".") + ", bijvoorbeeld 480.")
     if not text:
         raise StatementError(message)
-    if re.fullmatch(r"\d{1,3}(\.\d{3})+", text):
+    if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):
         text = text.replace(".", "")
-    if not re.fullmatch(r"\d+", text):
+    if not re.fullmatch(r"[0-9]+", text):
         raise StatementError(message)
     hours = int(text)
     if not BPV_HOURS_MIN <= hours <= BPV_HOURS_MAX:
