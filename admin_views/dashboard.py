@@ -52,6 +52,7 @@ def school_panel(user):
         "participant_url": _participant_url,
         "import_url": _url("participant_import.index"),
         "may_edit": can(user, "edit_participants"),
+        "matrix_url": _url("reports.index"),
     }
 
 
