@@ -7,7 +7,6 @@ Endpoints other areas may link to:
   guidance.summary(guidance_id)    the summary of one document (Afronden, download, upload filled copy)
 """
 
-import click
 from flask import Response, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
@@ -339,23 +338,6 @@ def overview_column(participant_ids):
     return svc.latest_status(participant_ids)
 
 
-@click.command("pdf-voorbeeld")
-@click.argument("outdir", type=click.Path(file_okay=False))
-def pdf_preview_command(outdir):
-    """Schrijf begeleidingsdocument-concept.pdf en begeleidingsdocument.pdf van een demodeelnemer naar OUTDIR."""
-    from pathlib import Path
-
-    from services.demo_guidance import preview_document
-    from services.pdf.guidance import render_guidance
-
-    data = preview_document()
-    target = Path(outdir)
-    target.mkdir(parents=True, exist_ok=True)
-    for name, concept in (("begeleidingsdocument-concept.pdf", True), ("begeleidingsdocument.pdf", False)):
-        (target / name).write_bytes(render_guidance(data, concept=concept))
-        click.echo(f"Geschreven: {target / name}")
-
-
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
     admin.add_view(GuidanceView(name="Begeleidingsdocument", category="Deelnemers", endpoint="guidance",
@@ -363,4 +345,3 @@ def register(admin, app):
     registry.PARTICIPANT_PANELS.append(participant_panel)
     registry.PARTICIPANT_OVERVIEW_COLUMNS.append(("begeleidingsdocument", "Begeleidingsdocument", overview_column))
     registry.PARTICIPANT_DEPENDENTS.append(participant_dependents)
-    app.cli.add_command(pdf_preview_command)

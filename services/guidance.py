@@ -311,6 +311,7 @@ def progress_rows(doc, copy):
                 entry = (copy.progress or {}).get(keys[(q["crebo"], wp["code"])]) or {}
                 moments = entry.get("moments") or [{"datum": "", "niveau": ""}] * 3
                 rows.append({"code": wp["code"], "title": wp["title"], "moments": moments,
+                             "crebo": q["crebo"] if len(qualifications) > 1 else "",
                              "opmerkingen": entry.get("opmerkingen", ""),
                              "filled": any(m.get("datum") or m.get("niveau") for m in moments)
                              or bool(entry.get("opmerkingen"))})

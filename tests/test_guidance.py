@@ -256,3 +256,24 @@ def test_deleting_participant_or_placement_with_final_document(participant, staf
     assert svc.placement_of(doc) is None and svc.pdf(doc)[:4] == b"%PDF"
     delete_participant(staff, participant)
     assert GuidanceDocument.objects(pk=doc.pk).count() == 0
+
+
+def test_preview_document_has_two_qualifications_and_eight_work_processes(app, tmp_path):
+    from services.demo_guidance import preview_document
+    from services.pdf.cli import write_previews
+
+    write_previews(tmp_path / "uit", guidance_data=preview_document())
+    concept = (tmp_path / "uit" / "begeleidingsdocument-concept.pdf").read_bytes()
+    final = (tmp_path / "uit" / "begeleidingsdocument.pdf").read_bytes()
+    assert "CONCEPT" in _text(concept) and "CONCEPT" not in _text(final)
+    fields = PdfReader(io.BytesIO(final)).get_fields()
+    keys = {name.split("_moment")[0] for name in fields if name.startswith("wp_") and "_moment1_niveau" in name}
+    assert len(keys) >= 8
+    assert any(name.startswith("gedrag_") for name in fields)
+    text = _text(final)
+    assert "90101" in text and "90102" in text
+
+
+def test_demo_documents(app):
+    assert GuidanceDocument.objects(status="final").count() >= 2
+    assert GuidanceDocument.objects(status="concept").count() >= 2
