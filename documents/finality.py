@@ -31,14 +31,23 @@ class FinalGuardQuerySet(QuerySet):
         return self.filter(status__ne=FINAL)
 
     def _only_detaches(self, kwargs):
-        """True for the update MongoEngine's NULLIFY delete rule sends when a referenced document goes away.
+        """True for the update a NULLIFY (unset) or PULL (pull from a list) delete rule sends when a referenced
+        document goes away.
 
-        A final document keeps everything it printed in its snapshot, so losing the link to a deleted placement
-        or source document changes nothing it says; refusing it would make deleting a participant impossible.
+        A final document keeps everything it printed in its snapshot and PDF, so losing the link to a deleted
+        placement, source document or branch organisation changes nothing it says; refusing it would make deleting
+        a participant (or a branch organisation) impossible.
         """
         detachable = getattr(self._document, "detachable_references", ())
         keys = [k for k in kwargs if k not in ("write_concern", "upsert", "multi", "full_result")]
-        return bool(keys) and all(k.startswith("unset__") and k[len("unset__"):] in detachable for k in keys)
+
+        def detaches(key):
+            for prefix in ("unset__", "pull_all__"):
+                if key.startswith(prefix) and key[len(prefix):] in detachable:
+                    return True
+            return False
+
+        return bool(keys) and all(detaches(k) for k in keys)
 
     def update(self, *args, **kwargs):
         if not args and self._only_detaches(kwargs):

@@ -3,6 +3,7 @@
 from mongoengine import (
     CASCADE,
     NULLIFY,
+    PULL,
     BinaryField,
     DateTimeField,
     DictField,
@@ -63,7 +64,8 @@ class PracticeStatement(FinalGuardMixin, Document):
     bpv_hours = IntField(verbose_name="BPV-uren")
     company_logo = BinaryField()
     company_logo_type = StringField(max_length=40)
-    branch_organisations = ListField(ReferenceField(BranchOrganisation, reverse_delete_rule=NULLIFY))
+    # PULL: deleting a branch organisation takes it off the list (NULLIFY would drop the whole list).
+    branch_organisations = ListField(ReferenceField(BranchOrganisation, reverse_delete_rule=PULL))
     # Set when made final: what is printed, the number, the code and the exact bytes issued.
     snapshot = DictField()
     number = StringField(max_length=20)
@@ -79,7 +81,7 @@ class PracticeStatement(FinalGuardMixin, Document):
     version = IntField(default=1)
 
     # References MongoEngine may unset on a final statement when the referenced document is deleted.
-    detachable_references = ("placement", "source_guidance")
+    detachable_references = ("placement", "source_guidance", "branch_organisations")
 
     meta = {
         "collection": "practice_statements",

@@ -319,3 +319,16 @@ def test_demo_data_has_every_status_and_onderwijsvorm(app):
     for final in PracticeStatement.objects(status="final"):
         assert hashlib.sha256(bytes(final.pdf)).hexdigest() == final.pdf_sha256
     assert qualification() is not None
+
+
+def test_deleting_a_branch_organisation_takes_it_off_concepts_and_leaves_finals_as_issued(app):
+    from documents.statements import BranchOrganisation
+
+    maker = user("mbo@school.example")
+    first, second = list(BranchOrganisation.objects.order_by("name"))[:2]
+    concept = svc.set_branch_organisations(ready_concept(), maker, [str(first.pk), str(second.pk)])
+    final = svc.finalize(svc.set_branch_organisations(ready_concept(), maker, [str(first.pk)]), maker)
+    first.delete()
+    assert [b.pk for b in PracticeStatement.objects(pk=concept.pk).get().branch_organisations] == [second.pk]
+    stored = PracticeStatement.objects(pk=final.pk).get()
+    assert stored.status == "final" and bytes(stored.pdf) == bytes(final.pdf)
