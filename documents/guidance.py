@@ -2,7 +2,7 @@
 
 from mongoengine import (
     CASCADE,
-    DO_NOTHING,
+    NULLIFY,
     BinaryField,
     BooleanField,
     DateTimeField,
@@ -38,22 +38,24 @@ class Selection(EmbeddedDocument):
 class GuidanceDocument(FinalGuardMixin, Document):
     institution = ReferenceField(Institution, required=True)
     participant = ReferenceField("Participant", required=True, reverse_delete_rule=CASCADE)
-    # The company and trainer it was made with (a later placement does not change it). DO_NOTHING, not NULLIFY:
-    # a final document refuses every update, so nullifying would block deleting a placement or a participant;
-    # the snapshot keeps what the document needs (read the reference with services.guidance.placement_of).
-    placement = ReferenceField("Placement", reverse_delete_rule=DO_NOTHING)
+    # The company and trainer it was made with (a later placement does not change it); the snapshot keeps what the
+    # document says, so a final document may lose this link when the placement is deleted (detachable_references).
+    placement = ReferenceField("Placement", reverse_delete_rule=NULLIFY)
     status = StringField(required=True, choices=GUIDANCE_STATUSES, default=CONCEPT)
     selections = EmbeddedDocumentListField(Selection)
     # What the document was made with: participant, institution, company, trainer and werkproces texts
     # (services/pdf snapshot format). Later registry edits never change it.
     snapshot = DictField()
     created_at = DateTimeField(default=utcnow)
-    created_by = ReferenceField(User, reverse_delete_rule=DO_NOTHING)  # created_by_name is what is shown
+    created_by = ReferenceField(User, reverse_delete_rule=NULLIFY)  # created_by_name is what is shown
     created_by_name = StringField(max_length=200)
     changed_at = DateTimeField()
     finalized_at = DateTimeField()
     finalized_by_name = StringField(max_length=200)
     version = IntField(default=1)
+
+    # References MongoEngine may unset on a final document when the referenced document is deleted.
+    detachable_references = ("placement", "created_by")
 
     meta = {
         "collection": "guidance_documents",

@@ -13,7 +13,7 @@ from tests.test_guidance import fill
 pytestmark = requires_chromium
 
 
-def _participant_with_placement(app):
+def _participant_with_placement(app, company_id="100200301"):
     from documents.companies import Company, Trainer
     from documents.institutions import Institution
     from documents.participants import Participant
@@ -24,7 +24,7 @@ def _participant_with_placement(app):
         school = Institution.objects(brin="25DM").get()
         p = Participant(first_name="Noëlle", infix="van", last_name="Aarle", birth_date=date(2006, 4, 3),
                         group="MZ2A", institution=school).save()
-        company = Company.objects(company_id="100200301").get()
+        company = Company.objects(company_id=company_id).get()
         create_placement(User.objects(email="mbo@school.example").get(), p, company=company,
                          trainer=Trainer.objects(company=company).first())
         return str(p.pk)
@@ -89,13 +89,20 @@ def test_compose_finalize_download_and_upload_filled_copy(page, live_server):  #
     screenshot(page, "guidance-participant")
 
 
-def test_wrong_upload_gets_a_clear_message(page, live_server, tmp_path):  # noqa: F811
-    pid = _participant_with_placement(live_server.app)
+def test_extension_request_and_wrong_upload(page, live_server, tmp_path):  # noqa: F811
+    # 100200330 is accredited for 90101 and 90301 only (services/demo_companies.py).
+    pid = _participant_with_placement(live_server.app, "100200330")
     sign_in(page, "mbo@school.example")
     page.goto(f"/begeleidingsdocument/{pid}/nieuw")
     page.select_option("#q0_crebo", "90201")
     page.wait_for_selector(".js-wp")
     page.locator(".work-process .custom-control-label").first.click()
+    assert "niet erkend voor kwalificatie 90201" in page.inner_text("#accreditation-90201")
+    page.click("#extend-90201")
+    page.wait_for_selector(".accreditation-requested")
+    assert "is ingediend bij SBB" in page.content()
+    assert page.locator(".js-wp:checked").count() == 1  # the ticked werkproces is kept
+    screenshot(page, "guidance-extension-requested")
     page.click("#compose-next")
     page.wait_for_selector("#upload-form")
     bad = tmp_path / "foto.pdf"

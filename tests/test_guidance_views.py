@@ -176,3 +176,31 @@ def test_upload_messages(client, auth, participant, staff):
                        data={"bestand": (io.BytesIO(b"hallo"), "notitie.txt")}, content_type="multipart/form-data")
     assert "Dit bestand is geen PDF" in page.text
     assert FilledCopy.objects(guidance=doc).count() == 0
+
+
+def test_afronden_needs_the_csrf_token(demo_dump):
+    import re
+
+    from tests.conftest import Auth, make_app
+
+    application = make_app(demo_dump, WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        staff = User.objects(email="mbo@school.example").get()
+        school = Institution.objects(brin="25DM").get()
+        p = Participant(first_name="Csrf", last_name="Proef", birth_date=date(2006, 1, 1), institution=school).save()
+        company = Company.objects(company_id="100200301").get()
+        create_placement(staff, p, company=company, trainer=Trainer.objects(company=company).first())
+        doc = svc.create_concept(p, staff, [{"crebo": "90101", "codes": codes("90101")[:2]}])
+        client = application.test_client()
+        login = client.get("/login").text
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
+        Auth(client).login("mbo@school.example")  # without a token: refused
+        client.post("/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo",
+                                    "csrf_token": token})
+        url = f"/begeleidingsdocument/document/{doc.pk}/afronden"
+        assert client.post(url, data={"confirm": "ja"}).status_code == 400
+        assert GuidanceDocument.objects.get(pk=doc.pk).status == "concept"
+        summary = client.get(f"/begeleidingsdocument/document/{doc.pk}/").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', summary).group(1)
+        assert client.post(url, data={"confirm": "ja", "csrf_token": token}).status_code == 302
+        assert GuidanceDocument.objects.get(pk=doc.pk).status == "final"
