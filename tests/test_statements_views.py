@@ -250,3 +250,29 @@ def test_branch_organisations_are_managed_by_sbb_admins_only(client, auth):
     assert org.logo_type == "image/jpeg" and bytes(org.logo).startswith(b"\xff\xd8")
     assert client.get(f"/praktijkverklaringen/branchelogo/{org.pk}").data == bytes(org.logo)
     assert "Branchelogo" in html(client.get("/"))
+
+
+def test_wizard_forms_carry_the_csrf_token(demo_dump):
+    import re
+
+    from tests.conftest import Auth, make_app
+
+    application = make_app(demo_dump, WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        client = application.test_client()
+        concept = ready_concept()
+        Auth(client).login("mbo@school.example")  # accepts the terms; its POST itself lacks the token
+        page = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        assert client.post("/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo",
+                                           "csrf_token": token}).status_code == 302
+        base = f"/praktijkverklaringen/{concept.pk}"
+        assert client.post(f"{base}/uren", data={"bpv_hours": "700", "version": concept.version}).status_code == 400
+        for step in ("onderwijsvorm", "werkprocessen", "uren", "logos", "samenvatting"):
+            page = client.get(f"{base}/{step}").get_data(as_text=True)
+            assert page.count('name="csrf_token"') >= page.count('method="post"') >= 1, step
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        response = client.post(f"{base}/uren", data={"bpv_hours": "700", "version": concept.version,
+                                                     "csrf_token": token})
+        assert response.status_code == 302
+        assert PracticeStatement.objects(pk=concept.pk).get().bpv_hours == 700
