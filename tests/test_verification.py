@@ -17,7 +17,7 @@ def test_code_page_shows_a_valid_statement_without_login(client):
     page = html(response)
     assert response.status_code == 200 and "Geldig" in page
     assert final.number in page and final.participant.full_name in page and "ROC Demo" in page
-    assert "Bakkerij De Gouden Korenaar" in page and "90101" in page
+    assert "Bakkerij De Gouden Korenaar" in page and "90101" in page and "1.200" in page
     assert final.selections[0].codes[0] in page
     # Typed from paper: lower case, spaces instead of dashes.
     typed = final.verification_code.lower().replace("-", " ")
