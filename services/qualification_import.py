@@ -38,7 +38,7 @@ _TREE_HANDLERS = ("StartElementHandler", "EndElementHandler", "CharacterDataHand
                   "DefaultHandlerExpand", "DefaultHandler")
 _XML_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r\n]*<(?:\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"'])?")
 _ASCII_COMPATIBLE = {b"utf-8", b"utf8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1", b"latin1", b"windows-1252"}
-_INDICATOR = re.compile(r"^\s*-\s+(\S.*)$")
+_WP_KEYS = ("code", "title", "description", "result", "behaviour")
 _DATE_DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})")
 _DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
@@ -161,9 +161,9 @@ def _indicators(text):
     """The gedrag lines that start with '- ' (dash removed); intro sentences are left out."""
     lines = []
     for line in (text or "").splitlines():
-        match = _INDICATOR.match(line)
-        if match:
-            lines.append(tidy(match.group(1)))
+        line = line.strip()
+        if len(line) > 2 and line[0] == "-" and line[1].isspace():
+            lines.append(" ".join(line[2:].split()))
     return lines
 
 
@@ -197,9 +197,15 @@ def _work_process(element, code, where, filename):
     }
 
 
-def _resolve(work_process, profile_nr, part):
+def _resolve(work_process, profile_nr, part, shared):
     """The werkproces as it reads in one kwalificatie: base texts plus that profiel's own additions only."""
-    extra = work_process["extra"].get(profile_nr, {})
+    extra = work_process["extra"].get(profile_nr)
+    if not extra:
+        # One dict shared by every kwalificatie of the dossier that has no additions here.
+        plain = shared.get(id(work_process))
+        if plain is None:
+            plain = shared[id(work_process)] = {key: work_process[key] for key in _WP_KEYS} | {"part": part}
+        return plain
     return {
         "code": work_process["code"],
         "title": work_process["title"],
@@ -260,6 +266,8 @@ def _dossier(element, filename):
     basis_tasks = _core_tasks(element.iterfind("basis/basistaken/basiskerntaken/kerntaak"), "B1",
                               "basiswerkprocessen", where, filename)
     qualifications = []
+    fingerprint = [basis_tasks]
+    shared = {}
     for p, profile in enumerate(element.iterfind("profielen/profiel"), start=1):
         q_title = _title(profile, f"Een kwalificatie in {where}", filename)
         q_where = f"kwalificatie '{q_title}'"
@@ -274,9 +282,10 @@ def _dossier(element, filename):
         chapter = _chapter(profile, p)
         own_tasks = _core_tasks(profile.iterfind("profielkerntaken/kerntaak"), f"P{chapter}",
                                 "profielwerkprocessen", q_where, filename)
+        fingerprint.append(own_tasks)
         tasks = [
             {"code": t["code"], "title": t["title"], "part": part,
-             "work_processes": [_resolve(wp, profile_nr, part) for wp in t["work_processes"]]}
+             "work_processes": [_resolve(wp, profile_nr, part, shared) for wp in t["work_processes"]]}
             for part, group in (("basis", basis_tasks), ("profiel", own_tasks))
             for t in group
         ]
@@ -305,8 +314,11 @@ def _dossier(element, filename):
         "established_by": established_by,
         "qualifications": qualifications,
     }
-    # The dicts are built in a fixed order, so their repr is a stable fingerprint of the content.
-    dossier["content_key"] = hashlib.sha256(repr(dossier).encode("utf-8")).hexdigest()
+    # The dicts are built in a fixed order, so their repr is a stable fingerprint of the content: the heading
+    # data, every kwalificatie's heading data, the basisdeel with all additions and every profieldeel.
+    fingerprint.append([{k: v for k, v in q.items() if k != "core_tasks"} for q in qualifications])
+    fingerprint.append({k: v for k, v in dossier.items() if k != "qualifications"})
+    dossier["content_key"] = hashlib.sha256(repr(fingerprint).encode("utf-8")).hexdigest()
     return dossier
 
 
