@@ -132,6 +132,19 @@ def test_shared_files_profile_additions_only_on_their_own_kwalificatie(shared_pa
 
 
 @requires_shared
+def test_one_file_with_every_dossier_reads_the_same(shared_parsed):
+    """SBB's complete export holds all dossiers in one <sbb> file, with Windows line ends."""
+    bodies = []
+    for path in SHARED_FILES.values():
+        text = path.read_bytes().decode("utf-8-sig")
+        bodies.append(text[text.index("<dossier "):text.rindex("</dossiers>")])
+    combined = ('\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n<sbb>\r\n  <domeinen />\r\n  <dossiers>'
+                + "".join(bodies) + "</dossiers>\r\n</sbb>").replace("\n", "\r\n").encode("utf-8")
+    together = importer.parse(combined, "alles.xml")
+    assert importer.to_json(together) == importer.to_json(shared_parsed)
+
+
+@requires_shared
 def test_import_shared_files_stores_everything_and_is_idempotent(app):
     before = _counts()
     _, result = importer.import_files(SHARED_FILES.values())
