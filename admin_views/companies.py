@@ -54,6 +54,13 @@ def participant_url(participant_id):
     return url_for("step2.company", participant_id=str(participant_id))
 
 
+def _local_url(value):
+    """A `next` address only when it stays on this site (no open redirects)."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return None
+
+
 def _page():
     try:
         return max(1, int(request.args.get("page", 1)))
@@ -307,6 +314,32 @@ class Step2View(SecureView):
             except ValueError as exc:
                 flash(str(exc), "error")
         return self.render("companies/step2_propose.html", **self._context(participant, form=request.form))
+
+    @expose("/<participant_id>/erkenning-uitbreiden", methods=("GET", "POST"))
+    def extend(self, participant_id):
+        """Erkenning uitbreiden, prefilled: ?company=<id>&crebo=<crebo>[&crebo=...]&next=<local url> (stap 3 links here)."""
+        participant = placement_service.participant_for(_user(), participant_id)
+        require(current_user, "make_requests")
+        source = request.form if request.method == "POST" else request.args
+        company = placement_service.get_company_or_404(source.get("company"))
+        back = _local_url(source.get("next")) or participant_url(participant.pk)
+        crebos = source.getlist("crebo") if request.method == "GET" else source.get("crebos", "")
+        if request.method == "POST":
+            try:
+                req = requests_service.request_extension(_user(), company, crebos, participant=participant,
+                                                         motivation=request.form.get("motivation"))
+                flash(f"Het verzoek om de erkenning van {company.name} uit te breiden ({', '.join(req.crebos)}) "
+                      "is naar SBB gestuurd. U krijgt bericht per e-mail.", "success")
+                return redirect(back)
+            except ValueError as exc:
+                flash(str(exc), "error")
+        else:
+            crebos = ", ".join(crebos)
+        return self.render("companies/step2_extend.html",
+                           **self._context(participant, company=company, crebos=crebos, back=back,
+                                           motivation=request.form.get("motivation", ""),
+                                           titles=company_service.qualification_titles(
+                                               a.crebo for a in company.accreditations), today=date.today()))
 
     def _target(self, participant, source):
         company = request_obj = None

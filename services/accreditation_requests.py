@@ -42,7 +42,23 @@ def parse_crebos(value):
     wrong = [c for c in crebos if not CREBO_RE.match(c)]
     if wrong:
         raise RequestError(f"Geen geldig crebonummer: {', '.join(wrong)}. Een crebonummer bestaat uit vijf cijfers.")
+    unknown = _unknown_crebos(crebos)
+    if unknown:
+        raise RequestError(f"Onbekend crebonummer: {', '.join(unknown)}. Zoek de kwalificatie op onder Kwalificaties "
+                           "en neem het crebonummer over.")
     return crebos
+
+
+def _unknown_crebos(crebos):
+    """Crebos the qualification structure does not know (none while that structure is still empty)."""
+    try:
+        from documents.qualifications import Qualification
+    except ImportError:
+        return []
+    if Qualification.objects.limit(1).count(with_limit_and_skip=True) == 0:
+        return []
+    known = {str(c) for c in Qualification.objects(crebo__in=crebos).distinct("crebo")}
+    return [c for c in crebos if c not in known]
 
 
 def _save(req):

@@ -10,6 +10,7 @@ from documents.users import User
 from services import accreditation_requests as req_service
 from services import placements as placement_service
 from services.companies import SearchError, build_query, qualification_titles, search_companies
+from services.demo_companies import demo_crebos
 
 
 def user(email):
@@ -205,12 +206,13 @@ def test_deleting_participant_deletes_placements_and_own_trainers(app):
 
 
 def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
+    c1, c2 = demo_crebos()[:2]
     staff = user("mbo@school.example")
     advisor = user("adviseur@sbb.example")
     p = make_participant()
     req = req_service.propose_company(staff, p, {"name": "Visserij Het Anker", "city": "Urk", "postcode": "8321ab"},
-                                      "25180, 25168", "Stageadres van de deelnemer")
-    assert req.status == "submitted" and req.crebos == ["25168", "25180"]
+                                      f"{c2}, {c1}", "Stageadres van de deelnemer")
+    assert req.status == "submitted" and req.crebos == sorted([c1, c2])
     trainer = placement_service.add_trainer_for_participant(staff, p, {"first_name": "Klaas", "last_name": "Post"},
                                                             request=req)
     placement = placement_service.create_placement(staff, p, request=req, trainer=trainer)
@@ -228,7 +230,7 @@ def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
     req.reload()
     assert req.status == "granted" and req.company == company and req.decided_at
     assert company.company_id == "555000111" and company.postcode == "8321 AB"
-    assert company.is_accredited_for("25180") and company.is_accredited_for("25168")
+    assert company.is_accredited_for(c1) and company.is_accredited_for(c2)
     placement.reload()
     assert placement.company == company and not placement.is_pending
     trainer.reload()
@@ -254,7 +256,7 @@ def test_extend_existing_accreditation(app, mails):
 def test_reject_needs_a_reason_and_mails_it(app, mails):
     staff = user("mbo@school.example")
     advisor = user("adviseur@sbb.example")
-    req = req_service.propose_company(staff, make_participant(), {"name": "Nep B.V.", "city": "Zeist"}, "25180")
+    req = req_service.propose_company(staff, make_participant(), {"name": "Nep B.V.", "city": "Zeist"}, demo_crebos()[0])
     with pytest.raises(req_service.RequestError) as exc:
         req_service.change_request_status(advisor, req, "rejected", "")
     assert "reden" in str(exc.value)
@@ -272,15 +274,27 @@ def test_bad_request_input_gets_dutch_message_and_writes_nothing(app):
     staff = user("mbo@school.example")
     p = make_participant()
     before = AccreditationRequest.objects.count()
-    for data, crebos, words in (({"name": "", "city": "Ede"}, "25180", "naam"),
-                                ({"name": "X", "city": ""}, "25180", "plaats"),
+    good = demo_crebos()[0]
+    for data, crebos, words in (({"name": "", "city": "Ede"}, good, "naam"),
+                                ({"name": "X", "city": ""}, good, "plaats"),
                                 ({"name": "X", "city": "Ede"}, "2518", "crebonummer"),
                                 ({"name": "X", "city": "Ede"}, "", "crebonummer"),
-                                ({"name": "X", "city": "Ede", "email": "geen-mail"}, "25180", "e-mailadres")):
+                                ({"name": "X", "city": "Ede", "email": "geen-mail"}, good, "e-mailadres")):
         with pytest.raises(req_service.RequestError) as exc:
             req_service.propose_company(staff, p, data, crebos)
         assert words in str(exc.value).lower()
     assert AccreditationRequest.objects.count() == before
+
+
+def test_unknown_crebo_is_refused_when_the_structure_is_there(app):
+    from documents.qualifications import Qualification
+
+    if not Qualification.objects.count():
+        pytest.skip("Geen kwalificatiestructuur in de demodata.")
+    staff = user("mbo@school.example")
+    with pytest.raises(req_service.RequestError) as exc:
+        req_service.propose_company(staff, make_participant(), {"name": "X", "city": "Ede"}, "12345")
+    assert "Onbekend crebonummer: 12345" in str(exc.value)
 
 
 def test_only_advisors_decide(app):

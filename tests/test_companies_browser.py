@@ -5,6 +5,7 @@ from datetime import date
 from documents.companies import AccreditationRequest, Placement, Trainer
 from documents.participants import Participant
 from documents.users import User
+from services.demo_companies import demo_crebos
 from tests.browser import browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401
 
 pytestmark = requires_chromium
@@ -82,7 +83,7 @@ def test_step2_propose_company_then_advisor_grants(page):  # noqa: F811
     page.fill("#name", "Pizzeria Bella Napoli")
     page.fill("#city", "Amersfoort")
     page.fill("#postcode", "3811 AB")
-    page.fill("#crebos", "25180")
+    page.fill("#crebos", demo_crebos()[0])
     page.fill("#motivation", "De deelnemer werkt hier al twee maanden.")
     screenshot(page, "companies-step2-propose")
     page.click("#submit-proposal")

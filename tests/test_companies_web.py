@@ -9,6 +9,7 @@ from documents.participants import Participant
 from documents.users import User
 from services import accreditation_requests as req_service
 from services import placements as placement_service
+from services.demo_companies import demo_crebos
 
 
 def user(email):
@@ -132,7 +133,7 @@ def test_tenancy_other_schools_participant_request_and_trainer_are_404(client, a
     other = participant_of("pro@school.example", first_name="Anders")
     pro = user("pro@school.example")
     bakery = Company.objects(company_id="100200301").get()
-    other_req = req_service.propose_company(pro, other, {"name": "Geheim Bedrijf", "city": "Eindhoven"}, "25180")
+    other_req = req_service.propose_company(pro, other, {"name": "Geheim Bedrijf", "city": "Eindhoven"}, demo_crebos()[0])
     other_trainer = placement_service.add_trainer_for_participant(pro, other, {"initials": "G.", "last_name": "Heim"},
                                                                   company=bakery)
     mine = participant_of("mbo@school.example")
@@ -150,7 +151,7 @@ def test_tenancy_other_schools_participant_request_and_trainer_are_404(client, a
     response = client.post(f"/stap2/{mine.pk}/praktijkopleider",
                            data={"company": str(bakery.pk), "trainer": str(other_trainer.pk)})
     assert "hoort niet bij" in response.get_data(as_text=True)
-    assert client.post(f"/stap2/{other.pk}/voordragen", data={"name": "X", "city": "Y", "crebos": "25180"}
+    assert client.post(f"/stap2/{other.pk}/voordragen", data={"name": "X", "city": "Y", "crebos": demo_crebos()[0]}
                        ).status_code == 404
     assert Placement.objects(participant=mine).count() == 0
     assert Placement.objects(participant=other).count() == 0
@@ -198,7 +199,7 @@ def test_participant_panel_column_and_dependents(app):
 
     staff = user("mbo@school.example")
     p = participant_of("mbo@school.example")
-    req = req_service.propose_company(staff, p, {"name": "Nog Niet Erkend", "city": "Ede"}, "25180")
+    req = req_service.propose_company(staff, p, {"name": "Nog Niet Erkend", "city": "Ede"}, demo_crebos()[0])
     placement_service.create_placement(staff, p, request=req)
     with app.test_request_context():
         panel = views.participant_panel(p, staff)
@@ -213,9 +214,26 @@ def test_participant_page_shows_panel_when_page_exists(client, auth, app):
         pytest.skip("De deelnemerspagina (participants.details) bestaat nog niet.")
     staff = user("mbo@school.example")
     p = participant_of("mbo@school.example")
-    req = req_service.propose_company(staff, p, {"name": "Nog Niet Erkend", "city": "Ede"}, "25180")
+    req = req_service.propose_company(staff, p, {"name": "Nog Niet Erkend", "city": "Ede"}, demo_crebos()[0])
     placement_service.create_placement(staff, p, request=req)
     auth.login_role("school_staff")
     html = client.get(f"/deelnemers/{p.pk}/").get_data(as_text=True)
     assert "Stap 2: Leerbedrijf en praktijkopleider" in html
     assert "pas definitief worden gemaakt als het leerbedrijf erkend is" in html
+
+
+def test_extend_page_prefilled_and_submits(client, auth):
+    p = participant_of("mbo@school.example")
+    ended = Company.objects(company_id="100200314").get()
+    crebo = ended.accreditations[0].crebo
+    auth.login_role("school_staff")
+    url = f"/stap2/{p.pk}/erkenning-uitbreiden?company={ended.pk}&crebo={crebo}&next=/elders"
+    html = client.get(url).get_data(as_text=True)
+    assert f'value="{crebo}"' in html and ended.name in html
+    response = client.post(f"/stap2/{p.pk}/erkenning-uitbreiden",
+                           data={"company": str(ended.pk), "crebos": crebo, "next": "https://evil.example/"})
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+    req = AccreditationRequest.objects(kind="extend", company=ended, participant=p).get()
+    assert req.crebos == [crebo] and req.institution == p.institution
+    other = participant_of("pro@school.example", first_name="Ander")
+    assert client.get(f"/stap2/{other.pk}/erkenning-uitbreiden?company={ended.pk}&crebo={crebo}").status_code == 404
