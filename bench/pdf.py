@@ -77,7 +77,14 @@ def weasyprint_html():
     html = html.replace(
         "<pdf:paginavan></pdf:paginavan>", '<br>pagina <span class="pn"></span> van <span class="pc"></span>'
     )
-    extra = (
+    from services.pdf.base import FONT_DIR
+
+    # The same embedded font as ours (reportlab's Bitstream Vera), not whatever the system has.
+    faces = "".join(
+        f"@font-face {{ font-family: plvera; src: url({(FONT_DIR / name).as_uri()}); font-weight: {weight}; }}"
+        for name, weight in (("Vera.ttf", "normal"), ("VeraBd.ttf", "bold"))
+    )
+    extra = faces + (
         "@page { @bottom-center { content: element(footer); } }"
         " #footer { position: running(footer); }"
         " .pn::after { content: counter(page); } .pc::after { content: counter(pages); }"

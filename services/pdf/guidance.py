@@ -20,7 +20,7 @@ from __future__ import annotations
 import io
 from collections import Counter
 
-from services.pdf.base import PRODUCER_MARK, logo_data, render
+from services.pdf.base import logo_data, render
 
 TEMPLATE = "begeleidingsdocument.html"
 LEVELS = ("nog niet", "gedeeltelijk", "beheerst")
@@ -128,15 +128,15 @@ def read_guidance_fields(pdf_bytes: bytes) -> dict:
         if reader.is_encrypted:
             raise GuidancePdfError("Deze PDF is beveiligd met een wachtwoord. Upload een onbeveiligde kopie.")
         fields = reader.get_fields() or {}
-        metadata = reader.metadata or {}
     except GuidancePdfError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise GuidancePdfError("Deze PDF is beschadigd of onleesbaar. Upload het bestand opnieuw.") from exc
 
     marker = _value(fields[MARKER_FIELD]) if MARKER_FIELD in fields else ""
-    keywords = str(metadata.get("/Keywords") or "")
-    if not marker.startswith(MARKER_PREFIX) or PRODUCER_MARK not in keywords:
+    # The hidden field carries the document id and survives "save as" in PDF editors; the metadata keywords
+    # (PRODUCER_MARK) are informative only, as some editors rewrite them.
+    if not marker.startswith(MARKER_PREFIX):
         raise GuidancePdfError(
             "Deze PDF is geen begeleidingsdocument uit het Praktijkloket. Upload de PDF die u hier hebt "
             "gedownload, ingevuld door de praktijkopleider."
