@@ -321,7 +321,7 @@ class AcroField(Flowable):
                 width=self.width,
                 height=self.height,
                 fontName="Helvetica",
-                fontSize=0 if self.kind == "multiline" else 9,
+                fontSize=9,
                 fieldFlags="multiline doNotScroll" if self.kind == "multiline" else "",
                 maxlen=0,
                 **common,
