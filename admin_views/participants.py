@@ -67,10 +67,20 @@ def _ref_id(value):
     return getattr(value, "pk", None)
 
 
+def _overview_columns():
+    """The registry's overview columns, each key once (an area registered again by a second app counts once)."""
+    seen, columns = set(), []
+    for key, header, provider in registry.PARTICIPANT_OVERVIEW_COLUMNS:
+        if key not in seen:
+            seen.add(key)
+            columns.append((key, header, provider))
+    return columns
+
+
 def _extra_columns(ids):
     """Evaluate the registry's overview columns once for all ids: [(key, header, {id: text})]."""
     columns = []
-    for key, header, provider in registry.PARTICIPANT_OVERVIEW_COLUMNS:
+    for key, header, provider in _overview_columns():
         values = provider(ids) or {}
         columns.append((key, header, {pid: values.get(pid, values.get(str(pid), "")) for pid in ids}))
     return columns
@@ -131,7 +141,7 @@ class ParticipantsView(SecureView):
         items = [{"p": p, "school": school_names.get(_ref_id(p._data.get("institution")), "")} for p in rows]
         return self.render(
             "participants/list.html", a=a, items=items, total=total, page=page, pages=pages,
-            extra=_extra_columns(ids) if ids else [(k, h, {}) for k, h, _f in registry.PARTICIPANT_OVERVIEW_COLUMNS],
+            extra=_extra_columns(ids) if ids else [(k, h, {}) for k, h, _f in _overview_columns()],
             groups=svc.groups_for(current_user, a["school"]), schools=schools, page_sizes=PAGE_SIZES,
             sort_labels=SORT_LABELS, may_edit=can(current_user, "edit_participants"),
             may_add=can(current_user, "edit_participants") and current_user.institution is not None,
@@ -241,8 +251,13 @@ class ParticipantsView(SecureView):
     @expose("/<pid>/")
     def details(self, pid):
         participant = svc.get_participant_for(current_user, pid)
-        panels = [panel(participant, current_user) for panel in registry.PARTICIPANT_PANELS]
-        panels = sorted((p for p in panels if p), key=lambda p: p.get("order", 50))
+        panels, seen = [], set()
+        for provider in dict.fromkeys(registry.PARTICIPANT_PANELS):
+            panel = provider(participant, current_user)
+            if panel and (panel.get("order"), panel["template"]) not in seen:
+                seen.add((panel.get("order"), panel["template"]))
+                panels.append(panel)
+        panels.sort(key=lambda p: p.get("order", 50))
         return self.render("participants/details.html", participant=participant, panels=panels,
                            may_edit=can(current_user, "edit_participants"), fields=svc.EDITABLE_FIELDS)
 
@@ -315,7 +330,7 @@ def _export_rows(query):
                "Leerlingnummer", "E-mailadres", "Status"]
     if sees_all:
         headers.append("Onderwijsinstelling")
-    headers += [h for _k, h, _f in registry.PARTICIPANT_OVERVIEW_COLUMNS]
+    headers += [h for _k, h, _f in _overview_columns()]
     rows = []
     chunk = []
 

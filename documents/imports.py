@@ -1,8 +1,8 @@
 """Uploads waiting for confirmation (staged rows, with expiry) and the import batches they become."""
 
 from mongoengine import (
+    BinaryField,
     DateTimeField,
-    DictField,
     Document,
     IntField,
     ListField,
@@ -29,8 +29,10 @@ class StagedUpload(Document):
     user = ReferenceField(User, required=True)
     institution = ReferenceField(Institution)
     file_name = StringField(max_length=255)
-    # One dict per data row: {"row": spreadsheet row number, "values": {...}, "errors": [[column, message], ...]}.
-    rows = ListField(DictField())
+    # The rows as compressed JSON (services.spreadsheet encodes them): thousands of small dicts as one value,
+    # which MongoEngine stores and loads without walking each one. Loaded rows appear as `staged.rows`.
+    payload = BinaryField(required=True)
+    row_count = IntField(default=0)
     created_at = DateTimeField(default=utcnow)
     # MongoDB's TTL monitor removes the document after this moment; readers check it as well.
     expires_at = DateTimeField(required=True)

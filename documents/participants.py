@@ -24,6 +24,20 @@ from services.text import fold, tidy
 MIN_AGE = 10
 
 
+def birth_date_problem(value):
+    """Return a Dutch message when a date of birth is not plausible, else None."""
+    if not value:
+        return None
+    today = date.today()
+    if value >= today:
+        return "De geboortedatum moet in het verleden liggen."
+    if value.year > today.year - MIN_AGE:
+        return f"Deze geboortedatum is niet aannemelijk: een deelnemer is minstens {MIN_AGE} jaar oud."
+    if value.year < today.year - 100:
+        return "Deze geboortedatum is niet aannemelijk: controleer het jaar."
+    return None
+
+
 class ParticipantQuerySet(QuerySet):
     def active(self):
         return self.filter(archived_at=None)
@@ -97,16 +111,9 @@ class Participant(Document):
         self.last_name = tidy(self.last_name)
         self.birth_place = tidy(self.birth_place) or None
         self.group = tidy(self.group) or None
-        if self.birth_date:
-            if self.birth_date >= date.today():
-                raise ValidationError("De geboortedatum moet in het verleden liggen.", field_name="birth_date")
-            if self.birth_date.year > date.today().year - MIN_AGE:
-                raise ValidationError(
-                    f"Deze geboortedatum is niet aannemelijk: een deelnemer is minstens {MIN_AGE} jaar oud.",
-                    field_name="birth_date")
-            if self.birth_date.year < date.today().year - 100:
-                raise ValidationError("Deze geboortedatum is niet aannemelijk: controleer het jaar.",
-                                      field_name="birth_date")
+        problem = birth_date_problem(self.birth_date)
+        if problem:
+            raise ValidationError(problem, field_name="birth_date")
         self.sort_name = fold(f"{self.last_name}, {self.first_name} {self.infix or ''}")
         self.search_first = fold(self.first_name)
         # "de Vries" is found as "de vries" and as "vries".

@@ -20,9 +20,11 @@ required columns marked, input help, date validation and an instructions sheet.
 
 import csv
 import io
+import json
 import re
 import secrets
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -290,47 +292,56 @@ def mark_duplicates(rows, key, message):
 
 # --- staging -------------------------------------------------------------------------------------------------
 
-def _to_bson(value):
-    if isinstance(value, dict):
-        return {k: _to_bson(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_to_bson(v) for v in value]
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return datetime(value.year, value.month, value.day)
-    return value
+def _json_default(value):
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$d": value.isoformat()}
+    raise TypeError(f"cannot stage {type(value).__name__}")
 
 
-def _from_bson(value):
-    if isinstance(value, dict):
-        return {k: _from_bson(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_from_bson(v) for v in value]
-    if isinstance(value, datetime) and value.time() == datetime.min.time():
-        return value.date()
-    return value
+def _json_hook(obj):
+    if len(obj) == 1:
+        if "$d" in obj:
+            return date.fromisoformat(obj["$d"])
+        if "$dt" in obj:
+            return datetime.fromisoformat(obj["$dt"])
+    return obj
 
 
-def stage(kind, user, file_name, rows, *, institution=None, ttl=STAGE_TTL):
-    """Keep parsed rows server-side until confirmed; return the StagedUpload (use its `token`)."""
-    from documents.imports import StagedUpload
-
-    stored = []
+def encode_rows(rows):
+    """Rows (dicts or ParsedRows) as compressed JSON bytes; dates and datetimes survive the round trip."""
+    plain = []
     for row in rows:
         if isinstance(row, ParsedRow):
             row = {"row": row.number, "values": row.values, "errors": [list(e) for e in row.errors]}
-        stored.append(_to_bson(row))
+        plain.append(row)
+    return zlib.compress(json.dumps(plain, default=_json_default, ensure_ascii=False).encode("utf-8"), 6)
+
+
+def decode_rows(payload):
+    """The rows that encode_rows stored."""
+    return json.loads(zlib.decompress(payload).decode("utf-8"), object_hook=_json_hook)
+
+
+def stage(kind, user, file_name, rows, *, institution=None, ttl=STAGE_TTL):
+    """Keep parsed rows server-side until confirmed; return the StagedUpload (use its `token`, read `rows`)."""
+    from documents.imports import StagedUpload
+
+    rows = list(rows)
     now = utcnow()
     staged = StagedUpload(
         kind=kind, token=secrets.token_urlsafe(24), user=user, institution=institution,
-        file_name=(file_name or "")[:255], rows=stored, created_at=now, expires_at=now + ttl,
+        file_name=(file_name or "")[:255], payload=encode_rows(rows), row_count=len(rows), created_at=now,
+        expires_at=now + ttl,
     )
     staged.save()
-    staged.rows = [_from_bson(r) for r in staged.rows]
+    staged.rows = decode_rows(staged.payload)
     return staged
 
 
 def load_staged(kind, user, token):
-    """Return the staged upload for this user and kind, with dates restored, or None when gone or expired."""
+    """Return the staged upload for this user and kind (rows in `rows`), or None when gone or expired."""
     from documents.imports import StagedUpload
 
     if not token or not isinstance(token, str) or len(token) > 64:
@@ -338,7 +349,7 @@ def load_staged(kind, user, token):
     staged = StagedUpload.objects(kind=kind, token=token, user=user.pk).first()
     if staged is None or staged.expires_at < utcnow():
         return None
-    staged.rows = [_from_bson(r) for r in staged.rows]
+    staged.rows = decode_rows(staged.payload)
     return staged
 
 
