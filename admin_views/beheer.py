@@ -39,7 +39,7 @@ class InstitutionView(AuditedModelView):
     column_list = ("name", "brin", "kind", "city")
     column_searchable_list = ("name", "brin", "city")
     column_choices = {"kind": INSTITUTION_KINDS}
-    column_filters = (filters.FilterEqual(Institution.kind, "Soort", options=INSTITUTION_KINDS),)
+    column_filters = (filters.FilterEqual("kind", "Soort", options=INSTITUTION_KINDS),)
     column_default_sort = "name"
     form_excluded_columns = ("created_at",)
     column_export_list = ("name", "brin", "kind", "address", "postcode", "city")
@@ -58,8 +58,8 @@ class UserView(AuditedModelView):
     column_searchable_list = ("name", "email")
     column_choices = {"role": ROLES}
     column_filters = (
-        filters.FilterEqual(User.role, "Rol", options=ROLES),
-        filters.BooleanEqualFilter(User.active, "Actief"),
+        filters.FilterEqual("role", "Rol", options=ROLES),
+        filters.BooleanEqualFilter("active", "Actief"),
     )
     column_details_exclude_list = ("password_hash", "session_token")
     form_columns = ("email", "name", "role", "institution", "function", "active")
@@ -128,12 +128,12 @@ class AuditEventView(SecureModelView):
     column_choices = {"action": ACTIONS}
     column_searchable_list = ("user_email", "object_label", "object_id")
     column_filters = (
-        filters.FilterLike(AuditEvent.user_email, "Gebruiker"),
-        filters.FilterEqual(AuditEvent.action, "Actie", options=ACTIONS),
-        filters.FilterLike(AuditEvent.object_type, "Soort object"),
-        filters.FilterEqual(AuditEvent.object_id, "Object-id"),
-        filters.FilterLike(AuditEvent.institution_name, "Onderwijsinstelling"),
-        filters.DateTimeBetweenFilter(AuditEvent.at, "Periode"),
+        filters.FilterLike("user_email", "Gebruiker"),
+        filters.FilterEqual("action", "Actie", options=ACTIONS),
+        filters.FilterLike("object_type", "Soort object"),
+        filters.FilterEqual("object_id", "Object-id"),
+        filters.FilterLike("institution_name", "Onderwijsinstelling"),
+        filters.DateTimeBetweenFilter("at", "Periode"),
     )
     column_default_sort = ("at", True)
 

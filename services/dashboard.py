@@ -215,7 +215,24 @@ def top_work_processes(user, limit=10):
         {"$group": {"_id": {"crebo": "$selections.crebo", "code": "$selections.codes"}, "n": {"$sum": 1}}},
         {"$sort": {"n": -1}}, {"$limit": limit},
     ]))
-    return [{"crebo": r["_id"]["crebo"], "code": r["_id"]["code"], "count": r["n"]} for r in rows]
+    titles = work_process_titles({r["_id"]["crebo"] for r in rows})
+    return [{"crebo": r["_id"]["crebo"], "code": r["_id"]["code"], "count": r["n"],
+             "title": titles.get((r["_id"]["crebo"], r["_id"]["code"]), "")} for r in rows]
+
+
+def work_process_titles(crebos):
+    """{(crebo, werkproces code): title} from the newest version of each kwalificatie (one query)."""
+    crebos = [c for c in crebos if c]
+    if not crebos:
+        return {}
+    from documents.qualifications import Qualification
+
+    titles = {}
+    for q in Qualification.objects(crebo__in=crebos).order_by("superseded").only("crebo", "core_tasks"):
+        for task in q.core_tasks:
+            for wp in task.work_processes:
+                titles.setdefault((q.crebo, wp.code), wp.title)
+    return titles
 
 
 def qualification_titles(crebos):

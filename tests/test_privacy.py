@@ -169,3 +169,25 @@ def test_retention_respects_configured_years(app, retention):
     assert {p.pk for p in privacy.retention_candidates(0, now=utcnow() + timedelta(days=1))} >= {
         retention["old"].pk, retention["recent"].pk}
     assert retention["keep_final"].pk not in {p.pk for p in privacy.retention_candidates(0)}
+
+
+def test_audit_log_is_filterable_and_scoped_for_schools(client, auth, person):
+    """Geschiedenis (Beheer): SBB sees all schools, school staff only their own, with user/action/period filters."""
+    other = data.participant(data.school("12PD"), "Piet", "Andereschool")
+    audit.record("update", other, label="Wijziging andere school")
+    audit.record("update", person["p"], label="Wijziging eigen school")
+    auth.login("mbo@school.example")
+    body = client.get("/beheer/geschiedenis/").data.decode()
+    assert "Wijziging eigen school" in body and "Wijziging andere school" not in body
+    body = client.get("/beheer/geschiedenis/?flt0_1=update").data.decode()  # Actie = Gewijzigd
+    assert "Wijziging eigen school" in body and "Sanne Smits" not in body  # the 'create' event is filtered out
+    body = client.get("/beheer/geschiedenis/?flt0_1=create&flt1_2=Participant").data.decode()  # actie + object
+    assert "Sanne Smits" in body and "Wijziging eigen school" not in body
+    body = client.get("/beheer/geschiedenis/?flt0_0=niemand%40nergens").data.decode()  # gebruiker
+    assert "Wijziging eigen school" not in body
+    body = client.get("/beheer/geschiedenis/?flt0_5=2001-01-01+00%3A00%3A00+to+2001-12-31+00%3A00%3A00").data.decode()
+    assert "Wijziging eigen school" not in body  # periode
+    auth.logout()
+    auth.login("beheerder@sbb.example")
+    body = client.get("/beheer/geschiedenis/?flt0_1=update").data.decode()
+    assert "Wijziging eigen school" in body and "Wijziging andere school" in body
