@@ -7,6 +7,7 @@ was imported before is skipped; a changed dossier is added as a new version besi
 """
 
 import hashlib
+import json
 import re
 import zlib
 from dataclasses import dataclass, field
@@ -135,6 +136,8 @@ def _own_text(element):
     """The element's own text, without that of nested elements (the per-profile additions)."""
     if element is None:
         return ""
+    if not len(element):
+        return element.text or ""
     parts = [element.text or ""]
     parts.extend(child.tail or "" for child in element)
     return "".join(parts)
@@ -143,7 +146,7 @@ def _own_text(element):
 def _additions(element):
     """{profiel nr: added text} from the nested `...perprofiel/aanvullend` elements."""
     found = {}
-    if element is None:
+    if element is None or not len(element):
         return found
     for holder in element:
         for extra in holder.iterfind("aanvullend"):
@@ -314,11 +317,12 @@ def _dossier(element, filename):
         "established_by": established_by,
         "qualifications": qualifications,
     }
-    # The dicts are built in a fixed order, so their repr is a stable fingerprint of the content: the heading
+    # The dicts are built in a fixed order, so their JSON is a stable fingerprint of the content: the heading
     # data, every kwalificatie's heading data, the basisdeel with all additions and every profieldeel.
     fingerprint.append([{k: v for k, v in q.items() if k != "core_tasks"} for q in qualifications])
     fingerprint.append({k: v for k, v in dossier.items() if k != "qualifications"})
-    dossier["content_key"] = hashlib.sha256(repr(fingerprint).encode("utf-8")).hexdigest()
+    dossier["content_key"] = hashlib.sha256(
+        json.dumps(fingerprint, default=str, ensure_ascii=False, check_circular=False).encode("utf-8")).hexdigest()
     return dossier
 
 
