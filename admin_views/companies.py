@@ -185,6 +185,58 @@ class CompanyRegistryView(AuditedModelView):
 
 
 # ---------------------------------------------------------------------------------------------------------------
+# Excel import of companies with accreditations (SBB admins)
+
+
+class CompanyImportView(SecureView):
+    capability = "manage_registry"
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        from services import company_import, spreadsheet
+
+        if request.method == "POST":
+            upload = request.files.get("file")
+            if not upload or not upload.filename:
+                flash("Kies een Excel-bestand (.xlsx) om te uploaden.", "error")
+                return redirect(url_for(".index"))
+            try:
+                rows = company_import.read(upload)
+            except spreadsheet.SpreadsheetError as exc:
+                flash(exc.message, "error")
+                return redirect(url_for(".index"))
+            staged = spreadsheet.stage(company_import.KIND, _user(), upload.filename, rows)
+            return self.render("companies/import_preview.html", rows=rows, token=staged.token,
+                               columns=company_import.COLUMNS, errors=sum(1 for r in rows if r.errors),
+                               value=spreadsheet.value_or_blank)
+        return self.render("companies/import.html")
+
+    @expose("/sjabloon")
+    def template(self):
+        from services import company_import, spreadsheet
+
+        return Response(company_import.template_bytes(), mimetype=spreadsheet.XLSX_MIMETYPE,
+                        headers={"Content-Disposition": "attachment; filename=sjabloon-leerbedrijven.xlsx"})
+
+    @expose("/bevestigen", methods=("POST",))
+    def confirm(self):
+        from services import company_import, spreadsheet
+
+        staged = spreadsheet.load_staged(company_import.KIND, _user(), request.form.get("token"))
+        if staged is None:
+            flash("Deze upload is verlopen of al verwerkt. Upload het bestand opnieuw.", "error")
+            return redirect(url_for(".index"))
+        try:
+            new, updated = company_import.import_rows(_user(), staged.rows)
+        except ValueError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".index"))
+        spreadsheet.discard_staged(staged)
+        flash(f"Import gelukt: {new} nieuwe en {updated} bijgewerkte leerbedrijven.", "success")
+        return redirect(url_for("company_registry.index_view"))
+
+
+# ---------------------------------------------------------------------------------------------------------------
 # The advisors' queue
 
 
@@ -452,6 +504,8 @@ def register(admin, app):
                                      url="/leerbedrijven"))
     admin.add_view(CompanyRegistryView(Company, name="Register (SBB)", category=LEERBEDRIJVEN,
                                        endpoint="company_registry", url="/leerbedrijven-register"))
+    admin.add_view(CompanyImportView(name="Import (SBB)", category=LEERBEDRIJVEN, endpoint="company_import",
+                                     url="/leerbedrijven-import"))
     admin.add_view(RequestQueueView(name="Leerbedrijven en praktijkopleiders", category=VERZOEKEN,
                                     endpoint="request_queue", url="/verzoeken/leerbedrijven"))
     admin.add_view(Step2View(name="Stap 2", endpoint="step2", url="/stap2"))

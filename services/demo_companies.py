@@ -89,14 +89,15 @@ def demo_crebos():
 
 def make_logo(text="GK"):
     """A small PNG logo drawn at seed time (nothing shipped, nothing copied)."""
-    from PIL import Image, ImageDraw
+    from PIL import Image, ImageDraw, ImageFont
 
-    image = Image.new("RGB", (240, 120), (250, 243, 224))
+    image = Image.new("RGB", (360, 140), (250, 243, 224))
     draw = ImageDraw.Draw(image)
-    draw.ellipse((10, 10, 110, 110), fill=(196, 140, 38), outline=(120, 80, 20), width=4)
-    draw.text((42, 52), text, fill=(255, 255, 255))
-    draw.text((122, 40), "De Gouden", fill=(90, 60, 10))
-    draw.text((122, 62), "Korenaar", fill=(90, 60, 10))
+    big, small = ImageFont.load_default(size=40), ImageFont.load_default(size=28)
+    draw.ellipse((10, 10, 130, 130), fill=(196, 140, 38), outline=(120, 80, 20), width=5)
+    draw.text((70, 70), text, fill=(255, 255, 255), font=big, anchor="mm")
+    draw.text((145, 38), "De Gouden", fill=(90, 60, 10), font=small)
+    draw.text((145, 76), "Korenaar", fill=(90, 60, 10), font=small)
     out = io.BytesIO()
     image.save(out, "PNG")
     return out.getvalue()

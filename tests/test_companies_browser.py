@@ -58,6 +58,16 @@ def test_step2_choose_company_and_add_trainer(page):  # noqa: F811
     assert "Hülya Şahin" in page.locator("#placement-saved").inner_text()
     assert page.locator("#to-guidance").is_visible() and page.locator("#to-statement").is_visible()
     screenshot(page, "companies-step2-done")
+    page.goto(f"/deelnemers/{participant.pk}/")
+    if page.locator("#panel-company").count():
+        assert "Bakkerij De Gouden Korenaar" in page.locator("#panel-company-name").inner_text()
+        assert "door school toegevoegd" in page.locator("#panel-company").inner_text()
+        screenshot(page, "companies-participant-panel")
+    page.goto("/leerbedrijven/?q=korenaar")
+    page.click("text=Details")
+    page.wait_for_selector("#accreditations")
+    assert page.locator("#company-logo").is_visible()
+    screenshot(page, "companies-details")
 
     placement = Placement.objects(participant=participant).get()
     assert placement.company.company_id == "100200301"
@@ -95,6 +105,10 @@ def test_step2_propose_company_then_advisor_grants(page):  # noqa: F811
     page.click("#next")
     page.wait_for_selector("#pending-warning")
     assert "pas definitief maken" in page.locator("#pending-warning").inner_text()
+    page.goto(f"/deelnemers/{participant.pk}/")
+    if page.locator("#panel-company").count():
+        assert "pas definitief worden gemaakt" in page.locator("#panel-pending-warning").inner_text()
+        screenshot(page, "companies-participant-panel-pending")
     req = AccreditationRequest.objects(proposed__name="Pizzeria Bella Napoli").get()
     assert req.status == "submitted" and req.participant == participant
 
