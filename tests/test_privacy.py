@@ -191,3 +191,29 @@ def test_audit_log_is_filterable_and_scoped_for_schools(client, auth, person):
     auth.login("beheerder@sbb.example")
     body = client.get("/beheer/geschiedenis/?flt0_1=update").data.decode()
     assert "Wijziging eigen school" in body and "Wijziging andere school" in body
+
+
+def test_avg_export_needs_the_csrf_token_of_the_page(demo_dump):
+    import re
+
+    from tests.conftest import make_app
+
+    application = make_app(demo_dump, WTF_CSRF_ENABLED=True)
+    with application.app_context():
+        p = data.participant(data.school("25DM"), "Csrf", "Proef")
+        client = application.test_client()
+        login_page = client.get("/login").data.decode()
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
+        from documents.users import Terms, User
+        from services.accounts import accept_terms
+
+        user = User.objects.get(email="mbo@school.example")
+        if Terms.current():
+            accept_terms(user, Terms.current().version)
+        client.post("/login", data={"email": user.email, "password": "praktijkloket-demo", "csrf_token": token})
+        page = client.get(f"/deelnemers/{p.pk}/").data.decode()
+        form = page[page.index('id="avg-export-form"'):]
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        assert client.post(f"/rapportages/deelnemer/{p.pk}/avg-export").status_code == 400
+        response = client.post(f"/rapportages/deelnemer/{p.pk}/avg-export", data={"csrf_token": token})
+        assert response.status_code == 200 and response.mimetype == "application/zip"
