@@ -53,6 +53,7 @@ def school_panel(user):
         "import_url": _url("participant_import.index"),
         "may_edit": can(user, "edit_participants"),
         "matrix_url": _url("reports.index"),
+        "request_urls": {code: _url("reports.requests", status=code) for code in data["request_counts"]},
     }
 
 
