@@ -19,7 +19,6 @@ from documents.institutions import Institution
 from services.clock import utcnow
 from services.text import fold, tidy
 
-
 # A learner in praktijkonderwijs or vso is at least about twelve; ten leaves room for typing the year right.
 MIN_AGE = 10
 

@@ -7,9 +7,8 @@ from flask import abort
 
 from documents.imports import ImportBatch
 from documents.participants import Participant
-from services import audit
+from services import audit, spreadsheet
 from services import participants as svc
-from services import spreadsheet
 from services.clock import utcnow
 from services.permissions import can, scope
 from services.text import fold

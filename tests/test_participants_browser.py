@@ -2,11 +2,11 @@
 
 import io
 from datetime import date
+from pathlib import Path
 
 from openpyxl import load_workbook
 
-from tests.browser import browser, live_server  # noqa: F401
-from tests.browser import page, requires_chromium, screenshot, sign_in  # noqa: F401
+from tests.browser import browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401
 
 pytestmark = requires_chromium
 
@@ -147,5 +147,5 @@ def test_export_downloads(page):  # noqa: F811
     page.goto("/deelnemers/?groep=MZ2A")
     with page.expect_download() as info:
         page.click("#export-xlsx")
-    ws = load_workbook(io.BytesIO(open(info.value.path(), "rb").read())).active
+    ws = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes())).active
     assert {r[0] for r in ws.iter_rows(min_row=2, values_only=True)} == {"Vries", "Berg", "Bakker"}

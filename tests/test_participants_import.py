@@ -209,8 +209,8 @@ def too_many_rows():
 
 
 BAD_FILES = [
-    ("csv-bestand", lambda: "Voornaam;Achternaam\nJan;Vries\n".encode(), "deelnemers.csv", "CSV-bestand"),
-    ("hernoemde csv", lambda: "Voornaam;Achternaam\nJan;Vries\n".encode(), "deelnemers.xlsx", "hernoemd"),
+    ("csv-bestand", lambda: b"Voornaam;Achternaam\nJan;Vries\n", "deelnemers.csv", "CSV-bestand"),
+    ("hernoemde csv", lambda: b"Voornaam;Achternaam\nJan;Vries\n", "deelnemers.xlsx", "hernoemd"),
     ("oud xls", lambda: b"\xd0\xcf\x11\xe0rest", "deelnemers.xls", ".xls-formaat"),
     ("leeg", lambda: b"", "deelnemers.xlsx", "leeg"),
     ("afgebroken", truncated, "deelnemers.xlsx", "beschadigd of onvolledig"),
