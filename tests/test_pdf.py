@@ -400,3 +400,27 @@ def test_pages_render_to_png(statement, tmp_path):
     path.write_bytes(statement[1])
     subprocess.run(["pdftoppm", "-png", "-r", "40", str(path), str(tmp_path / "pv")], check=True, timeout=60)
     assert len(list(tmp_path.glob("pv-*.png"))) == 2
+
+
+def test_markup_in_data_is_escaped():
+    data = sample_statement(2)
+    data["company"]["name"] = 'Bakkerij <b>"De Gouden Krakeling" & Zn'
+    text = _text(render_statement(data, concept=False))
+    assert 'Bakkerij <b>"De Gouden Krakeling" & Zn' in " ".join(text.split())
+
+
+def test_logo_is_reencoded_and_scaled():
+    from base64 import b64decode
+
+    from PIL import Image
+
+    from services.pdf.base import LOGO_MAX_PX, logo_data
+
+    buf = io.BytesIO()
+    Image.new("RGBA", (3000, 1000), (200, 30, 30, 128)).save(buf, "PNG")
+    logo = logo_data(buf.getvalue(), max_width_pt=140, max_height_pt=56)
+    assert logo["src"].startswith("data:image/jpeg;base64,")
+    image = Image.open(io.BytesIO(b64decode(logo["src"].split(",", 1)[1])))
+    assert image.format == "JPEG" and image.width <= LOGO_MAX_PX[0] and image.height <= LOGO_MAX_PX[1]
+    assert logo["width"] <= 140 and logo["height"] <= 56
+    assert logo_data(b"GIF89a broken") is None and logo_data(None) is None
