@@ -1,0 +1,91 @@
+"""Pages under load of data: the deelnemersoverzicht at 10,000 participants and company search at 20,000.
+
+Both are measured as real HTTP requests through the Flask test client, signed in, so the database operations
+counted are everything one request makes (loading the user included).
+"""
+
+import random
+from datetime import date, timedelta
+
+from bench import dbops
+from bench.harness import median_ms
+
+PASSWORD = "praktijkloket-demo"
+
+
+def _app():
+    from app import create_app
+
+    return create_app({"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "SEED_DEMO": True,
+                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "RATELIMIT_ENABLED": False})
+
+
+def _signed_in(app, email):
+    from documents.users import Terms, User
+    from services.accounts import accept_terms
+
+    user = User.objects.get(email=email)
+    accept_terms(user, Terms.current().version)
+    client = app.test_client()
+    response = client.post("/login", data={"email": email, "password": PASSWORD})
+    assert response.status_code == 302, response.status_code
+    return client
+
+
+def generate_participants(institution, n, seed=11):
+    """Insert n participants of one school in bulk (search fields filled as clean() does)."""
+    from documents.participants import Participant
+
+    rnd = random.Random(seed)
+    first = ["Jan", "Zoë", "Noël", "Anaïs", "Ömer", "Daan", "Iris", "Saïd", "Renée", "Sem", "Lotte", "Fleur"]
+    infix = [None, None, "de", "van", "van der", "ter"]
+    last = ["Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Yıldız", "Dijkstra"]
+    batch = []
+    for i in range(n):
+        p = Participant(first_name=rnd.choice(first), infix=rnd.choice(infix), last_name=f"{rnd.choice(last)}{i}",
+                        birth_date=date(2004, 1, 1) + timedelta(days=rnd.randint(0, 2000)),
+                        group=f"Klas {i % 40}", institution=institution)
+        p.clean()
+        batch.append(p.to_mongo())
+        if len(batch) == 5000:
+            Participant._get_collection().insert_many(batch)
+            batch = []
+    if batch:
+        Participant._get_collection().insert_many(batch)
+
+
+def _measure(client, url, repeat):
+    ms = median_ms(lambda: client.get(url), repeat=repeat)
+    with dbops.counting() as counter:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return ms, counter.count, list(counter.commands)
+
+
+def list_page(n=10_000, repeat=7):
+    """Median ms and DB operations of the deelnemersoverzicht (50 rows); also 10 rows to show ops are constant."""
+    from documents.institutions import Institution
+
+    app = _app()
+    with app.app_context():
+        generate_participants(Institution.objects.get(brin="25DM"), n)
+        client = _signed_in(app, "mbo@school.example")
+    # Requests outside the app context above, as on a server: each gets its own context (and `g`).
+    dbops.install()
+    ms, ops, commands = _measure(client, "/deelnemers/?aantal=50", repeat)
+    _ms10, ops10, _ = _measure(client, "/deelnemers/?aantal=10", 2)
+    return {"list_page_ms": ms, "list_page_db_ops": ops, "list_page_db_ops_10_rows": ops10,
+            "list_page_db_commands": commands}
+
+
+def company_search(n=20_000, repeat=7):
+    """Median ms and DB operations of a company search by name in n generated companies."""
+    from bench.companies_search import generate
+
+    app = _app()
+    with app.app_context():
+        generate(n)
+        client = _signed_in(app, "mbo@school.example")
+    dbops.install()
+    ms, ops, commands = _measure(client, "/leerbedrijven/?q=bakkerij", repeat)
+    return {"company_search_ms": ms, "company_search_db_ops": ops, "company_search_db_commands": commands}
