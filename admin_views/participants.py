@@ -204,8 +204,7 @@ class ParticipantsView(SecureView):
             try:
                 participant = svc.create_participant(current_user, form.values())
             except svc.DuplicateParticipantError as exc:
-                duplicate = exc.existing
-                flash(exc.message, "warning")
+                duplicate = exc.existing  # the warning box on the form says it, with a link
             except svc.ParticipantError as exc:
                 errors = exc.errors
                 flash(exc.message, "danger")

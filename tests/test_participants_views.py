@@ -182,6 +182,31 @@ def test_delete_confirmation_names_dependents_then_deletes(client, auth, monkeyp
     assert Participant.objects(pk=other).count() == 1
 
 
+def test_delete_cascades_to_every_document_that_references_the_participant(client, auth):
+    from mongoengine import ReferenceField
+
+    from services import participants as svc
+    from services.database import all_documents
+
+    school = User.objects.get(email="mbo@school.example").institution
+    referencing = [(cls, name) for cls in all_documents() for name, f in cls._fields.items()
+                   if isinstance(f, ReferenceField) and f.document_type_obj in (Participant, "Participant")]
+    # The demo participant with the most documents hanging off it (other areas' demo data).
+    candidates = [p for p in Participant.objects(institution=school)
+                  if sum(cls.objects(**{name: p.pk}).count() for cls, name in referencing)]
+    if not candidates:
+        pytest.skip("Geen demodocumenten aan deelnemers gekoppeld (de andere stappen ontbreken nog).")
+    victim = candidates[0]
+    listed = dict(svc.dependents(victim))
+    auth.login("mbo@school.example")
+    page = html(client.get(f"/deelnemers/{victim.pk}/verwijderen"))
+    assert all(str(count) in page for count in listed.values() if count)
+    client.post("/deelnemers/verwijderen", data={"ids": [str(victim.pk)], "confirm": "ja"})
+    assert Participant.objects(pk=victim.pk).count() == 0
+    left = {cls.__name__: cls.objects(**{name: victim.pk}).count() for cls, name in referencing}
+    assert not any(left.values()), left
+
+
 def test_panels_from_registry_render_sorted(client, auth, monkeypatch, tmp_path, app):
     import jinja2
 
