@@ -38,14 +38,8 @@ def participant_url(participant):
 
 
 def statement_url(participant):
-    """Stap 4 of the statements area when it has a page; the participant page until then."""
-    for endpoint in ("statements.new", "statements.start"):
-        if endpoint in current_app.view_functions:
-            try:
-                return url_for(endpoint, participant_id=str(participant.pk))
-            except Exception:  # noqa: BLE001 - another area's endpoint with other arguments
-                continue
-    return participant_url(participant)
+    """Stap 4 on the participant page (its panel starts the praktijkverklaring with "Aan de slag")."""
+    return participant_url(participant) + "#panel-statements"
 
 
 # --- the compose form: blocks of (kwalificatie, werkprocessen, gedrag) ---------------------------------------------

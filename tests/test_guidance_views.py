@@ -63,6 +63,7 @@ def test_compose_create_summary_finalize_download(client, auth, participant):
     assert GuidanceDocument.objects.get(pk=doc.pk).status == "final"
     summary = client.get(f"/begeleidingsdocument/document/{doc.pk}/")
     assert "Downloaden" in summary.text and "Naar Praktijkverklaring" in summary.text
+    assert f'href="/deelnemers/{participant.pk}/#panel-statements"' in summary.text  # stap 4 of this participant
     pdf = client.get(f"/begeleidingsdocument/document/{doc.pk}/pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     assert "attachment" in pdf.headers["Content-Disposition"]
