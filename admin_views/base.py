@@ -17,15 +17,14 @@ class AdminForm(FlaskForm):
     """Flask-Admin forms as Flask-WTF forms: the CSRF token of CSRFProtect travels with them."""
 
 
-DUTCH_FORMATTERS = dict(typefmt.BASE_FORMATTERS)
-DUTCH_FORMATTERS.update(
-    {
-        type(None): typefmt.empty_formatter,
-        bool: lambda view, value, name=None: "Ja" if value else "Nee",
-        date: lambda view, value, name=None: format_date(value),
-        datetime: lambda view, value, name=None: format_datetime(value),
-    }
-)
+# Flask-Admin takes the first formatter whose type matches: datetime (a subclass of date) must come first.
+DUTCH_FORMATTERS = {
+    datetime: lambda view, value, name=None: format_datetime(value),
+    date: lambda view, value, name=None: format_date(value),
+    bool: lambda view, value, name=None: "Ja" if value else "Nee",
+    type(None): typefmt.empty_formatter,
+    **{k: v for k, v in typefmt.BASE_FORMATTERS.items() if k not in (datetime, date, bool, type(None))},
+}
 
 
 class AccessMixin:
@@ -54,10 +53,10 @@ class SecureModelView(AccessMixin, ModelView):
     column_type_formatters = DUTCH_FORMATTERS
     column_type_formatters_detail = DUTCH_FORMATTERS
     column_type_formatters_export = {
-        **typefmt.EXPORT_FORMATTERS,
-        date: lambda view, value, name=None: format_date(value),
         datetime: lambda view, value, name=None: format_datetime(value),
+        date: lambda view, value, name=None: format_date(value),
         bool: lambda view, value, name=None: "Ja" if value else "Nee",
+        **{k: v for k, v in typefmt.EXPORT_FORMATTERS.items() if k not in (datetime, date, bool)},
     }
     can_set_page_size = True
     page_size = 20

@@ -116,3 +116,9 @@ def test_deactivate_action_ends_access(client, auth):
     assert response.status_code == 302
     target.reload()
     assert target.active is False
+
+
+def test_admin_lists_show_dutch_date_and_time(client, auth):
+    auth.login_role("sbb_admin")
+    html = client.get("/beheer/geschiedenis/").get_data(as_text=True)
+    assert re.search(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}", html)
