@@ -30,14 +30,32 @@ def chart(months, width=960, height=260):
     for i, m in enumerate(months):
         h = round(plot_h * m["count"] / top, 1)
         x = round(left + i * step + step * 0.15, 1)
-        bars.append({**m, "x": x, "w": round(step * 0.7, 1), "y": round(plot_top + plot_h - h, 1), "h": h,
-                     "cx": round(x + step * 0.35, 1),
-                     "url": _url("reports.statements", status="final", van=m["start"].strftime("%d-%m-%Y"),
-                                 tot=m["end"].strftime("%d-%m-%Y"))})
+        bars.append(
+            {
+                **m,
+                "x": x,
+                "w": round(step * 0.7, 1),
+                "y": round(plot_top + plot_h - h, 1),
+                "h": h,
+                "cx": round(x + step * 0.35, 1),
+                "url": _url(
+                    "reports.statements",
+                    status="final",
+                    van=m["start"].strftime("%d-%m-%Y"),
+                    tot=m["end"].strftime("%d-%m-%Y"),
+                ),
+            }
+        )
     ticks = sorted({0, top // 2, top})
-    return {"bars": bars, "width": width, "height": height, "base": plot_top + plot_h, "left": left,
-            "ticks": [{"value": t, "y": round(plot_top + plot_h - plot_h * t / top, 1)} for t in ticks],
-            "total": sum(m["count"] for m in months)}
+    return {
+        "bars": bars,
+        "width": width,
+        "height": height,
+        "base": plot_top + plot_h,
+        "left": left,
+        "ticks": [{"value": t, "y": round(plot_top + plot_h - plot_h * t / top, 1)} for t in ticks],
+        "total": sum(m["count"] for m in months),
+    }
 
 
 def school_panel(user):
@@ -46,7 +64,8 @@ def school_panel(user):
         return None
     data = svc.school_dashboard(user)
     return {
-        "template": "dashboard/school.html", **data,
+        "template": "dashboard/school.html",
+        **data,
         "links": _figure_links(),
         "stale_url": _url("reports.statements", status="concept", ouder_dan=svc.STALE_CONCEPT_DAYS),
         "participant_url": _participant_url,
@@ -87,14 +106,13 @@ def sbb_panel(user):
     for row in data["work_processes"]:
         row["url"] = _url("reports.statements", status="final", crebo=row["crebo"], werkproces=row["code"])
     queue = data["queue"]
-    queue["links"] = {
-        code: _url("request_queue.index", status=code) for code in queue["requests"]
-    }
+    queue["links"] = {code: _url("request_queue.index", status=code) for code in queue["requests"]}
     queue["links"]["all"] = _url("request_queue.index", status="open")
     queue["links"]["trainers"] = _url("request_queue.index", tab="opleiders", status="open")
     queue["links"]["access"] = _url("access_requests.index_view", flt0_0="submitted")
     return {
-        "template": "dashboard/sbb.html", **data,
+        "template": "dashboard/sbb.html",
+        **data,
         "links": _figure_links(),
         "chart": chart(data["months"]),
         "may_handle": can(user, "handle_requests"),

@@ -39,14 +39,20 @@ HISTORY_LIMIT = 100
 def _download(name, fmt, headers, rows, sheet_title):
     """The Excel or CSV response (services.spreadsheet writes both); every download is audited."""
     stamp = utcnow().strftime("%Y%m%d")
-    audit.record("export", None, object_type="Report", label=f"Rapportage {name} ({fmt})",
-                 changes={"aantal": len(rows), **{k: v for k, v in request.args.items() if k != "formaat"}})
+    audit.record(
+        "export",
+        None,
+        object_type="Report",
+        label=f"Rapportage {name} ({fmt})",
+        changes={"aantal": len(rows), **{k: v for k, v in request.args.items() if k != "formaat"}},
+    )
     if fmt == "xlsx":
         body, mimetype = spreadsheet.write_xlsx(headers, rows, sheet_title=sheet_title), spreadsheet.XLSX_MIMETYPE
     else:
         body, mimetype = spreadsheet.write_csv(headers, rows), spreadsheet.CSV_MIMETYPE
-    return Response(body, mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'})
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'}
+    )
 
 
 def _format():
@@ -57,8 +63,11 @@ def _format():
 
 
 def _schools():
-    return list(scope(Institution.objects, current_user, field="pk").only("name").order_by("name")) \
-        if sees_all_institutions(current_user) else []
+    return (
+        list(scope(Institution.objects, current_user, field="pk").only("name").order_by("name"))
+        if sees_all_institutions(current_user)
+        else []
+    )
 
 
 class ReportsView(SecureView):
@@ -76,9 +85,16 @@ class ReportsView(SecureView):
             headers, rows = svc.year_matrix_table(current_user, year)
             return _download(f"praktijkverklaringen-per-school-{year}", fmt, headers, rows, f"Definitief {year}")
         forms, rows, totals = svc.year_matrix(current_user, year)
-        return self.render("reports/index.html", year=year, years=list(range(date.today().year, 2014, -1)),
-                           forms=forms, rows=rows, totals=totals, sees_all=sees_all_institutions(current_user),
-                           last_year=date.today().year - 1)
+        return self.render(
+            "reports/index.html",
+            year=year,
+            years=list(range(date.today().year, 2014, -1)),
+            forms=forms,
+            rows=rows,
+            totals=totals,
+            sees_all=sees_all_institutions(current_user),
+            last_year=date.today().year - 1,
+        )
 
     def _document_list(self, model, name, title, template_key):
         f = svc.DocumentFilter.from_args(request.args, current_user)
@@ -93,10 +109,20 @@ class ReportsView(SecureView):
             return _download(name, fmt, headers, rows, title)
         total = svc.document_query(model, current_user, f).count()
         rows = svc.document_rows(model, current_user, f, limit=LIST_LIMIT)
-        return self.render("reports/documents.html", f=f, rows=rows, total=total, title=title, kind=template_key,
-                           limit=LIST_LIMIT, schools=_schools(), forms=EDUCATION_FORMS,
-                           sees_all=sees_all_institutions(current_user), args=f.as_args(),
-                           participant_url=dashboard._participant_url)
+        return self.render(
+            "reports/documents.html",
+            f=f,
+            rows=rows,
+            total=total,
+            title=title,
+            kind=template_key,
+            limit=LIST_LIMIT,
+            schools=_schools(),
+            forms=EDUCATION_FORMS,
+            sees_all=sees_all_institutions(current_user),
+            args=f.as_args(),
+            participant_url=dashboard._participant_url,
+        )
 
     @expose("/praktijkverklaringen")
     def statements(self):
@@ -113,9 +139,12 @@ class ReportsView(SecureView):
             headers, rows = svc.participant_table(current_user)
             return _download("deelnemers-per-school", fmt, headers, rows, "Deelnemers")
         rows = svc.participant_counts(current_user)
-        return self.render("reports/participants.html", rows=rows,
-                           totals={k: sum(r[k] for r in rows) for k in ("active", "archived", "total")},
-                           url=dashboard._url)
+        return self.render(
+            "reports/participants.html",
+            rows=rows,
+            totals={k: sum(r[k] for r in rows) for k in ("active", "archived", "total")},
+            url=dashboard._url,
+        )
 
     @expose("/verzoeken")
     def requests(self):
@@ -131,9 +160,16 @@ class ReportsView(SecureView):
             headers, rows = svc.request_table(current_user, van, tot, status)
             return _download("erkenningsverzoeken", fmt, headers, rows, "Verzoeken")
         rows = svc.request_rows(current_user, van, tot, status)
-        return self.render("reports/requests.html", rows=rows, summary=svc.request_summary(rows), status=status,
-                           statuses=REQUEST_STATUSES, van=van, tot=tot,
-                           args={k: v for k, v in request.args.items() if k != "formaat"})
+        return self.render(
+            "reports/requests.html",
+            rows=rows,
+            summary=svc.request_summary(rows),
+            status=status,
+            statuses=REQUEST_STATUSES,
+            van=van,
+            tot=tot,
+            args={k: v for k, v in request.args.items() if k != "formaat"},
+        )
 
     # --- participant: history and AVG export ------------------------------------------------------------
 
@@ -146,8 +182,9 @@ class ReportsView(SecureView):
         participant = get_participant_for(current_user, pid)
         body = privacy.export_zip(current_user._get_current_object(), participant)
         name = f"avg-export-{str(participant.pk)[-8:]}-{utcnow():%Y%m%d}.zip"
-        return Response(body, mimetype="application/zip",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            body, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
 
 
 def history_panel(participant, user):
@@ -159,14 +196,24 @@ def history_panel(participant, user):
     total = query.count()
     events = list(query.order_by("-at").limit(HISTORY_LIMIT))
     return {
-        "order": 9, "template": "reports/history_panel.html", "events": events, "total": total,
-        "limit": HISTORY_LIMIT, "actions": dict(ACTIONS),
+        "order": 9,
+        "template": "reports/history_panel.html",
+        "events": events,
+        "total": total,
+        "limit": HISTORY_LIMIT,
+        "actions": dict(ACTIONS),
         "may_export": can(user, "edit_participants"),
         "export_url": url_for("reports.avg_export", pid=str(participant.pk)),
-        "object_types": {"Participant": "Deelnemer", "PracticeStatement": "Praktijkverklaring",
-                         "GuidanceDocument": "Begeleidingsdocument", "Placement": "Plaatsing",
-                         "AccreditationRequest": "Erkenningsverzoek", "Trainer": "Praktijkopleider",
-                         "ImportBatch": "Import", "FilledCopy": "Ingevulde kopie"},
+        "object_types": {
+            "Participant": "Deelnemer",
+            "PracticeStatement": "Praktijkverklaring",
+            "GuidanceDocument": "Begeleidingsdocument",
+            "Placement": "Plaatsing",
+            "AccreditationRequest": "Erkenningsverzoek",
+            "Trainer": "Praktijkopleider",
+            "ImportBatch": "Import",
+            "FilledCopy": "Ingevulde kopie",
+        },
     }
 
 
@@ -181,8 +228,10 @@ def retention_command(dry_run, jaren):
     for participant in candidates:
         name = participant.full_name if dry_run else str(participant.pk)
         click.echo(f"{verb}: {name} (gearchiveerd op {participant.archived_at:%d-%m-%Y}, id {participant.pk})")
-    summary = (f"{len(candidates)} deelnemer(s) {'zouden worden' if dry_run else 'zijn'} geanonimiseerd "
-               f"(bewaartermijn {years} jaar).")
+    summary = (
+        f"{len(candidates)} deelnemer(s) {'zouden worden' if dry_run else 'zijn'} geanonimiseerd "
+        f"(bewaartermijn {years} jaar)."
+    )
     if dry_run:
         summary += " Proefdraai: er is niets gewijzigd."
     click.echo(summary)
@@ -195,4 +244,3 @@ def register(admin, app):
     if history_panel not in registry.PARTICIPANT_PANELS:
         registry.PARTICIPANT_PANELS.append(history_panel)
     app.cli.add_command(retention_command)
-

@@ -61,8 +61,16 @@ def stale_concept_statements(user, days=STALE_CONCEPT_DAYS, limit=10):
     cutoff = utcnow() - timedelta(days=days)
     query = scope(PracticeStatement.objects, user).filter(status="concept", created_at__lt=cutoff)
     total = query.count()
-    rows = list(query.order_by("created_at").only("participant", "created_at", "institution").limit(limit)
-                .select_related(max_depth=1)) if total else []
+    rows = (
+        list(
+            query.order_by("created_at")
+            .only("participant", "created_at", "institution")
+            .limit(limit)
+            .select_related(max_depth=1)
+        )
+        if total
+        else []
+    )
     return total, rows
 
 
@@ -70,8 +78,10 @@ def unaccredited_placements(user, limit=20):
     """Current placements of active participants at a company without a valid accreditation (or only proposed)."""
     active_ids = scope(Participant.objects, user).active().distinct("id")
     placements = list(
-        scope(Placement.objects, user).filter(participant__in=active_ids)
-        .order_by("-created_at", "-seq").only("participant", "company", "company_name", "request", "created_at")
+        scope(Placement.objects, user)
+        .filter(participant__in=active_ids)
+        .order_by("-created_at", "-seq")
+        .only("participant", "company", "company_name", "request", "created_at")
         .no_dereference()
     )
     latest = {}
@@ -79,10 +89,16 @@ def unaccredited_placements(user, limit=20):
         pid = _ref_id(placement._data.get("participant"))
         latest.setdefault(pid, placement)
     company_ids = {_ref_id(p._data.get("company")) for p in latest.values() if p._data.get("company")}
-    companies = Company.objects(pk__in=list(company_ids)).only("name", "accreditations").in_bulk(list(company_ids)) \
-        if company_ids else {}
-    people = {p.pk: p.full_name for p in Participant.objects(pk__in=list(latest)).only("first_name", "infix",
-                                                                                        "last_name")} if latest else {}
+    companies = (
+        Company.objects(pk__in=list(company_ids)).only("name", "accreditations").in_bulk(list(company_ids))
+        if company_ids
+        else {}
+    )
+    people = (
+        {p.pk: p.full_name for p in Participant.objects(pk__in=list(latest)).only("first_name", "infix", "last_name")}
+        if latest
+        else {}
+    )
     items = []
     for pid, placement in latest.items():
         company_id = _ref_id(placement._data.get("company"))
@@ -93,8 +109,14 @@ def unaccredited_placements(user, limit=20):
             if company is not None and company.is_accredited:
                 continue
             reason = "erkenning verlopen" if company is not None and company.accreditations else "niet erkend"
-        items.append({"participant_id": pid, "participant": people.get(pid, ""),
-                      "company": placement.company_name or "", "reason": reason})
+        items.append(
+            {
+                "participant_id": pid,
+                "participant": people.get(pid, ""),
+                "company": placement.company_name or "",
+                "reason": reason,
+            }
+        )
     items.sort(key=lambda i: i["participant"].lower())
     return len(items), items[:limit]
 
@@ -102,13 +124,19 @@ def unaccredited_placements(user, limit=20):
 def open_requests(user, limit=20):
     """Open accreditation requests of the user's scope with their state: (counts per status, first rows)."""
     query = scope(AccreditationRequest.objects, user).filter(status__in=OPEN_REQUEST_STATUSES)
-    rows = list(query.order_by("-created_at").only("kind", "company_name", "participant", "participant_name",
-                                                   "status", "created_at").no_dereference().limit(limit))
+    rows = list(
+        query.order_by("-created_at")
+        .only("kind", "company_name", "participant", "participant_name", "status", "created_at")
+        .no_dereference()
+        .limit(limit)
+    )
     counts = {code: 0 for code in OPEN_REQUEST_STATUSES}
-    for row in AccreditationRequest.objects.aggregate([
-        _match(user, {"status": {"$in": list(OPEN_REQUEST_STATUSES)}}),
-        {"$group": {"_id": "$status", "n": {"$sum": 1}}},
-    ]):
+    for row in AccreditationRequest.objects.aggregate(
+        [
+            _match(user, {"status": {"$in": list(OPEN_REQUEST_STATUSES)}}),
+            {"$group": {"_id": "$status", "n": {"$sum": 1}}},
+        ]
+    ):
         counts[row["_id"]] = row["n"]
     return counts, rows
 
@@ -118,8 +146,9 @@ def undoable_batches(user):
     from services.participant_import import KIND, UNDO_WINDOW
 
     since = utcnow() - UNDO_WINDOW
-    return list(scope(ImportBatch.objects(kind=KIND, undone_at=None, created_at__gt=since), user)
-                .order_by("-created_at"))
+    return list(
+        scope(ImportBatch.objects(kind=KIND, undone_at=None, created_at__gt=since), user).order_by("-created_at")
+    )
 
 
 def school_dashboard(user):
@@ -128,9 +157,13 @@ def school_dashboard(user):
     request_counts, request_rows = open_requests(user)
     return {
         "figures": main_figures(user),
-        "stale_total": stale_total, "stale_rows": stale_rows, "stale_days": STALE_CONCEPT_DAYS,
-        "placement_total": placement_total, "placement_rows": placement_rows,
-        "request_counts": request_counts, "request_rows": request_rows,
+        "stale_total": stale_total,
+        "stale_rows": stale_rows,
+        "stale_days": STALE_CONCEPT_DAYS,
+        "placement_total": placement_total,
+        "placement_rows": placement_rows,
+        "request_counts": request_counts,
+        "request_rows": request_rows,
         "request_statuses": dict(REQUEST_STATUSES),
         "batches": undoable_batches(user),
     }
@@ -138,17 +171,22 @@ def school_dashboard(user):
 
 # --- SBB ---------------------------------------------------------------------------------------------------------
 
+
 def per_school(user):
     """Per school: active participants and statements concept/final (three aggregates, one name query)."""
     schools = {s.pk: s for s in scope(Institution.objects, user, field="pk").only("name", "kind")}
     table = {pk: {"school": s, "participants": 0, "concept": 0, "final": 0} for pk, s in schools.items()}
-    for row in Participant.objects.aggregate([_match(user, {"archived_at": None}),
-                                              {"$group": {"_id": "$institution", "n": {"$sum": 1}}}]):
+    for row in Participant.objects.aggregate(
+        [_match(user, {"archived_at": None}), {"$group": {"_id": "$institution", "n": {"$sum": 1}}}]
+    ):
         if row["_id"] in table:
             table[row["_id"]]["participants"] = row["n"]
-    for row in PracticeStatement.objects.aggregate([
-        _match(user), {"$group": {"_id": {"i": "$institution", "s": "$status"}, "n": {"$sum": 1}}},
-    ]):
+    for row in PracticeStatement.objects.aggregate(
+        [
+            _match(user),
+            {"$group": {"_id": {"i": "$institution", "s": "$status"}, "n": {"$sum": 1}}},
+        ]
+    ):
         entry = table.get(row["_id"]["i"])
         if entry is not None:
             entry[row["_id"]["s"]] = row["n"]
@@ -158,12 +196,18 @@ def per_school(user):
 def per_education_form(user):
     """Final statements per onderwijsvorm, every form listed (zero included)."""
     counts = {code: 0 for code, _label in EDUCATION_FORMS}
-    for row in PracticeStatement.objects.aggregate([
-        _match(user, {"status": "final"}), {"$group": {"_id": "$education_form", "n": {"$sum": 1}}},
-    ]):
+    for row in PracticeStatement.objects.aggregate(
+        [
+            _match(user, {"status": "final"}),
+            {"$group": {"_id": "$education_form", "n": {"$sum": 1}}},
+        ]
+    ):
         counts[row["_id"] or ""] = counts.get(row["_id"] or "", 0) + row["n"]
-    return [{"code": code, "label": label(EDUCATION_FORMS, code) or "(onbekend)", "count": n}
-            for code, n in counts.items() if code or n]
+    return [
+        {"code": code, "label": label(EDUCATION_FORMS, code) or "(onbekend)", "count": n}
+        for code, n in counts.items()
+        if code or n
+    ]
 
 
 def month_start(year, month):
@@ -181,43 +225,73 @@ def per_month(user, months=MONTHS_BACK, today=None):
     first = add_months(today.year, today.month, -(months - 1))
     since = month_start(*first)
     found = {}
-    for row in PracticeStatement.objects.aggregate([
-        _match(user, {"status": "final", "finalized_at": {"$gte": since}}),
-        {"$group": {"_id": {"y": {"$year": "$finalized_at"}, "m": {"$month": "$finalized_at"}}, "n": {"$sum": 1}}},
-    ]):
+    for row in PracticeStatement.objects.aggregate(
+        [
+            _match(user, {"status": "final", "finalized_at": {"$gte": since}}),
+            {"$group": {"_id": {"y": {"$year": "$finalized_at"}, "m": {"$month": "$finalized_at"}}, "n": {"$sum": 1}}},
+        ]
+    ):
         found[(row["_id"]["y"], row["_id"]["m"])] = row["n"]
     result = []
     for i in range(months):
         year, month = add_months(first[0], first[1], i)
         next_year, next_month = add_months(year, month, 1)
         last_day = (month_start(next_year, next_month) - timedelta(days=1)).date()
-        result.append({"year": year, "month": month, "label": f"{MONTH_NAMES[month - 1]} {year}",
-                       "short": MONTH_NAMES[month - 1], "count": found.get((year, month), 0),
-                       "start": date(year, month, 1), "end": last_day})
+        result.append(
+            {
+                "year": year,
+                "month": month,
+                "label": f"{MONTH_NAMES[month - 1]} {year}",
+                "short": MONTH_NAMES[month - 1],
+                "count": found.get((year, month), 0),
+                "start": date(year, month, 1),
+                "end": last_day,
+            }
+        )
     return result
 
 
 def top_qualifications(user, limit=10):
     """Most used kwalificaties in final statements: [(crebo, title, count)]."""
-    rows = list(PracticeStatement.objects.aggregate([
-        _match(user, {"status": "final"}), {"$unwind": "$selections"},
-        {"$group": {"_id": "$selections.crebo", "n": {"$sum": 1}}}, {"$sort": {"n": -1, "_id": 1}},
-        {"$limit": limit},
-    ]))
+    rows = list(
+        PracticeStatement.objects.aggregate(
+            [
+                _match(user, {"status": "final"}),
+                {"$unwind": "$selections"},
+                {"$group": {"_id": "$selections.crebo", "n": {"$sum": 1}}},
+                {"$sort": {"n": -1, "_id": 1}},
+                {"$limit": limit},
+            ]
+        )
+    )
     titles = qualification_titles([r["_id"] for r in rows])
     return [{"crebo": r["_id"], "title": titles.get(r["_id"], ""), "count": r["n"]} for r in rows]
 
 
 def top_work_processes(user, limit=10):
     """Most used werkprocessen in final statements: [(crebo, code, count)]."""
-    rows = list(PracticeStatement.objects.aggregate([
-        _match(user, {"status": "final"}), {"$unwind": "$selections"}, {"$unwind": "$selections.codes"},
-        {"$group": {"_id": {"crebo": "$selections.crebo", "code": "$selections.codes"}, "n": {"$sum": 1}}},
-        {"$sort": {"n": -1}}, {"$limit": limit},
-    ]))
+    rows = list(
+        PracticeStatement.objects.aggregate(
+            [
+                _match(user, {"status": "final"}),
+                {"$unwind": "$selections"},
+                {"$unwind": "$selections.codes"},
+                {"$group": {"_id": {"crebo": "$selections.crebo", "code": "$selections.codes"}, "n": {"$sum": 1}}},
+                {"$sort": {"n": -1}},
+                {"$limit": limit},
+            ]
+        )
+    )
     titles = work_process_titles({r["_id"]["crebo"] for r in rows})
-    return [{"crebo": r["_id"]["crebo"], "code": r["_id"]["code"], "count": r["n"],
-             "title": titles.get((r["_id"]["crebo"], r["_id"]["code"]), "")} for r in rows]
+    return [
+        {
+            "crebo": r["_id"]["crebo"],
+            "code": r["_id"]["code"],
+            "count": r["n"],
+            "title": titles.get((r["_id"]["crebo"], r["_id"]["code"]), ""),
+        }
+        for r in rows
+    ]
 
 
 def work_process_titles(crebos):
@@ -251,9 +325,12 @@ def qualification_titles(crebos):
 def advisor_queue():
     """The advisors' open work: accreditation requests per open status, trainers to review, access requests."""
     requests = {code: 0 for code in OPEN_REQUEST_STATUSES}
-    for row in AccreditationRequest.objects.aggregate([
-        {"$match": {"status": {"$in": list(OPEN_REQUEST_STATUSES)}}}, {"$group": {"_id": "$status", "n": {"$sum": 1}}},
-    ]):
+    for row in AccreditationRequest.objects.aggregate(
+        [
+            {"$match": {"status": {"$in": list(OPEN_REQUEST_STATUSES)}}},
+            {"$group": {"_id": "$status", "n": {"$sum": 1}}},
+        ]
+    ):
         requests[row["_id"]] = row["n"]
     trainers = Trainer.objects(source="school", review_status__in=("open", "in_progress")).count()
     try:
@@ -262,8 +339,13 @@ def advisor_queue():
         access = AccessRequest.objects(status="submitted").count()
     except ImportError:  # pragma: no cover - the access area is optional
         access = None
-    return {"requests": requests, "requests_total": sum(requests.values()), "trainers": trainers,
-            "access": access, "request_statuses": dict(REQUEST_STATUSES)}
+    return {
+        "requests": requests,
+        "requests_total": sum(requests.values()),
+        "trainers": trainers,
+        "access": access,
+        "request_statuses": dict(REQUEST_STATUSES),
+    }
 
 
 def sbb_dashboard(user):

@@ -30,6 +30,7 @@ ANONYMOUS_FIRST_NAME = "Geanonimiseerd"
 
 # --- export ------------------------------------------------------------------------------------------------------
 
+
 def _plain(value):
     """JSON-able copy of stored data: ids and dates as text, binary left out (the PDFs are separate files)."""
     if isinstance(value, dict):
@@ -59,17 +60,21 @@ def export_data(participant):
     statements = list(PracticeStatement.objects(participant=participant).order_by("created_at"))
     guidance = list(GuidanceDocument.objects(participant=participant).order_by("created_at"))
     events = list(AuditEvent.objects(participant_id=participant.pk).order_by("at"))
-    return {
-        "toelichting": "Alle gegevens die het Praktijkloket over deze deelnemer bewaart (inzageverzoek AVG). "
-                       "De PDF-bestanden staan in de map pdf/.",
-        "geexporteerd_op": utcnow().isoformat(),
-        "deelnemer": _doc(participant, ("search_first", "search_last", "search_tokens", "sort_name", "group_key")),
-        "plaatsingen": [_doc(p) for p in Placement.objects(participant=participant).order_by("created_at")],
-        "begeleidingsdocumenten": [_doc(g) for g in guidance],
-        "praktijkverklaringen": [_doc(s, ("pdf", "company_logo")) for s in statements],
-        "erkenningsverzoeken": [_doc(r) for r in AccreditationRequest.objects(participant=participant)],
-        "geschiedenis": [{**_doc(e, ("ip_address",)), "actie": label(ACTIONS, e.action)} for e in events],
-    }, statements, guidance
+    return (
+        {
+            "toelichting": "Alle gegevens die het Praktijkloket over deze deelnemer bewaart (inzageverzoek AVG). "
+            "De PDF-bestanden staan in de map pdf/.",
+            "geexporteerd_op": utcnow().isoformat(),
+            "deelnemer": _doc(participant, ("search_first", "search_last", "search_tokens", "sort_name", "group_key")),
+            "plaatsingen": [_doc(p) for p in Placement.objects(participant=participant).order_by("created_at")],
+            "begeleidingsdocumenten": [_doc(g) for g in guidance],
+            "praktijkverklaringen": [_doc(s, ("pdf", "company_logo")) for s in statements],
+            "erkenningsverzoeken": [_doc(r) for r in AccreditationRequest.objects(participant=participant)],
+            "geschiedenis": [{**_doc(e, ("ip_address",)), "actie": label(ACTIONS, e.action)} for e in events],
+        },
+        statements,
+        guidance,
+    )
 
 
 def export_zip(user, participant):
@@ -101,12 +106,14 @@ def export_zip(user, participant):
             files.append(name)
         data["bestanden"] = files
         archive.writestr("gegevens.json", json.dumps(data, ensure_ascii=False, indent=2))
-    audit.record("export", participant, user=user, label=f"AVG-export {participant.full_name}",
-                 changes={"bestanden": len(files)})
+    audit.record(
+        "export", participant, user=user, label=f"AVG-export {participant.full_name}", changes={"bestanden": len(files)}
+    )
     return out.getvalue()
 
 
 # --- retention ---------------------------------------------------------------------------------------------------
+
 
 def retention_cutoff(years=None, now=None):
     years = current_app.config.get("RETENTION_YEARS", 7) if years is None else years
@@ -122,9 +129,11 @@ def retention_candidates(years=None, now=None):
     cutoff = retention_cutoff(years, now)
     with_final = PracticeStatement.objects(status="final").distinct("participant")
     final_ids = [getattr(p, "pk", p) for p in with_final]
-    return list(Participant.objects.archived().filter(archived_at__lt=cutoff, pk__nin=final_ids,
-                                                      search_first__ne=fold(ANONYMOUS_FIRST_NAME))
-                .order_by("archived_at"))
+    return list(
+        Participant.objects.archived()
+        .filter(archived_at__lt=cutoff, pk__nin=final_ids, search_first__ne=fold(ANONYMOUS_FIRST_NAME))
+        .order_by("archived_at")
+    )
 
 
 def anonymise(participant, user=None):
@@ -134,15 +143,29 @@ def anonymise(participant, user=None):
     last = f"Deelnemer {str(pid)[-6:].upper()}"
     new_name = f"{ANONYMOUS_FIRST_NAME} {last}"
     Participant.objects(pk=pid).update(
-        set__first_name=ANONYMOUS_FIRST_NAME, unset__infix=True, set__last_name=last,
-        unset__birth_date=True, unset__birth_place=True, unset__email=True, unset__student_number=True,
-        set__search_first=fold(ANONYMOUS_FIRST_NAME), set__search_last=fold(last),
+        set__first_name=ANONYMOUS_FIRST_NAME,
+        unset__infix=True,
+        set__last_name=last,
+        unset__birth_date=True,
+        unset__birth_place=True,
+        unset__email=True,
+        unset__student_number=True,
+        set__search_first=fold(ANONYMOUS_FIRST_NAME),
+        set__search_last=fold(last),
         set__sort_name=fold(f"{last}, {ANONYMOUS_FIRST_NAME}"),
         set__search_tokens=sorted(set(fold(new_name).split())),
-        set__changed_at=utcnow(), set__changed_by="Bewaartermijn", inc__version=1,
+        set__changed_at=utcnow(),
+        set__changed_by="Bewaartermijn",
+        inc__version=1,
     )
-    person = {"first_name": ANONYMOUS_FIRST_NAME, "infix": None, "last_name": last, "full_name": new_name,
-              "birth_date": None, "birth_place": None}
+    person = {
+        "first_name": ANONYMOUS_FIRST_NAME,
+        "infix": None,
+        "last_name": last,
+        "full_name": new_name,
+        "birth_date": None,
+        "birth_place": None,
+    }
     # Documents keep a snapshot of the participant; final ones refuse ordinary updates by design, so the
     # retention rule (the one sanctioned exception) writes to the collections directly.
     for model in (GuidanceDocument, PracticeStatement):
@@ -157,14 +180,22 @@ def anonymise(participant, user=None):
         if "participant_name" in model._fields:
             model._get_collection().update_many({"participant": pid}, {"$set": {"participant_name": new_name}})
     AuditEvent._get_collection().update_many(
-        {"participant_id": pid, "object_type": "Participant"}, {"$set": {"object_label": new_name, "changes": {}}})
+        {"participant_id": pid, "object_type": "Participant"}, {"$set": {"object_label": new_name, "changes": {}}}
+    )
     if old_name:
         AuditEvent._get_collection().update_many(
             {"participant_id": pid, "object_label": {"$regex": f"^{_re_escape(old_name)}"}},
-            {"$set": {"object_label": new_name}})
+            {"$set": {"object_label": new_name}},
+        )
     participant.reload()
-    audit.record("anonymise", participant, user=user, institution=participant.institution, label=new_name,
-                 changes={"reden": "bewaartermijn verstreken"})
+    audit.record(
+        "anonymise",
+        participant,
+        user=user,
+        institution=participant.institution,
+        label=new_name,
+        changes={"reden": "bewaartermijn verstreken"},
+    )
     return participant
 
 
@@ -181,4 +212,3 @@ def apply_retention(years=None, dry_run=False, now=None):
         for participant in candidates:
             anonymise(participant)
     return candidates
-

@@ -81,10 +81,16 @@ class DocumentFilter:
         return f
 
     def as_args(self):
-        args = {"status": self.status, "school": self.school, "vorm": self.vorm, "crebo": self.crebo, "werkproces": self.werkproces,
-                "van": self.van.strftime("%d-%m-%Y") if self.van else "",
-                "tot": self.tot.strftime("%d-%m-%Y") if self.tot else "",
-                "ouder_dan": str(self.ouder_dan) if self.ouder_dan is not None else ""}
+        args = {
+            "status": self.status,
+            "school": self.school,
+            "vorm": self.vorm,
+            "crebo": self.crebo,
+            "werkproces": self.werkproces,
+            "van": self.van.strftime("%d-%m-%Y") if self.van else "",
+            "tot": self.tot.strftime("%d-%m-%Y") if self.tot else "",
+            "ouder_dan": str(self.ouder_dan) if self.ouder_dan is not None else "",
+        }
         return {k: v for k, v in args.items() if v}
 
 
@@ -123,10 +129,28 @@ def _ref(doc, name):
     return getattr(value, "id", None) or getattr(value, "pk", None) or (value if isinstance(value, ObjectId) else None)
 
 
-STATEMENT_HEADERS = ("Nummer", "Status", "Definitief op", "Aangemaakt op", "Onderwijsinstelling", "Deelnemer",
-                     "Onderwijsvorm", "Kwalificaties (crebo)", "BPV-uren", "Aantal werkprocessen")
-GUIDANCE_HEADERS = ("Document", "Status", "Afgerond op", "Aangemaakt op", "Onderwijsinstelling", "Deelnemer",
-                    "Kwalificaties (crebo)", "Aantal werkprocessen")
+STATEMENT_HEADERS = (
+    "Nummer",
+    "Status",
+    "Definitief op",
+    "Aangemaakt op",
+    "Onderwijsinstelling",
+    "Deelnemer",
+    "Onderwijsvorm",
+    "Kwalificaties (crebo)",
+    "BPV-uren",
+    "Aantal werkprocessen",
+)
+GUIDANCE_HEADERS = (
+    "Document",
+    "Status",
+    "Afgerond op",
+    "Aangemaakt op",
+    "Onderwijsinstelling",
+    "Deelnemer",
+    "Kwalificaties (crebo)",
+    "Aantal werkprocessen",
+)
 
 
 def document_rows(model, user, f, limit=None):
@@ -142,13 +166,17 @@ def document_rows(model, user, f, limit=None):
         school = schools.get(_ref(d, "institution"))
         person = people.get(_ref(d, "participant"))
         row = {
-            "id": str(d.pk), "participant_id": str(_ref(d, "participant") or ""),
+            "id": str(d.pk),
+            "participant_id": str(_ref(d, "participant") or ""),
             "number": getattr(d, "number", None) or getattr(d, "document_id", ""),
             "status": d.status,
             "status_label": label(STATEMENT_STATUSES if model is PracticeStatement else GUIDANCE_STATUSES, d.status),
-            "finalized_at": d.finalized_at, "created_at": d.created_at,
-            "school": school.name if school else "", "participant": person.full_name if person else "",
-            "crebos": ", ".join(s.crebo for s in d.selections), "werkprocessen": d.werkproces_count,
+            "finalized_at": d.finalized_at,
+            "created_at": d.created_at,
+            "school": school.name if school else "",
+            "participant": person.full_name if person else "",
+            "crebos": ", ".join(s.crebo for s in d.selections),
+            "werkprocessen": d.werkproces_count,
         }
         if model is PracticeStatement:
             row["form"] = label(EDUCATION_FORMS, d.education_form)
@@ -162,14 +190,37 @@ def document_table(model, user, f):
     rows = document_rows(model, user, f)
     if model is PracticeStatement:
         return STATEMENT_HEADERS, [
-            (r["number"] if r["status"] == "final" else "", r["status_label"], r["finalized_at"], r["created_at"],
-             r["school"], r["participant"], r["form"], r["crebos"], r["hours"], r["werkprocessen"]) for r in rows]
+            (
+                r["number"] if r["status"] == "final" else "",
+                r["status_label"],
+                r["finalized_at"],
+                r["created_at"],
+                r["school"],
+                r["participant"],
+                r["form"],
+                r["crebos"],
+                r["hours"],
+                r["werkprocessen"],
+            )
+            for r in rows
+        ]
     return GUIDANCE_HEADERS, [
-        (r["number"], r["status_label"], r["finalized_at"], r["created_at"], r["school"], r["participant"],
-         r["crebos"], r["werkprocessen"]) for r in rows]
+        (
+            r["number"],
+            r["status_label"],
+            r["finalized_at"],
+            r["created_at"],
+            r["school"],
+            r["participant"],
+            r["crebos"],
+            r["werkprocessen"],
+        )
+        for r in rows
+    ]
 
 
 # --- per school x onderwijsvorm -----------------------------------------------------------------------------------
+
 
 def year_matrix(user, year):
     """Final statements per school and onderwijsvorm made final in `year`: (forms, rows, totals)."""
@@ -178,9 +229,12 @@ def year_matrix(user, year):
         institution = getattr(user, "institution", None)
         match["institution"] = institution.pk if institution else None
     counts = {}
-    for row in PracticeStatement.objects.aggregate([
-        {"$match": match}, {"$group": {"_id": {"i": "$institution", "f": "$education_form"}, "n": {"$sum": 1}}},
-    ]):
+    for row in PracticeStatement.objects.aggregate(
+        [
+            {"$match": match},
+            {"$group": {"_id": {"i": "$institution", "f": "$education_form"}, "n": {"$sum": 1}}},
+        ]
+    ):
         counts[(row["_id"]["i"], row["_id"]["f"] or "")] = row["n"]
     forms = [(code, name) for code, name in EDUCATION_FORMS]
     if any(f == "" for _i, f in counts):
@@ -213,30 +267,51 @@ def participant_counts(user):
     match_school = {} if sees_all_institutions(user) else {"institution": getattr(user.institution, "pk", None)}
     active, archived = {}, {}
     for target, cond in ((active, None), (archived, {"$ne": None})):
-        for row in Participant.objects.aggregate([
-            {"$match": {**match_school, "archived_at": cond}},
-            {"$group": {"_id": "$institution", "n": {"$sum": 1}}},
-        ]):
+        for row in Participant.objects.aggregate(
+            [
+                {"$match": {**match_school, "archived_at": cond}},
+                {"$group": {"_id": "$institution", "n": {"$sum": 1}}},
+            ]
+        ):
             target[row["_id"]] = row["n"]
-    return [{"school": s, "active": active.get(s.pk, 0), "archived": archived.get(s.pk, 0),
-             "total": active.get(s.pk, 0) + archived.get(s.pk, 0)} for s in schools]
+    return [
+        {
+            "school": s,
+            "active": active.get(s.pk, 0),
+            "archived": archived.get(s.pk, 0),
+            "total": active.get(s.pk, 0) + archived.get(s.pk, 0),
+        }
+        for s in schools
+    ]
 
 
 def participant_table(user):
     from documents.constants import INSTITUTION_KINDS
 
     rows = participant_counts(user)
-    body = [(r["school"].name, label(INSTITUTION_KINDS, r["school"].kind), r["active"], r["archived"], r["total"])
-            for r in rows]
-    body.append(("Totaal", "", sum(r["active"] for r in rows), sum(r["archived"] for r in rows),
-                 sum(r["total"] for r in rows)))
+    body = [
+        (r["school"].name, label(INSTITUTION_KINDS, r["school"].kind), r["active"], r["archived"], r["total"])
+        for r in rows
+    ]
+    body.append(
+        ("Totaal", "", sum(r["active"] for r in rows), sum(r["archived"] for r in rows), sum(r["total"] for r in rows))
+    )
     return PARTICIPANT_HEADERS, body
 
 
 # --- requests and their handling time -------------------------------------------------------------------------
 
-REQUEST_HEADERS = ("Ingediend op", "Soort", "Leerbedrijf", "Crebo's", "Onderwijsinstelling", "Aangevraagd door",
-                   "Status", "Besloten op", "Doorlooptijd (dagen)")
+REQUEST_HEADERS = (
+    "Ingediend op",
+    "Soort",
+    "Leerbedrijf",
+    "Crebo's",
+    "Onderwijsinstelling",
+    "Aangevraagd door",
+    "Status",
+    "Besloten op",
+    "Doorlooptijd (dagen)",
+)
 
 
 def request_query(user, van=None, tot=None, status=""):
@@ -265,23 +340,47 @@ def request_rows(user, van=None, tot=None, status=""):
     rows = []
     for d in docs:
         school = schools.get(_ref(d, "institution"))
-        rows.append({
-            "created_at": d.created_at, "kind": label(REQUEST_KINDS, d.kind), "company": d.company_name or "",
-            "crebos": ", ".join(d.crebos or []), "school": school.name if school else "",
-            "by": d.requested_by_email or "", "status": label(REQUEST_STATUSES, d.status), "decided_at": d.decided_at,
-            "days": handling_days(d, now), "open": d.status in OPEN_REQUEST_STATUSES,
-        })
+        rows.append(
+            {
+                "created_at": d.created_at,
+                "kind": label(REQUEST_KINDS, d.kind),
+                "company": d.company_name or "",
+                "crebos": ", ".join(d.crebos or []),
+                "school": school.name if school else "",
+                "by": d.requested_by_email or "",
+                "status": label(REQUEST_STATUSES, d.status),
+                "decided_at": d.decided_at,
+                "days": handling_days(d, now),
+                "open": d.status in OPEN_REQUEST_STATUSES,
+            }
+        )
     return rows
 
 
 def request_table(user, van=None, tot=None, status=""):
     rows = request_rows(user, van, tot, status)
-    return REQUEST_HEADERS, [(r["created_at"], r["kind"], r["company"], r["crebos"], r["school"], r["by"],
-                              r["status"], r["decided_at"], r["days"]) for r in rows]
+    return REQUEST_HEADERS, [
+        (
+            r["created_at"],
+            r["kind"],
+            r["company"],
+            r["crebos"],
+            r["school"],
+            r["by"],
+            r["status"],
+            r["decided_at"],
+            r["days"],
+        )
+        for r in rows
+    ]
 
 
 def request_summary(rows):
     decided = [r["days"] for r in rows if not r["open"] and r["days"] is not None]
-    return {"total": len(rows), "open": sum(1 for r in rows if r["open"]), "decided": len(decided),
-            "average_days": round(sum(decided) / len(decided), 1) if decided else None,
-            "max_days": max(decided) if decided else None}
+    return {
+        "total": len(rows),
+        "open": sum(1 for r in rows if r["open"]),
+        "decided": len(decided),
+        "average_days": round(sum(decided) / len(decided), 1) if decided else None,
+        "max_days": max(decided) if decided else None,
+    }

@@ -20,21 +20,38 @@ def school(brin):
 
 
 def participant(inst, first="Test", last="Deelnemer", archived_at=None):
-    p = Participant(first_name=first, last_name=last, birth_date=datetime(2008, 5, 1).date(), birth_place="Utrecht",
-                    email=f"{re.sub('[^a-z]', '', first.lower()) or 'x'}@voorbeeld.example", student_number="S-123", institution=inst,
-                    archived_at=archived_at)
+    p = Participant(
+        first_name=first,
+        last_name=last,
+        birth_date=datetime(2008, 5, 1).date(),
+        birth_place="Utrecht",
+        email=f"{re.sub('[^a-z]', '', first.lower()) or 'x'}@voorbeeld.example",
+        student_number="S-123",
+        institution=inst,
+        archived_at=archived_at,
+    )
     p.save()
     return p
 
 
-def statement(p, *, form, final_at=None, created_at=None, crebos=(("25180", ("B1-K1-W1", "B1-K1-W2")),), hours=400,
-              pdf=None):
+def statement(
+    p, *, form, final_at=None, created_at=None, crebos=(("25180", ("B1-K1-W1", "B1-K1-W2")),), hours=400, pdf=None
+):
     doc = PracticeStatement(
-        institution=p.institution, participant=p, education_form=form, bpv_hours=hours,
+        institution=p.institution,
+        participant=p,
+        education_form=form,
+        bpv_hours=hours,
         selections=[Selection(crebo=c, codes=list(codes)) for c, codes in crebos],
         created_at=created_at or (final_at - timedelta(days=5) if final_at else utcnow()),
-        snapshot={"participant": {"full_name": p.full_name, "first_name": p.first_name,
-                                  "last_name": p.last_name, "birth_date": "2008-05-01"}},
+        snapshot={
+            "participant": {
+                "full_name": p.full_name,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "birth_date": "2008-05-01",
+            }
+        },
     )
     doc.save()
     if final_at:
@@ -43,16 +60,26 @@ def statement(p, *, form, final_at=None, created_at=None, crebos=(("25180", ("B1
         pdf = pdf or f"%PDF-1.4 testverklaring {number}".encode()
         sha = hashlib.sha256(pdf).hexdigest()
         doc = PracticeStatement.objects.finalize_conditionally(
-            doc.pk, finalized_at=final_at, number=number, verification_code=code, pdf=pdf, pdf_sha256=sha)
-        VerificationRecord(code=code, number=number, pdf_sha256=sha, statement=doc, issued_at=final_at,
-                           institution_name=p.institution.name).save()
+            doc.pk, finalized_at=final_at, number=number, verification_code=code, pdf=pdf, pdf_sha256=sha
+        )
+        VerificationRecord(
+            code=code,
+            number=number,
+            pdf_sha256=sha,
+            statement=doc,
+            issued_at=final_at,
+            institution_name=p.institution.name,
+        ).save()
     return doc
 
 
 def guidance(p, *, final_at=None, created_at=None):
-    doc = GuidanceDocument(institution=p.institution, participant=p,
-                           selections=[Selection(crebo="25180", codes=["B1-K1-W1"])],
-                           created_at=created_at or utcnow())
+    doc = GuidanceDocument(
+        institution=p.institution,
+        participant=p,
+        selections=[Selection(crebo="25180", codes=["B1-K1-W1"])],
+        created_at=created_at or utcnow(),
+    )
     doc.save()
     if final_at:
         doc = GuidanceDocument.objects.finalize_conditionally(doc.pk, finalized_at=final_at)
@@ -69,10 +96,16 @@ def seed_known(last_year):
     march = datetime(last_year, 3, 10, 12)
     june = datetime(last_year, 6, 15, 12)
     made = {
-        "roc_final": [statement(a, form="mbo_diploma", final_at=march),
-                      statement(b, form="mbo_diploma", final_at=march + timedelta(days=2),
-                                crebos=(("25180", ("B1-K1-W1",)), ("25181", ("B1-K2-W1",)))),
-                      statement(b, form="mbo_maatwerk", final_at=march + timedelta(days=3))],
+        "roc_final": [
+            statement(a, form="mbo_diploma", final_at=march),
+            statement(
+                b,
+                form="mbo_diploma",
+                final_at=march + timedelta(days=2),
+                crebos=(("25180", ("B1-K1-W1",)), ("25181", ("B1-K2-W1",))),
+            ),
+            statement(b, form="mbo_maatwerk", final_at=march + timedelta(days=3)),
+        ],
         "roc_stale": [statement(a, form="mbo_diploma", created_at=utcnow() - timedelta(days=40))],
         "roc_concept": [statement(b, form="mbo_diploma")],
         "pro_final": [statement(c, form="pro", final_at=june), statement(c, form="pro", final_at=june)],

@@ -55,12 +55,15 @@ def test_school_figures_count_the_known_data(client, auth, known):
     tree = _page(client, "/")
     before = known["before"]["school"]
     assert _number(tree, '//*[@id="fig-statements-final"]//*[@class="dash-value"]') == before["statements"]["final"] + 3
-    assert _number(tree, '//*[@id="fig-statements-concept"]//*[@class="dash-value"]') == \
-        before["statements"]["concept"] + 2
+    assert (
+        _number(tree, '//*[@id="fig-statements-concept"]//*[@class="dash-value"]')
+        == before["statements"]["concept"] + 2
+    )
     assert _number(tree, '//*[@id="fig-guidance-concept"]//*[@class="dash-value"]') == before["guidance"]["concept"] + 1
     assert _number(tree, '//*[@id="fig-guidance-final"]//*[@class="dash-value"]') == before["guidance"]["final"] + 1
-    assert _number(tree, '//*[@id="fig-participants-active"]//*[@class="dash-value"]') == \
-        before["participants_active"] + 2
+    assert (
+        _number(tree, '//*[@id="fig-participants-active"]//*[@class="dash-value"]') == before["participants_active"] + 2
+    )
     # The SBB dashboard is not shown to a school.
     assert not tree.xpath('//*[@id="dashboard-sbb"]')
 
@@ -70,8 +73,9 @@ def test_sbb_figures_are_national(client, auth, known):
     tree = _page(client, "/")
     before = known["before"]["sbb"]
     assert _number(tree, '//*[@id="fig-statements-final"]//*[@class="dash-value"]') == before["statements"]["final"] + 5
-    assert _number(tree, '//*[@id="fig-participants-active"]//*[@class="dash-value"]') == \
-        before["participants_active"] + 3
+    assert (
+        _number(tree, '//*[@id="fig-participants-active"]//*[@class="dash-value"]') == before["participants_active"] + 3
+    )
     assert tree.xpath('//*[@id="chart-months"]//svg')
     # Per onderwijsvorm: the known pro statements are counted under praktijkonderwijs.
     pro = tree.xpath('//*[@id="per-form"]//tr[@data-form="pro"]//a')[0]
@@ -133,13 +137,16 @@ def test_school_todo_list(client, auth, known):
     Company(company_id="900000001", name="Zonder Erkenning BV", accreditations=[]).save()
     bare = Company.objects.get(company_id="900000001")
     Placement(participant=a, institution=roc, company=bare).save()
-    accredited = Company.objects(accreditations__end=None, accreditations__start__lte=date.today()).first() \
+    accredited = (
+        Company.objects(accreditations__end=None, accreditations__start__lte=date.today()).first()
         or Company.objects(accreditations__0__exists=True).first()
+    )
     if accredited is not None and accredited.is_accredited:
         Placement(participant=b, institution=roc, company=accredited).save()
     ImportBatch(kind="participants", institution=roc, file_name="klas-3b.xlsx", count=12).save()
-    ImportBatch(kind="participants", institution=roc, file_name="oud.xlsx", count=3,
-                created_at=utcnow() - timedelta(days=3)).save()
+    ImportBatch(
+        kind="participants", institution=roc, file_name="oud.xlsx", count=3, created_at=utcnow() - timedelta(days=3)
+    ).save()
     ImportBatch(kind="participants", institution=data.school("12PD"), file_name="andere-school.xlsx", count=4).save()
 
     auth.login("mbo@school.example")

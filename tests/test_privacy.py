@@ -20,13 +20,15 @@ from tests import reports_data as data
 
 def _guidance_with_snapshot(p, crebo="90101", codes=("B1-K1-W1",)):
     selections = [Selection(crebo=crebo, codes=list(codes))]
-    snapshot = statement_data.storable({
-        "institution": statement_data.institution_part(p.institution),
-        "participant": statement_data.participant_part(p),
-        "company": statement_data.company_part(None, None),
-        "trainer": statement_data.trainer_part(None),
-        "qualifications": statement_data.qualifications_part(selections),
-    })
+    snapshot = statement_data.storable(
+        {
+            "institution": statement_data.institution_part(p.institution),
+            "participant": statement_data.participant_part(p),
+            "company": statement_data.company_part(None, None),
+            "trainer": statement_data.trainer_part(None),
+            "qualifications": statement_data.qualifications_part(selections),
+        }
+    )
     doc = GuidanceDocument(institution=p.institution, participant=p, selections=selections, snapshot=snapshot)
     doc.save()
     return doc
@@ -51,7 +53,7 @@ def test_history_panel_lists_the_participants_events(client, auth, person):
     auth.login("mbo@school.example")
     body = client.get(f"/deelnemers/{p.pk}/").data.decode()
     assert 'id="panel-history"' in body
-    panel = body[body.index('id="panel-history"'):]
+    panel = body[body.index('id="panel-history"') :]
     assert "Concept bijgewerkt" in panel and "Praktijkverklaring" in panel and "Aangemaakt" in panel
     assert "Iemand anders" not in panel
     assert "Gegevens exporteren (AVG)" in panel
@@ -107,8 +109,15 @@ def retention(app):
     final = data.statement(keep_final, form="mbo_diploma", final_at=long_ago - timedelta(days=30))
     recent = data.participant(roc, "Recent", "Gearchiveerd", archived_at=utcnow() - timedelta(days=365))
     active = data.participant(roc, "Nog", "Actief")
-    return {"old": old, "concept": concept, "guidance": guidance, "keep_final": keep_final, "final": final,
-            "recent": recent, "active": active}
+    return {
+        "old": old,
+        "concept": concept,
+        "guidance": guidance,
+        "keep_final": keep_final,
+        "final": final,
+        "recent": recent,
+        "active": active,
+    }
 
 
 def test_retention_dry_run_changes_nothing(app, retention):
@@ -167,7 +176,9 @@ def test_retention_cli(app, retention):
 def test_retention_respects_configured_years(app, retention):
     assert privacy.retention_candidates(10) == []
     assert {p.pk for p in privacy.retention_candidates(0, now=utcnow() + timedelta(days=1))} >= {
-        retention["old"].pk, retention["recent"].pk}
+        retention["old"].pk,
+        retention["recent"].pk,
+    }
     assert retention["keep_final"].pk not in {p.pk for p in privacy.retention_candidates(0)}
 
 
@@ -212,7 +223,7 @@ def test_avg_export_needs_the_csrf_token_of_the_page(demo_dump):
             accept_terms(user, Terms.current().version)
         client.post("/login", data={"email": user.email, "password": "praktijkloket-demo", "csrf_token": token})
         page = client.get(f"/deelnemers/{p.pk}/").data.decode()
-        form = page[page.index('id="avg-export-form"'):]
+        form = page[page.index('id="avg-export-form"') :]
         token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
         assert client.post(f"/rapportages/deelnemer/{p.pk}/avg-export").status_code == 400
         response = client.post(f"/rapportages/deelnemer/{p.pk}/avg-export", data={"csrf_token": token})

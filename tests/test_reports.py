@@ -32,7 +32,7 @@ def _xlsx(response):
 def _csv(response):
     assert response.status_code == 200
     assert response.data.startswith(BOM)
-    text = response.data[len(BOM):].decode("utf-8")
+    text = response.data[len(BOM) :].decode("utf-8")
     assert ";" in text.splitlines()[0]
     return list(csv.reader(io.StringIO(text), delimiter=";"))
 
@@ -75,8 +75,18 @@ def test_final_statements_in_a_period_as_excel_and_csv(client, auth, known):
     assert "Anna Aalders" in page and "Cem Celik" not in page  # Cem's are in June
     rows = _xlsx(client.get(url + "&formaat=xlsx"))
     header = rows[0]
-    assert header == ["Nummer", "Status", "Definitief op", "Aangemaakt op", "Onderwijsinstelling", "Deelnemer",
-                      "Onderwijsvorm", "Kwalificaties (crebo)", "BPV-uren", "Aantal werkprocessen"]
+    assert header == [
+        "Nummer",
+        "Status",
+        "Definitief op",
+        "Aangemaakt op",
+        "Onderwijsinstelling",
+        "Deelnemer",
+        "Onderwijsvorm",
+        "Kwalificaties (crebo)",
+        "BPV-uren",
+        "Aantal werkprocessen",
+    ]
     ours = [r for r in rows[1:] if r[5] in ("Anna Aalders", "Bram Bakker")]
     assert len(ours) == 3
     bram = next(r for r in ours if r[7] == "25180, 25181")
@@ -91,7 +101,7 @@ def test_final_statements_in_a_period_as_excel_and_csv(client, auth, known):
 
 def test_downloads_neutralise_formulas(client, auth, app):
     roc = data.school("25DM")
-    p = data.participant(roc, "=HYPERLINK(\"http://x\")", "+Som")
+    p = data.participant(roc, '=HYPERLINK("http://x")', "+Som")
     data.statement(p, form="mbo_diploma", final_at=datetime(LAST_YEAR, 5, 1))
     auth.login("mbo@school.example")
     rows = _csv(client.get("/rapportages/praktijkverklaringen?status=final&formaat=csv"))
@@ -106,13 +116,17 @@ def test_downloads_neutralise_formulas(client, auth, app):
 def test_school_staff_get_only_their_own_rows_everywhere(client, auth, known):
     pro = data.school("12PD")
     auth.login("mbo@school.example")
-    for url in ("/rapportages/praktijkverklaringen", "/rapportages/begeleidingsdocumenten", "/rapportages/deelnemers",
-                "/rapportages/verzoeken"):
+    for url in (
+        "/rapportages/praktijkverklaringen",
+        "/rapportages/begeleidingsdocumenten",
+        "/rapportages/deelnemers",
+        "/rapportages/verzoeken",
+    ):
         for suffix in ("", f"?school={pro.pk}"):
             for fmt in ("xlsx", "csv"):
                 sep = "&" if suffix else "?"
                 response = client.get(f"{url}{suffix}{sep}formaat={fmt}")
-                text = (str(_xlsx(response)) if fmt == "xlsx" else response.data.decode("utf-8-sig"))
+                text = str(_xlsx(response)) if fmt == "xlsx" else response.data.decode("utf-8-sig")
                 assert "Praktijkschool Demo" not in text and "Cem Celik" not in text, url
                 assert "VSO De Demo" not in text
     rows = _xlsx(client.get("/rapportages/deelnemers?formaat=xlsx"))
@@ -135,13 +149,32 @@ def test_participants_per_school_and_state(client, auth, known):
 def test_requests_and_their_handling_time(client, auth, app):
     roc, pro = data.school("25DM"), data.school("12PD")
     now = datetime.utcnow()
-    AccreditationRequest(kind="new", company_name="Snel Besloten BV", institution=roc, status="granted",
-                         requested_by_email="mbo@school.example", crebos=["25180"],
-                         created_at=now - timedelta(days=10), decided_at=now - timedelta(days=7)).save(validate=False)
-    AccreditationRequest(kind="extend", company_name="Loopt Nog BV", institution=roc, status="in_progress",
-                         crebos=["25180"], created_at=now - timedelta(days=4)).save(validate=False)
-    AccreditationRequest(kind="new", company_name="Andere School BV", institution=pro, status="submitted",
-                         crebos=["25180"], created_at=now - timedelta(days=2)).save(validate=False)
+    AccreditationRequest(
+        kind="new",
+        company_name="Snel Besloten BV",
+        institution=roc,
+        status="granted",
+        requested_by_email="mbo@school.example",
+        crebos=["25180"],
+        created_at=now - timedelta(days=10),
+        decided_at=now - timedelta(days=7),
+    ).save(validate=False)
+    AccreditationRequest(
+        kind="extend",
+        company_name="Loopt Nog BV",
+        institution=roc,
+        status="in_progress",
+        crebos=["25180"],
+        created_at=now - timedelta(days=4),
+    ).save(validate=False)
+    AccreditationRequest(
+        kind="new",
+        company_name="Andere School BV",
+        institution=pro,
+        status="submitted",
+        crebos=["25180"],
+        created_at=now - timedelta(days=2),
+    ).save(validate=False)
     auth.login("mbo@school.example")
     rows = _xlsx(client.get("/rapportages/verzoeken?formaat=xlsx"))
     by_company = {r[2]: r for r in rows[1:]}
