@@ -4,8 +4,7 @@ import io
 
 from pypdf import PdfReader
 
-from tests.browser import ARTIFACTS, page, requires_chromium, screenshot, sign_in  # noqa: F401
-from tests.browser import browser, live_server  # noqa: F401
+from tests.browser import ARTIFACTS, browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401
 
 pytestmark = requires_chromium
 
@@ -84,7 +83,7 @@ def test_new_participant_to_a_verified_praktijkverklaring(page, live_server):  #
     screenshot(page, "statements-4-5-samenvatting")
     with page.expect_download() as info:
         page.click("#make-concept")
-    concept = open(info.value.path(), "rb").read()
+    concept = info.value.path().read_bytes()
     assert "CONCEPT" in PdfReader(io.BytesIO(concept)).pages[0].extract_text()
     assert page.is_disabled("#make-final") is False
     page.click("#make-final")  # without the confirmation: refused
@@ -96,7 +95,7 @@ def test_new_participant_to_a_verified_praktijkverklaring(page, live_server):  #
     screenshot(page, "statements-klaar")
     with page.expect_download() as info:
         page.click("#download-final")
-    final_pdf = open(info.value.path(), "rb").read()
+    final_pdf = info.value.path().read_bytes()
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "praktijkverklaring-browser.pdf").write_bytes(final_pdf)
     text = " ".join(PdfReader(io.BytesIO(final_pdf)).pages[0].extract_text().split())
