@@ -90,3 +90,14 @@ class FilledCopy(Document):
     is_latest = BooleanField(default=True)
 
     meta = {"collection": "guidance_filled_copies", "indexes": [("guidance", "-uploaded_at")]}
+
+
+class RenderedGuidancePdf(Document):
+    """The PDF of a final document, rendered once (a final document never changes; rendering takes seconds)."""
+
+    guidance = ReferenceField(GuidanceDocument, required=True, reverse_delete_rule=CASCADE)
+    version = IntField(required=True)
+    pdf = BinaryField(required=True)
+    rendered_at = DateTimeField(default=utcnow)
+
+    meta = {"collection": "guidance_rendered_pdfs", "indexes": [{"fields": ["guidance", "version"], "unique": True}]}

@@ -1,10 +1,12 @@
 """Begeleidingsdocument: compose a concept, afronden (final), snapshot, PDFs and filled copies."""
 
+import contextlib
+
 from flask import abort
 from mongoengine.errors import ValidationError as MongoValidationError
 
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
-from documents.guidance import FilledCopy, GuidanceDocument, Selection
+from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
 from services import audit, statement_data
 from services.clock import utcnow
 from services.permissions import check_institution, may_access_institution, require, scope
@@ -249,10 +251,21 @@ def render_data(doc):
 
 
 def pdf(doc):
-    """The PDF bytes; a concept carries the CONCEPT watermark."""
+    """The PDF bytes; a concept carries the CONCEPT watermark. A final one is rendered once and kept."""
+    from mongoengine.errors import NotUniqueError
+
     from services.pdf.guidance import render_guidance
 
-    return render_guidance(render_data(doc), concept=doc.status != FINAL)
+    if doc.status != FINAL:
+        return render_guidance(render_data(doc), concept=True)
+    cached = RenderedGuidancePdf.objects(guidance=doc, version=doc.version).first()
+    if cached is not None:
+        return bytes(cached.pdf)
+    data = render_guidance(render_data(doc), concept=False)
+    # Another server may have rendered it at the same moment; both are the same document.
+    with contextlib.suppress(NotUniqueError):
+        RenderedGuidancePdf(guidance=doc, version=doc.version, pdf=data).save()
+    return data
 
 
 def pdf_filename(doc):

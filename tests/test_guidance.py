@@ -277,3 +277,24 @@ def test_preview_document_has_two_qualifications_and_eight_work_processes(app, t
 def test_demo_documents(app):
     assert GuidanceDocument.objects(status="final").count() >= 2
     assert GuidanceDocument.objects(status="concept").count() >= 2
+
+
+def test_final_pdf_is_rendered_once(participant, staff, monkeypatch):
+    import services.pdf.guidance as renderer
+
+    doc = svc.create_concept(participant, staff, [selection(n=2)])
+    calls = []
+    real = renderer.render_guidance
+
+    def counting(data, *, concept):
+        calls.append(concept)
+        return real(data, concept=concept)
+
+    monkeypatch.setattr(renderer, "render_guidance", counting)
+    svc.pdf(doc)
+    svc.pdf(doc)
+    assert calls == [True, True]  # a concept may still change: always fresh
+    final = svc.finalize(doc, staff)
+    first = svc.pdf(final)
+    assert svc.pdf(GuidanceDocument.objects.get(pk=doc.pk)) == first
+    assert calls == [True, True, False]

@@ -6,8 +6,15 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from tests.browser import ARTIFACTS, page, requires_chromium, screenshot, sign_in  # noqa: F401
-from tests.browser import browser, live_server  # noqa: F401
+from tests.browser import (  # noqa: F401
+    ARTIFACTS,
+    browser,
+    live_server,
+    page,
+    requires_chromium,
+    screenshot,
+    sign_in,
+)
 from tests.test_guidance import fill
 
 pytestmark = requires_chromium
