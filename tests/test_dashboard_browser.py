@@ -1,6 +1,7 @@
 """Browser journeys: the SBB dashboard with its chart (screenshot), drill down from a bar and a figure, answer
 "per school x onderwijsvorm last year" and download it; the school dashboard with its to-do list."""
 
+import io
 from datetime import date
 
 import openpyxl
@@ -52,7 +53,8 @@ def test_sbb_dashboard_chart_and_drilldown(page, live_server):  # noqa: F811
     screenshot(page, "reports-matrix")
     with page.expect_download() as info:
         page.click("#download-xlsx")
-    sheet = openpyxl.load_workbook(info.value.path()).active
+    with open(info.value.path(), "rb") as downloaded:
+        sheet = openpyxl.load_workbook(io.BytesIO(downloaded.read())).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "Onderwijsinstelling" and rows[-1][0] == "Totaal"
     assert next(r for r in rows if r[0] == "Praktijkschool Demo")[-1] >= 2
