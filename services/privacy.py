@@ -176,6 +176,7 @@ def anonymise(participant, user=None):
     guidance_ids = GuidanceDocument.objects(participant=pid).distinct("id")
     if guidance_ids:
         FilledCopy.objects(guidance__in=guidance_ids).delete()  # the trainer's filled-in PDFs carry the name
+        _drop_rendered_guidance(guidance_ids)  # cached PDFs of final documents too; they re-render anonymised
     for model in (Placement, Trainer, AccreditationRequest):
         if "participant_name" in model._fields:
             model._get_collection().update_many({"participant": pid}, {"$set": {"participant_name": new_name}})
@@ -197,6 +198,14 @@ def anonymise(participant, user=None):
         changes={"reden": "bewaartermijn verstreken"},
     )
     return participant
+
+
+def _drop_rendered_guidance(guidance_ids):
+    try:
+        from documents.guidance import RenderedGuidancePdf
+    except ImportError:  # older schema without the PDF cache
+        return
+    RenderedGuidancePdf.objects(guidance__in=guidance_ids).delete()
 
 
 def _re_escape(text):

@@ -228,3 +228,19 @@ def test_avg_export_needs_the_csrf_token_of_the_page(demo_dump):
         assert client.post(f"/rapportages/deelnemer/{p.pk}/avg-export").status_code == 400
         response = client.post(f"/rapportages/deelnemer/{p.pk}/avg-export", data={"csrf_token": token})
         assert response.status_code == 200 and response.mimetype == "application/zip"
+
+
+def test_retention_drops_cached_pdfs_that_carry_the_name(app, retention):
+    import pypdf
+
+    from services import guidance as guidance_service
+
+    doc = GuidanceDocument.objects.finalize_conditionally(retention["guidance"].pk, finalized_at=utcnow())
+    before = guidance_service.pdf(doc)  # rendered once and kept
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(before)).pages)
+    assert "Zonderverklaring" in text
+    privacy.apply_retention(7)
+    doc = GuidanceDocument.objects.get(pk=doc.pk)
+    after = guidance_service.pdf(doc)
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(after)).pages)
+    assert "Zonderverklaring" not in text and "Geanonimiseerd" in text
