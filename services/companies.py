@@ -134,9 +134,10 @@ def qualification_titles(crebos):
             title = row.get("title") or row.get("titel") or row.get("name")
             if title:
                 key = str(row.get("crebo"))
-                version = row.get("version") or row.get("versie") or 0
-                if key not in titles or str(version) > str(titles[key][1]):
-                    titles[key] = (title, version)
+                # The current version wins over a "voorgaande versie", then the highest version.
+                rank = (not row.get("superseded", False), str(row.get("version") or row.get("versie") or ""))
+                if key not in titles or rank > titles[key][1]:
+                    titles[key] = (title, rank)
         return {crebo: title for crebo, (title, _v) in titles.items()}
     except Exception:  # noqa: BLE001 - the structure is another area's and may still change; show crebos alone
         return {}
