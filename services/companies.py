@@ -4,18 +4,18 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from bson import ObjectId
+from bson.errors import InvalidId
 from flask import abort
 from mongoengine import Q
 from mongoengine.errors import ValidationError as MEValidationError
-from bson import ObjectId
-from bson.errors import InvalidId
 
 from documents.companies import Company, Trainer, search_words
 from services import audit
 from services.permissions import require
 from services.text import fold
 
-# Fields a results page needs; the logo bytes and accreditations stay in the database.
+# Fields a results page needs; the logo bytes stay in the database.
 LIST_FIELDS = ("company_id", "name", "address", "postcode", "city", "logo_type", "accreditations")
 MAX_COUNT = 1000  # counting beyond this says "meer dan 1000": the count then stays cheap on a huge registry
 MIN_NAME_LENGTH = 2
