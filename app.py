@@ -20,15 +20,16 @@ class Config:
         self.SECRET_KEY = env.get("SECRET_KEY")
         self.MONGODB_URI = env.get("MONGODB_URI") or None
         self.MONGODB_DB = env.get("MONGODB_DB", "praktijkloket")
-        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        self.HOST = env.get("HOST", "127.0.0.1")
+        self.PORT = int(env.get("PORT", "5000"))
+        # Addresses in mails, PDFs and QR codes; by default where `python app.py` listens.
+        self.PUBLIC_BASE_URL = env.get("PUBLIC_BASE_URL") or f"http://{self.HOST}:{self.PORT}"
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
         self.MAIL_PORT = int(env.get("MAIL_PORT", "25"))
         self.MAIL_USE_TLS = env.get("MAIL_USE_TLS", "").lower() in ("1", "true", "yes", "ja")
         self.MAIL_USERNAME = env.get("MAIL_USERNAME") or None
         self.MAIL_PASSWORD = env.get("MAIL_PASSWORD") or None
         self.MAIL_SENDER = env.get("MAIL_SENDER", "Praktijkloket <noreply@praktijkloket.example>")
-        self.HOST = env.get("HOST", "127.0.0.1")
-        self.PORT = int(env.get("PORT", "5000"))
         self.RETENTION_YEARS = int(env.get("RETENTION_YEARS", "7"))
         self.SEED_DEMO = env.get("SEED_DEMO", "1") != "0"
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
@@ -80,6 +81,10 @@ def create_app(config=None):
     from admin_views import init_web
 
     init_web(app)
+
+    from services import participant_overview
+
+    participant_overview.connect()
 
     from services.cli import register_commands
 

@@ -1,7 +1,5 @@
 """Inloggen, uitloggen, Algemene Voorwaarden accepteren and Nieuw wachtwoord aanvragen."""
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -11,6 +9,7 @@ from wtforms.validators import DataRequired
 from admin_views.security import limiter
 from documents.users import MIN_PASSWORD_LENGTH, Terms, normalise_email
 from services import accounts, audit
+from services.urls import local_url
 
 bp = Blueprint("auth", __name__)
 
@@ -39,12 +38,7 @@ class TermsForm(FlaskForm):
 
 def safe_next(target):
     """Return target only when it is a path on this site; otherwise the home page."""
-    if not target:
-        return url_for("admin.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("admin.index")
-    return target
+    return local_url(target) or url_for("admin.index")
 
 
 def _account_key():

@@ -2,15 +2,27 @@
 
 from datetime import date, datetime
 
-from flask import abort, redirect, request, url_for
-from flask_admin import BaseView
+from flask import Response, abort, flash, redirect, request, url_for
+from flask_admin import BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.model import typefmt
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from mongoengine.errors import NotUniqueError
+from mongoengine.errors import ValidationError as MongoValidationError
 
-from services.clock import format_date, format_datetime
+from services import audit, spreadsheet
+from services.clock import format_date, format_datetime, local_naive, utcnow
 from services.permissions import can
+from services.text import fold
+
+
+def dutch_validation_message(exc):
+    """The Dutch messages a document's clean() or field validation raised, joined."""
+    errors = getattr(exc, "errors", None) or {}
+    messages = [getattr(err, "message", None) or str(err) for err in errors.values()]
+    text = " ".join(m for m in messages if m) or getattr(exc, "message", "") or str(exc)
+    return text.strip()
 
 
 class AdminForm(FlaskForm):
@@ -88,6 +100,65 @@ class SecureModelView(AccessMixin, ModelView):
     def _refuse_if_read_only(self):
         if not self._may_edit():
             abort(403)
+
+    def get_column_name(self, field):
+        """Dutch headers from the documents' verbose_name (Flask-Admin lists would prettify the English name)."""
+        if self.column_labels and field in self.column_labels:
+            return self.column_labels[field]
+        model_field = self.model._fields.get(field) if isinstance(field, str) else None
+        if model_field is not None and getattr(model_field, "verbose_name", None):
+            return model_field.verbose_name
+        return super().get_column_name(field)
+
+    def handle_view_exception(self, exc):
+        """Say in Dutch what to fix instead of passing the database's English error text on."""
+        if isinstance(exc, NotUniqueError):
+            flash("Dit kan niet worden opgeslagen: er bestaat al een item met dezelfde unieke gegevens "
+                  "(bijvoorbeeld hetzelfde e-mailadres, dezelfde BRIN-code of hetzelfde leerbedrijf-ID).", "error")
+            return True
+        if isinstance(exc, MongoValidationError):
+            flash("Dit kan niet worden opgeslagen: " + dutch_validation_message(exc), "error")
+            return True
+        return super().handle_view_exception(exc)
+
+    # --- export: through services.spreadsheet (typed Excel cells, CSV for Dutch Excel, no formulas) ------------
+
+    def _export_cell(self, model, name):
+        if name in (self.column_formatters_export or {}):
+            return self.get_export_value(model, name)
+        value = model
+        for part in name.split("."):
+            value = getattr(value, part, None) if value is not None else None
+        choices = dict(self.column_choices or {}).get(name)
+        if choices:
+            return dict(choices).get(value, value or "")
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "Ja" if value else "Nee"
+        if isinstance(value, (date, datetime, int, float)):
+            return local_naive(value) if isinstance(value, datetime) else value
+        return str(value)
+
+    @expose("/export/<export_type>/")
+    def export(self, export_type):
+        if not self.can_export or export_type not in self.export_types:
+            abort(403)
+        _count, data = self._export_data()
+        columns = self.get_export_columns()
+        headers = [label for _name, label in columns]
+        rows = [[self._export_cell(model, name) for name, _label in columns] for model in data]
+        title = self.name or "Export"
+        audit.record("export", None, object_type=self.model.__name__, label=f"{title} ({export_type})",
+                     changes={"rijen": len(rows)})
+        if export_type == "csv":
+            body, mimetype = spreadsheet.write_csv(headers, rows), "text/csv; charset=utf-8"
+        else:
+            body = spreadsheet.write_xlsx(headers, rows, sheet_title=title)
+            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        filename = f"{fold(title).replace(' ', '-')}-{utcnow():%Y%m%d}.{'csv' if export_type == 'csv' else 'xlsx'}"
+        return Response(body, mimetype=mimetype,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     def on_model_change(self, form, model, is_created):
         self._refuse_if_read_only()

@@ -5,18 +5,24 @@ from flask_admin.actions import action
 from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
 from markupsafe import Markup, escape
-from wtforms import TextAreaField
+from mongoengine.errors import ValidationError as MongoValidationError
+from wtforms import FileField, TextAreaField
 from wtforms.validators import DataRequired
 
 from admin_views.base import SecureModelView
-from documents.audit import ACTIONS, AuditEvent
+from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.constants import INSTITUTION_KINDS, ROLES
 from documents.institutions import Institution
 from documents.users import Terms, User
 from services import accounts, audit
+from services.images import ImageError, process_logo
 from services.permissions import sees_all_institutions
 
 BEHEER = "Beheer"
+
+
+def _audit_value(value):
+    return f"(bestand, {len(value)} bytes)" if isinstance(value, bytes) else str(value if value is not None else "")
 
 
 class AuditedModelView(SecureModelView):
@@ -24,7 +30,8 @@ class AuditedModelView(SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        model._audit_changes = {} if is_created else {f: str(getattr(model, f, "")) for f in model._get_changed_fields()}
+        model._audit_changes = {} if is_created else {
+            f: _audit_value(getattr(model, f, None)) for f in model._get_changed_fields()}
 
     def after_model_change(self, form, model, is_created):
         audit.record("create" if is_created else "update", model, changes=getattr(model, "_audit_changes", None))
@@ -41,8 +48,20 @@ class InstitutionView(AuditedModelView):
     column_choices = {"kind": INSTITUTION_KINDS}
     column_filters = (filters.FilterEqual("kind", "Soort", options=INSTITUTION_KINDS),)
     column_default_sort = "name"
-    form_excluded_columns = ("created_at",)
+    allow_delete = False  # participants, users and statements keep pointing at their school
+    form_excluded_columns = ("created_at", "logo", "logo_type")
+    form_extra_fields = {"logo_upload": FileField("Logo (JPG of PNG, hoogstens 2 MB)")}
+    column_details_exclude_list = ("logo", "logo_type")
     column_export_list = ("name", "brin", "kind", "address", "postcode", "city")
+
+    def on_model_change(self, form, model, is_created):
+        upload = form.logo_upload.data
+        if upload and getattr(upload, "filename", ""):
+            try:
+                model.logo, model.logo_type = process_logo(upload.read())
+            except ImageError as exc:
+                raise MongoValidationError(str(exc), errors={"logo": MongoValidationError(str(exc))}) from None
+        super().on_model_change(form, model, is_created)
     can_export = True
     export_types = ("csv", "xlsx")
     can_view_details = True
@@ -68,27 +87,42 @@ class UserView(AuditedModelView):
     def after_model_change(self, form, model, is_created):
         super().after_model_change(form, model, is_created)
         if is_created:
-            accounts.request_password_reset(model.email)
-            flash(f"Er is een e-mail naar {model.email} gestuurd om een wachtwoord te kiezen.", "info")
+            self._send_reset_mails([model])
+
+    def _send_reset_mails(self, users):
+        sent, failed = 0, []
+        for user in users:
+            try:
+                accounts.request_password_reset(user.email, strict=True)
+                sent += 1
+            except OSError:
+                failed.append(user.email)
+        if sent:
+            flash(f"Wachtwoordmail verstuurd naar {sent} gebruiker(s): zij kiezen zelf een wachtwoord.", "success")
+        if failed:
+            flash("De mailserver gaf een fout; geen wachtwoordmail verstuurd naar " + ", ".join(failed)
+                  + ". Probeer het later opnieuw met 'Wachtwoordmail sturen'.", "error")
+
+    def _set_active(self, ids, active):
+        changed = 0
+        for user in self.get_query().filter(pk__in=ids):
+            try:
+                changed += accounts.set_active(user, active, by=current_user._get_current_object())
+            except accounts.AccountError as exc:
+                flash(str(exc), "error")
+        flash(f"{changed} account(s) {'geactiveerd' if active else 'gedeactiveerd'}.", "success")
 
     @action("deactivate", "Deactiveren", "Weet u zeker dat u de geselecteerde accounts wilt deactiveren?")
     def action_deactivate(self, ids):
-        count = sum(accounts.set_active(user, False, by=current_user._get_current_object())
-                    for user in self.get_query().filter(pk__in=ids))
-        flash(f"{count} account(s) gedeactiveerd.", "success")
+        self._set_active(ids, False)
 
     @action("activate", "Activeren", "Weet u zeker dat u de geselecteerde accounts wilt activeren?")
     def action_activate(self, ids):
-        count = sum(accounts.set_active(user, True, by=current_user._get_current_object())
-                    for user in self.get_query().filter(pk__in=ids))
-        flash(f"{count} account(s) geactiveerd.", "success")
+        self._set_active(ids, True)
 
     @action("reset_mail", "Wachtwoordmail sturen", "Een e-mail sturen om een nieuw wachtwoord te kiezen?")
     def action_reset_mail(self, ids):
-        users = list(self.get_query().filter(pk__in=ids, active=True))
-        for user in users:
-            accounts.request_password_reset(user.email)
-        flash(f"Wachtwoordmail verstuurd naar {len(users)} gebruiker(s).", "success")
+        self._send_reset_mails(list(self.get_query().filter(pk__in=ids, active=True)))
 
 
 class TermsView(SecureModelView):
@@ -125,12 +159,13 @@ class AuditEventView(SecureModelView):
     can_export = True
     export_types = ("csv", "xlsx")
     column_list = ("at", "user_email", "institution_name", "action", "object_type", "object_label", "ip_address")
-    column_choices = {"action": ACTIONS}
+    column_choices = {"action": ACTIONS, "object_type": OBJECT_TYPES}
+    column_formatters_detail = {"changes": lambda v, c, m, n: "; ".join(f"{k}: {val}" for k, val in (m.changes or {}).items())}
     column_searchable_list = ("user_email", "object_label", "object_id")
     column_filters = (
         filters.FilterLike("user_email", "Gebruiker"),
         filters.FilterEqual("action", "Actie", options=ACTIONS),
-        filters.FilterLike("object_type", "Soort object"),
+        filters.FilterEqual("object_type", "Soort object", options=OBJECT_TYPES),
         filters.FilterEqual("object_id", "Object-id"),
         filters.FilterLike("institution_name", "Onderwijsinstelling"),
         filters.DateTimeBetweenFilter("at", "Periode"),

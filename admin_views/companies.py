@@ -23,6 +23,7 @@ from services import accreditation_requests as requests_service
 from services import companies as company_service
 from services import placements as placement_service
 from services.permissions import can, require
+from services.urls import local_url
 
 LEERBEDRIJVEN = "Leerbedrijven"
 VERZOEKEN = "Verzoeken"
@@ -52,13 +53,6 @@ def participant_url(participant_id):
     if "participants.details" in current_app.view_functions:
         return url_for("participants.details", pid=str(participant_id))
     return url_for("step2.company", participant_id=str(participant_id))
-
-
-def _local_url(value):
-    """A `next` address only when it stays on this site (no open redirects)."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return None
 
 
 def _page():
@@ -374,7 +368,7 @@ class Step2View(SecureView):
         require(current_user, "make_requests")
         source = request.form if request.method == "POST" else request.args
         company = placement_service.get_company_or_404(source.get("company"))
-        back = _local_url(source.get("next")) or participant_url(participant.pk)
+        back = local_url(source.get("next")) or participant_url(participant.pk)
         crebos = source.getlist("crebo") if request.method == "GET" else source.get("crebos", "")
         if request.method == "POST":
             try:

@@ -26,12 +26,13 @@ from services import participant_import as importer
 from services import participants as svc
 from services.clock import utcnow
 from services.permissions import can, sees_all_institutions
+from services.urls import local_url
 
 CATEGORY = "Deelnemers"
 PAGE_SIZES = (20, 50, 100, 250)
 SORT_LABELS = {"naam": "Naam", "geboortedatum": "Geboortedatum", "groep": "Groep", "toegevoegd": "Toegevoegd"}
 LIST_FIELDS = ("id", "first_name", "infix", "last_name", "birth_date", "group", "institution", "archived_at",
-               "created_at")
+               "created_at", "overview")
 
 
 class ParticipantForm(FlaskForm):
@@ -77,13 +78,10 @@ def _overview_columns():
     return columns
 
 
-def _extra_columns(ids):
-    """Evaluate the registry's overview columns once for all ids: [(key, header, {id: text})]."""
-    columns = []
-    for key, header, provider in _overview_columns():
-        values = provider(ids) or {}
-        columns.append((key, header, {pid: values.get(pid, values.get(str(pid), "")) for pid in ids}))
-    return columns
+def _extra_columns(rows):
+    """The registry's overview columns as stored on each participant: [(key, header, {id: text})]."""
+    return [(key, header, {p.pk: (p.overview or {}).get(key, "") for p in rows})
+            for key, header, _provider in _overview_columns()]
 
 
 def _list_args():
@@ -112,8 +110,8 @@ def _query(a):
 
 
 def _back_to_list(tab=None):
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//"):
+    target = local_url(request.form.get("next"))
+    if target:
         return redirect(target)
     return redirect(url_for("participants.index", tab=tab or "actueel"))
 
@@ -132,7 +130,6 @@ class ParticipantsView(SecureView):
         page = min(a["pagina"], pages)
         skip = (page - 1) * a["aantal"]
         rows = list(query.only(*LIST_FIELDS).no_dereference().skip(skip).limit(a["aantal"]))
-        ids = [p.pk for p in rows]
         school_names = {}
         schools = []
         if sees_all_institutions(current_user):
@@ -141,7 +138,7 @@ class ParticipantsView(SecureView):
         items = [{"p": p, "school": school_names.get(_ref_id(p._data.get("institution")), "")} for p in rows]
         return self.render(
             "participants/list.html", a=a, items=items, total=total, page=page, pages=pages,
-            extra=_extra_columns(ids) if ids else [(k, h, {}) for k, h, _f in _overview_columns()],
+            extra=_extra_columns(rows),
             groups=svc.groups_for(current_user, a["school"]), schools=schools, page_sizes=PAGE_SIZES,
             sort_labels=SORT_LABELS, may_edit=can(current_user, "edit_participants"),
             may_add=can(current_user, "edit_participants") and current_user.institution is not None,
@@ -322,7 +319,7 @@ EXPORT_CHUNK = 1000
 
 
 def _export_rows(query):
-    """Headers and typed rows of the filtered overview; extra columns evaluated per chunk, not per row."""
+    """Headers and typed rows of the filtered overview (the step columns as stored on each participant)."""
     sees_all = sees_all_institutions(current_user)
     school_names = {s.pk: s.name for s in Institution.objects.only("name")} if sees_all else {}
     headers = ["Achternaam", "Tussenvoegsel", "Voornaam", "Geboortedatum", "Geboorteplaats", "Groep",
@@ -330,17 +327,17 @@ def _export_rows(query):
     if sees_all:
         headers.append("Onderwijsinstelling")
     headers += [h for _k, h, _f in _overview_columns()]
+    keys = [key for key, _h, _f in _overview_columns()]
     rows = []
     chunk = []
 
     def flush():
-        extra = _extra_columns([p.pk for p in chunk])
         for p in chunk:
             row = [p.last_name, p.infix, p.first_name, p.birth_date, p.birth_place, p.group, p.student_number,
                    p.email, "Archief" if p.archived_at else "Actueel"]
             if sees_all:
                 row.append(school_names.get(_ref_id(p._data.get("institution")), ""))
-            row += [values.get(p.pk, "") for _k, _h, values in extra]
+            row += [(p.overview or {}).get(key, "") for key in keys]
             rows.append(row)
         chunk.clear()
 

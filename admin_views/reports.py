@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from admin_views import dashboard, registry
 from admin_views.base import SecureView
-from documents.audit import ACTIONS, AuditEvent
+from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.companies import REQUEST_STATUSES
 from documents.constants import EDUCATION_FORMS
 from documents.guidance import GuidanceDocument
@@ -204,16 +204,7 @@ def history_panel(participant, user):
         "actions": dict(ACTIONS),
         "may_export": can(user, "edit_participants"),
         "export_url": url_for("reports.avg_export", pid=str(participant.pk)),
-        "object_types": {
-            "Participant": "Deelnemer",
-            "PracticeStatement": "Praktijkverklaring",
-            "GuidanceDocument": "Begeleidingsdocument",
-            "Placement": "Plaatsing",
-            "AccreditationRequest": "Erkenningsverzoek",
-            "Trainer": "Praktijkopleider",
-            "ImportBatch": "Import",
-            "FilledCopy": "Ingevulde kopie",
-        },
+        "object_types": dict(OBJECT_TYPES),
     }
 
 

@@ -7,7 +7,7 @@ from pymongo import monitoring
 
 # Collection methods that each make one round trip to the server.
 MONGOMOCK_OPERATIONS = (
-    "find", "find_one", "count_documents", "estimated_document_count", "aggregate", "distinct",
+    "find_one", "count_documents", "estimated_document_count", "aggregate", "distinct",
     "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",
     "find_one_and_update", "find_one_and_replace", "find_one_and_delete", "bulk_write",
 )
@@ -33,7 +33,7 @@ COUNTER = Counter()
 class _Listener(monitoring.CommandListener):
     def started(self, event):
         if event.command_name not in IGNORED_COMMANDS:
-            COUNTER.hit(event.command_name)
+            COUNTER.hit(f"{event.command_name} {event.command.get(event.command_name, '')}")
 
     def succeeded(self, event):
         pass
@@ -58,7 +58,7 @@ def install():
         def wrapper(self, *args, __original=original, __name=name, **kwargs):
             # mongomock implements some operations with others (find_one -> find): count the outer call only.
             if COUNTER.depth == 0:
-                COUNTER.hit(__name)
+                COUNTER.hit(f"{__name} {self.name}")
             COUNTER.depth += 1
             try:
                 return __original(self, *args, **kwargs)
@@ -67,6 +67,34 @@ def install():
 
         functools.update_wrapper(wrapper, original)
         setattr(cls, name, wrapper)
+    # pymongo's find() makes no round trip until the cursor is read: count a mongomock cursor when it
+    # fetches its results (and cursor.distinct, which is its own command).
+    cursor_cls = mongomock.collection.Cursor
+    compute = cursor_cls._compute_results
+
+    def compute_results(self, *args, **kwargs):
+        fresh = not self._results or self._factory_last_generated_results != self._factory
+        if fresh and COUNTER.depth == 0:
+            COUNTER.hit(f"find {self.collection.name}")
+        COUNTER.depth += 1
+        try:
+            return compute(self, *args, **kwargs)
+        finally:
+            COUNTER.depth -= 1
+
+    cursor_cls._compute_results = compute_results
+    distinct = cursor_cls.distinct
+
+    def cursor_distinct(self, *args, **kwargs):
+        if COUNTER.depth == 0:
+            COUNTER.hit(f"distinct {self.collection.name}")
+        COUNTER.depth += 1
+        try:
+            return distinct(self, *args, **kwargs)
+        finally:
+            COUNTER.depth -= 1
+
+    cursor_cls.distinct = cursor_distinct
     cls._bench_counting = True
 
 

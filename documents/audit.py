@@ -26,6 +26,28 @@ ACTIONS = (
 )
 
 
+# Document class names as a user reads them.
+OBJECT_TYPES = (
+    ("User", "Gebruiker"),
+    ("Institution", "Onderwijsinstelling"),
+    ("Terms", "Algemene Voorwaarden"),
+    ("Participant", "Deelnemer"),
+    ("ImportBatch", "Import deelnemers"),
+    ("Company", "Leerbedrijf"),
+    ("Trainer", "Praktijkopleider"),
+    ("Placement", "Leerbedrijf van deelnemer"),
+    ("AccreditationRequest", "Erkenningsverzoek"),
+    ("QualificationDossier", "Kwalificatiedossier"),
+    ("Qualification", "Kwalificatie"),
+    ("GuidanceDocument", "Begeleidingsdocument"),
+    ("PracticeStatement", "Praktijkverklaring"),
+    ("BranchOrganisation", "Branche-organisatie"),
+    ("AccessRequest", "Toegangsaanvraag"),
+    ("Report", "Rapportage"),
+    ("FilledCopy", "Ingevuld begeleidingsdocument"),
+)
+
+
 class AuditEvent(Document):
     at = DateTimeField(default=utcnow, required=True, verbose_name="Tijdstip")
     # Names are copied so the trail survives deletion of the user or school.

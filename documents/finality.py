@@ -5,7 +5,7 @@ final document, raise FinalDocumentError. The one way to make a document final i
 used by the services (atomic: only a concept becomes final).
 """
 
-from mongoengine import QuerySet
+from mongoengine import QuerySet, signals
 
 FINAL = "final"
 CONCEPT = "concept"
@@ -49,15 +49,25 @@ class FinalGuardQuerySet(QuerySet):
 
         return bool(keys) and all(detaches(k) for k in keys)
 
+    @staticmethod
+    def _refuse_status_change(kwargs):
+        """Only finalize_conditionally sets the status: an update cannot make a concept 'final' unchecked."""
+        if any(key.split("__")[-1] == "status" or key.endswith("__status") for key in kwargs
+               if key.startswith(("set__", "unset__", "status"))):
+            raise FinalDocumentError("De status verandert alleen via 'Afronden' of 'Definitief maken'.")
+
     def update(self, *args, **kwargs):
+        self._refuse_status_change(kwargs)
         if not args and self._only_detaches(kwargs):
             return QuerySet.update(self, **kwargs)
         return QuerySet.update(self._guarded(), *args, **kwargs)
 
     def update_one(self, *args, **kwargs):
+        self._refuse_status_change(kwargs)
         return QuerySet.update_one(self._guarded(), *args, **kwargs)
 
     def modify(self, *args, **kwargs):
+        self._refuse_status_change(kwargs)
         return QuerySet.modify(self._guarded(), *args, **kwargs)
 
     def finalize_conditionally(self, pk, **fields):
@@ -65,7 +75,11 @@ class FinalGuardQuerySet(QuerySet):
         qs = self.filter(pk=pk, status=CONCEPT)
         qs._finalizing = True
         updates = {f"set__{name}": value for name, value in fields.items()}
-        return QuerySet.modify(qs, new=True, set__status=FINAL, inc__version=1, **updates)
+        document = QuerySet.modify(qs, new=True, set__status=FINAL, inc__version=1, **updates)
+        if document is not None:
+            # Becoming final is a save in all but name: let post_save receivers (the overview) know.
+            signals.post_save.send(self._document, document=document, created=False)
+        return document
 
 
 class FinalGuardMixin:

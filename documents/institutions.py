@@ -2,7 +2,7 @@
 
 import re
 
-from mongoengine import DateTimeField, Document, ImageField, StringField, ValidationError
+from mongoengine import BinaryField, DateTimeField, Document, StringField, ValidationError
 
 from documents.constants import INSTITUTION_KINDS
 from services.clock import utcnow
@@ -15,8 +15,10 @@ class Institution(Document):
     address = StringField(max_length=200, verbose_name="Adres")
     postcode = StringField(max_length=7, verbose_name="Postcode")
     city = StringField(max_length=100, verbose_name="Plaats")
-    logo = ImageField(verbose_name="Logo", collection_name="logos")
-    created_at = DateTimeField(default=utcnow)
+    # Re-encoded by services.images (at most 2 MB); kept in the document like company logos.
+    logo = BinaryField(verbose_name="Logo")
+    logo_type = StringField(max_length=40)
+    created_at = DateTimeField(default=utcnow, verbose_name="Aangemaakt op")
 
     meta = {"collection": "institutions", "indexes": ["name"], "ordering": ["name"]}
 

@@ -5,6 +5,7 @@ from datetime import date
 from mongoengine import (
     DateField,
     DateTimeField,
+    DictField,
     Document,
     EmailField,
     IntField,
@@ -80,6 +81,9 @@ class Participant(Document):
     archived_at = DateTimeField(verbose_name="Gearchiveerd op")
     version = IntField(default=1, min_value=1)
     import_batch = StringField(max_length=40)
+    # What the deelnemersoverzicht shows of the other steps (current company, latest guidance document and
+    # statement status), kept up to date by services.participant_overview, so a page of the list is one query.
+    overview = DictField()
 
     meta = {
         "collection": "participants",

@@ -16,7 +16,7 @@ from documents.institutions import Institution
 from documents.users import PasswordResetToken, User, normalise_email
 from services import accounts, audit
 from services.clock import utcnow
-from services.mail import send_mail
+from services.mail import send_mail_quietly
 from services.permissions import can
 from services.urls import external_url
 
@@ -129,7 +129,7 @@ def approve_request(request, by):
             by=by,
             function=request.function,
         )
-        if accounts.request_password_reset(user.email) is None:
+        if accounts.request_password_reset(user.email, strict=True) is None:
             raise AccessError("Het account kon niet worden geactiveerd.")
     except Exception as exc:
         _undo(request, user, new_institution, by)
@@ -155,7 +155,7 @@ def approve_request(request, by):
             "nieuwe school": new_institution is not None,
         },
     )
-    _mail_quietly(
+    send_mail_quietly(
         request.email,
         "Uw toegang tot het Praktijkloket is geregeld",
         f"Beste {request.name},\n\n"
@@ -199,7 +199,7 @@ def reject_request(request, by, reason):
         raise AccessError("Deze aanvraag is al behandeld.")
     _claim(request, STATUS_REJECTED, by, rejection_reason=reason)
     audit.record("status_change", request, user=by, institution=None, changes={"status": "afgewezen", "reden": reason})
-    return _mail_quietly(
+    return send_mail_quietly(
         request.email,
         "Uw aanvraag voor toegang tot het Praktijkloket",
         f"Beste {request.name},\n\n"
@@ -209,16 +209,6 @@ def reject_request(request, by, reason):
         "Hebt u vragen hierover? Neem dan contact op met SBB.\n\n"
         "Met vriendelijke groet,\nSBB Praktijkloket",
     )
-
-
-def _mail_quietly(to, subject, body):
-    """Send an informational mail; the decision stands when it cannot be sent (it is logged)."""
-    try:
-        send_mail(to, subject, body)
-        return True
-    except Exception:  # SMTP down: the decision is stored and audited, the reviewer is told
-        log.exception("E-mail aan %s (%s) kon niet worden verstuurd", to, subject)
-        return False
 
 
 def open_count():

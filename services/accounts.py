@@ -17,7 +17,8 @@ from documents.users import (
 )
 from services import audit
 from services.clock import utcnow
-from services.mail import send_mail
+from services.permissions import require
+from services.mail import send_mail, send_mail_quietly
 from services.urls import external_url
 
 RESET_VALIDITY = timedelta(hours=1)
@@ -84,6 +85,8 @@ def accept_terms(user, version):
 
 def publish_terms(text, by):
     """Publish a new version of the terms; every user must accept it at the next page view."""
+    if by is not None:
+        require(by, "manage_terms")
     current = Terms.current()
     terms = Terms(version=(current.version + 1) if current else 1, text=text.strip(), published_by=by)
     terms.save()
@@ -96,15 +99,19 @@ def _hash(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def request_password_reset(email):
-    """Mail a single-use reset link when the account exists; say nothing either way."""
+def request_password_reset(email, *, strict=False):
+    """Mail a single-use reset link when the account exists; say nothing either way.
+
+    A mail server failure is logged and otherwise silent (the public form must not reveal which addresses
+    have an account); with strict=True it raises, for callers that undo their work when the mail fails.
+    """
     user = User.objects(email=normalise_email(email), active=True).first()
     if user is None:
         return None
     token = secrets.token_urlsafe(32)
     PasswordResetToken(user=user, token_hash=_hash(token), expires_at=utcnow() + RESET_VALIDITY).save()
     link = external_url("auth.reset_password", token=token)
-    send_mail(
+    (send_mail if strict else send_mail_quietly)(
         user.email,
         "Nieuw wachtwoord voor het Praktijkloket",
         f"Beste {user.name},\n\n"
@@ -151,7 +158,9 @@ def reset_password(token, password, repeat):
 
 
 def create_user(*, email, name, role, institution=None, password=None, by=None, function=None):
-    """Create an account; without a password the user sets one through a reset mail."""
+    """Create an account; without a password the user sets one through a reset mail (by=None: the system)."""
+    if by is not None:
+        require(by, "manage_accounts")
     if User.objects(email=normalise_email(email)).first():
         raise AccountError("Er bestaat al een account met dit e-mailadres.")
     user = User(email=email, name=name, role=role, institution=institution, function=function)
@@ -164,6 +173,8 @@ def create_user(*, email, name, role, institution=None, password=None, by=None, 
 
 def set_active(user, active, by):
     """Activate or deactivate an account; deactivation ends its sessions. Return True if it changed."""
+    if by is not None:
+        require(by, "manage_accounts")
     if user.active == active:
         return False
     if not active and by is not None and user.pk == by.pk:

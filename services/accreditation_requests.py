@@ -20,7 +20,7 @@ from documents.companies import (
     Trainer,
 )
 from documents.constants import label
-from services import audit, mail
+from services import audit, mail, participant_overview
 from services.clock import format_date, utcnow
 from services.companies import first_error, parse_object_id
 from services.permissions import check_institution, require, scope
@@ -127,7 +127,7 @@ def get_request_for(user, request_id):
 
 def _notify(req, subject, body):
     if req.requested_by_email:
-        mail.send_mail(req.requested_by_email, subject, body)
+        mail.send_mail_quietly(req.requested_by_email, subject, body)
 
 
 def _status_mail(req, note):
@@ -216,7 +216,9 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
         AccreditationRequest.objects(pk=req.pk).update_one(set__status=req.status, pull__notes=entry)
         raise RequestError("Er bestaat al een leerbedrijf met dit leerbedrijf-ID.") from exc
     AccreditationRequest.objects(pk=req.pk).update_one(set__company=company, set__company_name=company.name)
+    waiting = list(Placement.objects(request=req, company=None).no_dereference().scalar("participant"))
     Placement.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
+    participant_overview.refresh(waiting)
     Trainer.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
     req.reload()
     audit.record("status_change", req, institution=req.institution,

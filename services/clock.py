@@ -33,3 +33,8 @@ def format_datetime(value):
     if value is None:
         return ""
     return local(value).strftime("%d-%m-%Y %H:%M")
+
+
+def local_naive(dt):
+    """A stored UTC datetime as Dutch local time without tzinfo (for Excel cells)."""
+    return local(dt).replace(tzinfo=None) if dt is not None else None

@@ -22,6 +22,14 @@ class GuidanceError(ValueError):
 # --- reading --------------------------------------------------------------------------------------------------
 
 
+def _version(value):
+    """A version number from a form; a mangled one counts as stale (never a 500)."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return -1
+
+
 def get_guidance_for(user, guidance_id):
     """The document when the user may see it; 404 otherwise (also for malformed ids)."""
     try:
@@ -185,7 +193,7 @@ def update_concept(doc, user, selections, expected_version=None):
     if doc.status != CONCEPT:
         raise FinalDocumentError("Dit begeleidingsdocument is afgerond en kan niet meer worden gewijzigd.")
     selections = clean_selections(selections)
-    version = doc.version if expected_version in (None, "") else int(expected_version)
+    version = doc.version if expected_version in (None, "") else _version(expected_version)
     snapshot = dict(doc.snapshot or {})
     snapshot["qualifications"] = statement_data.storable(statement_data.qualifications_part(selections))
     query = GuidanceDocument.objects(pk=doc.pk, status=CONCEPT, version=version)

@@ -9,6 +9,16 @@ from flask import current_app
 log = logging.getLogger("praktijkloket.mail")
 
 
+def send_mail_quietly(to, subject, body):
+    """Send an informational mail; when the mail server fails, log it and return False (nothing else fails)."""
+    try:
+        send_mail(to, subject, body)
+        return True
+    except (OSError, smtplib.SMTPException):
+        log.exception("E-mail aan %s (%s) kon niet worden verstuurd", to, subject)
+        return False
+
+
 def send_mail(to, subject, body):
     """Send a plain-text Dutch mail; return the message that was sent or logged."""
     cfg = current_app.config

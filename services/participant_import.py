@@ -185,6 +185,7 @@ def import_rows(user, token, selected_rows):
         batch.delete()
         raise
     ImportBatch.objects(pk=batch.pk).update_one(set__object_ids=list(ids))
+    svc.forget_groups()  # a bulk insert sends no save signals
     spreadsheet.discard_staged(staged)
     audit.record("import", batch, user=user, institution=institution, object_type="ImportBatch",
                  label=f"{len(ids)} deelnemers uit {staged.file_name or 'bestand'}",

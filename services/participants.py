@@ -4,12 +4,13 @@ Every state change checks the capability and the school (tenancy), changes atomi
 """
 
 import re
+import time
 from datetime import date
 
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import abort
-from mongoengine import Q
+from mongoengine import Q, signals
 
 from documents.participants import Participant, birth_date_problem
 from services import audit
@@ -294,10 +295,31 @@ def overview_query(user, *, tab="actueel", q=None, group=None, school=None, sort
     return query.order_by(*order)
 
 
+# The group filter's options, per scope, cached per process for a short while: the list page then needs no
+# query for them. Any participant saved or deleted in this process clears the cache; other app servers see a
+# new group within GROUPS_CACHE_SECONDS (the filter also accepts typed text).
+GROUPS_CACHE_SECONDS = 60
+_groups_cache = {}
+
+
+def forget_groups(*_args, **_kwargs):
+    _groups_cache.clear()
+
+
 def groups_for(user, school=None):
-    """The distinct groups in the user's scope, for the group filter (one query)."""
+    """The distinct groups in the user's scope, for the group filter (one query, then cached)."""
     query = scope(Participant.objects, user)
     if school and sees_all_institutions(user):
         oid = parse_object_id(school)
         query = query.filter(institution=oid) if oid else query.none()
-    return sorted((g for g in query.distinct("group") if g), key=fold)
+    key = (str(query._query), school or "")
+    hit = _groups_cache.get(key)
+    if hit and time.monotonic() - hit[0] < GROUPS_CACHE_SECONDS:
+        return hit[1]
+    groups = sorted((g for g in query.distinct("group") if g), key=fold)
+    _groups_cache[key] = (time.monotonic(), groups)
+    return groups
+
+
+signals.post_save.connect(forget_groups, sender=Participant, weak=False)
+signals.post_delete.connect(forget_groups, sender=Participant, weak=False)

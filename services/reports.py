@@ -73,7 +73,7 @@ class DocumentFilter:
             except ReportError as exc:
                 f.errors.append(str(exc))
         try:
-            f.ouder_dan = int(args["ouder_dan"]) if args.get("ouder_dan") else None
+            f.ouder_dan = min(max(int(args["ouder_dan"]), 0), 36500) if args.get("ouder_dan") else None
         except ValueError:
             f.errors.append("'Ouder dan' moet een aantal dagen zijn.")
         if f.van and f.tot and f.tot < f.van:

@@ -29,7 +29,7 @@ def participant_part(participant):
 
 
 def institution_part(institution):
-    logo = institution.logo.read() if institution.logo else None
+    logo = bytes(institution.logo) if institution.logo else None
     return {"name": institution.name, "brin": institution.brin, "kind": institution.kind, "city": institution.city,
             "logo": logo}
 

@@ -131,7 +131,7 @@ def update_concept(statement, user, *, expected_version=None, **changes):
     _require_editor(user, statement)
     if statement.status != CONCEPT:
         raise FinalDocumentError()
-    if expected_version is not None and int(expected_version) != statement.version:
+    if expected_version is not None and str(expected_version) != str(statement.version):
         raise StatementError("Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
                              "Open hem opnieuw en controleer uw wijziging.")
     allowed = {"education_form", "selections", "bpv_hours", "company_logo", "company_logo_type",

@@ -61,3 +61,15 @@ def test_a_document_cannot_be_created_final(app, concept):
     doc = GuidanceDocument(institution=concept.institution, participant=concept.participant, status="final")
     with pytest.raises(FinalDocumentError):
         doc.save()
+
+
+def test_an_update_cannot_make_a_concept_final_unchecked(concept):
+    for attempt in (
+        lambda: GuidanceDocument.objects(pk=concept.pk).update(set__status="final"),
+        lambda: GuidanceDocument.objects(pk=concept.pk).update_one(set__status="final"),
+        lambda: GuidanceDocument.objects(pk=concept.pk).modify(set__status="final"),
+        lambda: concept.update(set__status="final"),
+    ):
+        with pytest.raises(FinalDocumentError):
+            attempt()
+    assert GuidanceDocument.objects.get(pk=concept.pk).status == "concept"

@@ -122,3 +122,64 @@ def test_admin_lists_show_dutch_date_and_time(client, auth):
     auth.login_role("sbb_admin")
     html = client.get("/beheer/geschiedenis/").get_data(as_text=True)
     assert re.search(r"\d{2}-\d{2}-\d{4} \d{2}:\d{2}", html)
+
+
+def test_admin_list_headers_are_dutch(client, auth):
+    auth.login_role("sbb_admin")
+    html = client.get("/beheer/gebruikers/").get_data(as_text=True)
+    assert "E-mailadres" in html and "Laatst ingelogd" in html
+    assert ">Email<" not in html and "Last Login" not in html
+
+
+def test_duplicate_email_gets_a_dutch_message(client, auth):
+    auth.login_role("sbb_admin")
+    html = client.post("/beheer/gebruikers/new/", data={
+        "email": "mbo@school.example", "name": "Dubbel", "role": "sbb_admin", "active": "y"},
+        follow_redirects=True).get_data(as_text=True)
+    assert "Duplicate" not in html and "E11000" not in html
+
+
+def test_admin_export_is_safe_for_dutch_excel(client, auth):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from documents.institutions import Institution
+
+    Institution(name="=HYPERLINK(1)", brin="99ZZ", kind="mbo").save()
+    auth.login_role("sbb_admin")
+    response = client.get("/beheer/onderwijsinstellingen/export/csv/")
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:2] == ["Naam", "BRIN-code"]
+    assert any(row[0].startswith("'=") for row in rows[1:])
+    book = load_workbook(io.BytesIO(client.get("/beheer/onderwijsinstellingen/export/xlsx/").data))
+    sheet = book.active
+    assert sheet.cell(1, 1).value == "Naam"
+
+
+def test_school_logo_upload_is_checked_and_reencoded(client, auth):
+    import io
+
+    from PIL import Image
+
+    from documents.institutions import Institution
+
+    auth.login_role("sbb_admin")
+    school = Institution.objects.get(brin="25DM")
+    bad = client.post(f"/beheer/onderwijsinstellingen/edit/?id={school.pk}", data={
+        "name": school.name, "brin": school.brin, "kind": school.kind,
+        "logo_upload": (io.BytesIO(b"geen plaatje"), "logo.png")}, content_type="multipart/form-data",
+        follow_redirects=True)
+    assert "geen afbeelding" in bad.get_data(as_text=True)
+    assert not Institution.objects.get(pk=school.pk).logo
+    png = io.BytesIO()
+    Image.new("RGB", (300, 120), (10, 90, 160)).save(png, "PNG")
+    ok = client.post(f"/beheer/onderwijsinstellingen/edit/?id={school.pk}", data={
+        "name": school.name, "brin": school.brin, "kind": school.kind,
+        "logo_upload": (io.BytesIO(png.getvalue()), "logo.png")}, content_type="multipart/form-data")
+    assert ok.status_code == 302
+    school.reload()
+    assert school.logo_type == "image/jpeg" and bytes(school.logo)[:2] == b"\xff\xd8"

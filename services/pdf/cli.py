@@ -37,5 +37,24 @@ def write_previews(outdir, guidance_data=None, statement_data=None):
 @click.argument("outdir", type=click.Path(file_okay=False))
 def pdf_preview_command(outdir):
     """Schrijf voorbeeld-PDF's (begeleidingsdocument en praktijkverklaring, concept en definitief) naar OUTDIR."""
-    for path in write_previews(outdir):
+    for path in write_previews(outdir, guidance_data=demo_guidance_data(), statement_data=demo_statement_data()):
         click.echo(f"Geschreven: {path}")
+
+
+def demo_guidance_data():
+    """A demo participant's final begeleidingsdocument (two kwalificaties), else the sample."""
+    from services.demo_guidance import preview_document
+
+    return preview_document()
+
+
+def demo_statement_data():
+    """The render input of a final demo statement (number and QR code included), else None (the sample)."""
+    from documents.statements import PracticeStatement
+    from services import statement_data
+
+    statement = PracticeStatement.objects(status="final").order_by("finalized_at").first()
+    if statement is None:
+        return None
+    return statement_data.build(statement, number=statement.number, verification_code=statement.verification_code,
+                                issued_on=statement.finalized_at.date())

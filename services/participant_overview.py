@@ -1,0 +1,53 @@
+"""The deelnemersoverzicht's view of steps 2-4, stored on each participant and refreshed when those change.
+
+The text of each column comes from the areas' providers in admin_views.registry.PARTICIPANT_OVERVIEW_COLUMNS
+(one query per column for any number of participants). Storing the result means a page of the overview is
+one query whatever its size. Refreshing runs on every save or delete of a placement, guidance document or
+statement (MongoEngine signals; finalize_conditionally sends post_save too) and after bulk updates that
+bypass signals (the services that make them call refresh()).
+"""
+
+from mongoengine import signals
+
+from admin_views import registry
+from documents.companies import Placement
+from documents.guidance import GuidanceDocument
+from documents.participants import Participant
+from documents.statements import PracticeStatement
+
+BATCH = 500
+
+
+def _raw_id(value):
+    return getattr(value, "pk", None) or getattr(value, "id", None) or value
+
+
+def refresh(participant_ids):
+    """Recompute and store the overview columns of these participants."""
+    ids = list(dict.fromkeys(_raw_id(pid) for pid in participant_ids if pid is not None))
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start:start + BATCH]
+        columns = [(key, provider(chunk) or {}) for key, _header, provider in registry.PARTICIPANT_OVERVIEW_COLUMNS]
+        for pid in chunk:
+            overview = {key: values.get(pid, values.get(str(pid), "")) or "" for key, values in columns}
+            Participant.objects(pk=pid).update_one(set__overview=overview)
+
+
+def refresh_all():
+    """Recompute every participant's overview (after an upgrade or a data repair); return the count."""
+    ids = list(Participant.objects.scalar("id"))
+    refresh(ids)
+    return len(ids)
+
+
+def _changed(sender, document, **kwargs):
+    participant = document._data.get("participant")
+    if participant is not None:
+        refresh([participant])
+
+
+def connect():
+    """Refresh on every save and delete of the documents the overview shows (idempotent)."""
+    for cls in (Placement, GuidanceDocument, PracticeStatement):
+        signals.post_save.connect(_changed, sender=cls, weak=False)
+        signals.post_delete.connect(_changed, sender=cls, weak=False)
