@@ -8,12 +8,11 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from mongoengine.errors import ValidationError as MongoValidationError
 
-from admin_views import registry
 from admin_views.base import SecureModelView
 from admin_views.security import limiter
 from documents.access import ACCESS_STATUSES, STATUS_SUBMITTED, AccessRequest
 from documents.constants import INSTITUTION_KINDS
-from services import access
+from services import access, registry
 from services.clock import format_datetime
 from services.permissions import can
 

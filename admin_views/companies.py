@@ -7,7 +7,6 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup, escape
 
-from admin_views import registry
 from admin_views.base import SecureView
 from admin_views.beheer import AuditedModelView
 from documents.companies import (
@@ -22,7 +21,9 @@ from documents.companies import (
 from services import accreditation_requests as requests_service
 from services import companies as company_service
 from services import placements as placement_service
+from services import registry
 from services.permissions import can, require
+from services.qualifications import qualification_titles
 from services.urls import local_url
 
 LEERBEDRIJVEN = "Leerbedrijven"
@@ -74,7 +75,7 @@ def _search(q, city):
 
 def _titles_for(companies):
     crebos = {a.crebo for c in companies for a in c.accreditations}
-    return company_service.qualification_titles(crebos)
+    return qualification_titles(crebos)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class CompanySearchView(SecureView):
     def details(self, company_id):
         company = company_service.get_company(company_id)
         return self.render("companies/details.html", company=company,
-                           titles=company_service.qualification_titles(a.crebo for a in company.accreditations),
+                           titles=qualification_titles(a.crebo for a in company.accreditations),
                            trainers=company_service.registered_trainers(company), today=date.today(),
                            may_manage=can(current_user, "manage_registry"))
 
@@ -289,7 +290,7 @@ class RequestQueueView(SecureView):
                 return redirect(url_for(".request_details", request_id=request_id))
             except ValueError as exc:
                 flash(str(exc), "error")
-        titles = company_service.qualification_titles(req.crebos)
+        titles = qualification_titles(req.crebos)
         trainers = list(Trainer.objects(request=req)) + (list(Trainer.objects(company=req.company, source="school",
                                                                                participant=req.participant))
                                                           if req.company and req.participant else [])
@@ -384,7 +385,7 @@ class Step2View(SecureView):
         return self.render("companies/step2_extend.html",
                            **self._context(participant, company=company, crebos=crebos, back=back,
                                            motivation=request.form.get("motivation", ""),
-                                           titles=company_service.qualification_titles(
+                                           titles=qualification_titles(
                                                a.crebo for a in company.accreditations), today=date.today()))
 
     def _target(self, participant, source):
@@ -411,14 +412,14 @@ class Step2View(SecureView):
                 start = _parse_date(request.form.get("start"), "Begindatum")
                 end = _parse_date(request.form.get("end"), "Einddatum")
                 if choice == "new":
-                    trainer = placement_service.add_trainer_for_participant(_user(), participant, request.form,
-                                                                            company=company, request=request_obj)
+                    placement_service.place_with_new_trainer(_user(), participant, request.form, company=company,
+                                                             request=request_obj, start=start, end=end)
                 elif choice:
-                    trainer = placement_service.get_trainer_or_404(choice)
+                    placement_service.create_placement(
+                        _user(), participant, company=company, request=request_obj,
+                        trainer=placement_service.get_trainer_or_404(choice), start=start, end=end)
                 else:
                     raise ValueError("Kies een praktijkopleider of voeg er een toe.")
-                placement_service.create_placement(_user(), participant, company=company, request=request_obj,
-                                                   trainer=trainer, start=start, end=end)
                 return redirect(url_for(".done", participant_id=participant_id))
             except ValueError as exc:
                 flash(str(exc), "error")

@@ -4,8 +4,8 @@ the list it counts (participants overview, the report lists, the advisors' queue
 
 from flask import current_app, url_for
 
-from admin_views import registry
 from services import dashboard as svc
+from services import registry
 from services.permissions import can, sees_all_institutions
 
 

@@ -11,11 +11,11 @@ from flask import Response, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin_views import registry
 from admin_views.base import SecureView
 from documents.finality import FINAL, FinalDocumentError
 from documents.guidance import Selection
 from services import guidance as svc
+from services import registry
 from services.permissions import can, require
 
 MAX_BLOCKS = 10

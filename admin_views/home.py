@@ -4,7 +4,7 @@ from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
-from admin_views import registry
+from services import registry
 
 
 class HomeView(AdminIndexView):

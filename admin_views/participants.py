@@ -12,16 +12,15 @@ Endpoints other areas may link to:
 import math
 
 from bson import DBRef, ObjectId
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField
 
-from admin_views import registry
 from admin_views.base import SecureView
 from documents.institutions import Institution
-from services import audit, spreadsheet
+from services import audit, registry, spreadsheet
 from services import participant_import as importer
 from services import participants as svc
 from services.clock import utcnow
@@ -207,6 +206,9 @@ class ParticipantsView(SecureView):
                 flash(exc.message, "danger")
             else:
                 flash(f"{participant.full_name} is toegevoegd. Ga verder met stap 2: het leerbedrijf.", "success")
+                # As in the guide: saving leads on to "Leerbedrijfgegevens" (stap 2) when the user may do it.
+                if "step2.start" in current_app.view_functions:
+                    return redirect(url_for("step2.start", participant_id=str(participant.pk)))
                 return redirect(url_for("participants.details", pid=participant.pk))
         return self.render("participants/form.html", form=form, errors=errors, duplicate=duplicate,
                            participant=None, fields=svc.EDITABLE_FIELDS, required=svc.REQUIRED_FIELDS)

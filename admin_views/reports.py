@@ -18,7 +18,7 @@ from flask import Response, abort, current_app, flash, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from admin_views import dashboard, registry
+from admin_views import dashboard
 from admin_views.base import SecureView
 from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.companies import REQUEST_STATUSES
@@ -26,7 +26,7 @@ from documents.constants import EDUCATION_FORMS
 from documents.guidance import GuidanceDocument
 from documents.institutions import Institution
 from documents.statements import PracticeStatement
-from services import audit, privacy, spreadsheet
+from services import audit, privacy, registry, spreadsheet
 from services import reports as svc
 from services.clock import utcnow
 from services.permissions import can, scope, sees_all_institutions

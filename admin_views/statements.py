@@ -15,13 +15,12 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import FileField
 
-from admin_views import registry
 from admin_views.base import SecureModelView, SecureView
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import GuidanceDocument
 from documents.statements import BranchOrganisation, PracticeStatement
-from services import audit, statement_data
+from services import audit, registry, statement_data
 from services import statements as svc
 from services.images import ImageError, process_logo
 from services.permissions import can

@@ -17,8 +17,8 @@ from documents.users import (
 )
 from services import audit
 from services.clock import utcnow
-from services.permissions import require
 from services.mail import send_mail, send_mail_quietly
+from services.permissions import require
 from services.urls import external_url
 
 RESET_VALIDITY = timedelta(hours=1)

@@ -118,31 +118,6 @@ def get_company(company_pk):
     return company
 
 
-def qualification_titles(crebos):
-    """{crebo: title} from the qualification structure in one query; empty when that structure is not there."""
-    crebos = sorted({str(c) for c in crebos if c})
-    if not crebos:
-        return {}
-    try:
-        from documents.qualifications import Qualification
-    except ImportError:
-        return {}
-    try:
-        rows = Qualification.objects(crebo__in=crebos).as_pymongo()
-        titles = {}
-        for row in rows:
-            title = row.get("title") or row.get("titel") or row.get("name")
-            if title:
-                key = str(row.get("crebo"))
-                # The current version wins over a "voorgaande versie", then the highest version.
-                rank = (not row.get("superseded", False), str(row.get("version") or row.get("versie") or ""))
-                if key not in titles or rank > titles[key][1]:
-                    titles[key] = (title, rank)
-        return {crebo: title for crebo, (title, _v) in titles.items()}
-    except Exception:  # noqa: BLE001 - the structure is another area's and may still change; show crebos alone
-        return {}
-
-
 def trainers_for(company=None, request=None, participant=None):
     """Trainers to offer: registered ones of the company, plus those added for this participant."""
     if company is None and request is None:

@@ -4,6 +4,7 @@ One row per accreditation; rows with the same leerbedrijf-ID belong to one compa
 An existing company (same leerbedrijf-ID) gets its data updated and the accreditations it does not have yet.
 """
 
+from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import COMPANY_ID_RE, CREBO_RE, Accreditation, Company
@@ -60,7 +61,7 @@ def check_rows(rows):
     """Add Dutch errors to rows (ID, crebo, dates, company data as Company.clean() sees it); return the companies."""
     companies = {}
     existing = {c.company_id: c for c in Company.objects(
-        company_id__in=list({str(r.values.get("company_id") or "").strip() for r in rows}))}
+        company_id__in=list({str(r.values.get("company_id") or "").replace(" ", "") for r in rows}))}
     for row in rows:
         v = row.values
         cid = str(v.get("company_id") or "").replace(" ", "")
@@ -114,8 +115,23 @@ def import_rows(user, rows):
         raise ValueError(f"Er is niets geïmporteerd: {len(bad)} rij(en) bevatten fouten, bijvoorbeeld rij "
                          f"{bad[0].number}: {bad[0].error_text()}. Verbeter het bestand en upload het opnieuw.")
     new = sum(1 for c in companies.values() if c.pk is None)
-    for company in companies.values():
-        company.save()
+    # MongoDB has no multi-document transaction here: keep the old state of updated companies and put it
+    # back (and remove new ones) when any save fails, so an import is never half done.
+    before = {c.pk: Company._get_collection().find_one({"_id": c.pk}) for c in companies.values() if c.pk}
+    saved = []
+    try:
+        for company in companies.values():
+            company.save()
+            saved.append(company)
+    except (NotUniqueError, MEValidationError) as exc:
+        for company in saved:
+            if company.pk in before:
+                Company._get_collection().replace_one({"_id": company.pk}, before[company.pk])
+            else:
+                Company._get_collection().delete_one({"_id": company.pk})
+        raise ValueError("Er is niets geïmporteerd: een leerbedrijf kon niet worden opgeslagen "
+                         f"({'dit leerbedrijf-ID bestaat al' if isinstance(exc, NotUniqueError) else first_error(exc)}). "
+                         "Verbeter het bestand en upload het opnieuw.") from None
     audit.record("import", None, object_type="Company", label=f"Leerbedrijven: {new} nieuw, "
                  f"{len(companies) - new} bijgewerkt", institution=None, changes={"rijen": len(parsed)})
     return new, len(companies) - new

@@ -22,6 +22,7 @@ from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services.clock import utcnow
 from services.permissions import scope, sees_all_institutions
+from services.qualifications import qualification_titles
 
 STALE_CONCEPT_DAYS = 30
 MONTHS_BACK = 24
@@ -306,19 +307,6 @@ def work_process_titles(crebos):
         for task in q.core_tasks:
             for wp in task.work_processes:
                 titles.setdefault((q.crebo, wp.code), wp.title)
-    return titles
-
-
-def qualification_titles(crebos):
-    """Titles of the newest version of each crebo (one query)."""
-    crebos = [c for c in crebos if c]
-    if not crebos:
-        return {}
-    from documents.qualifications import Qualification
-
-    titles = {}
-    for crebo, title in Qualification.objects(crebo__in=crebos).order_by("superseded").scalar("crebo", "title"):
-        titles.setdefault(crebo, title)
     return titles
 
 

@@ -1,6 +1,6 @@
 """The deelnemersoverzicht's view of steps 2-4, stored on each participant and refreshed when those change.
 
-The text of each column comes from the areas' providers in admin_views.registry.PARTICIPANT_OVERVIEW_COLUMNS
+The text of each column comes from the areas' providers in services.registry.PARTICIPANT_OVERVIEW_COLUMNS
 (one query per column for any number of participants). Storing the result means a page of the overview is
 one query whatever its size. Refreshing runs on every save or delete of a placement, guidance document or
 statement (MongoEngine signals; finalize_conditionally sends post_save too) and after bulk updates that
@@ -9,11 +9,11 @@ bypass signals (the services that make them call refresh()).
 
 from mongoengine import signals
 
-from admin_views import registry
 from documents.companies import Placement
 from documents.guidance import GuidanceDocument
 from documents.participants import Participant
 from documents.statements import PracticeStatement
+from services import registry
 
 BATCH = 500
 

@@ -242,7 +242,7 @@ def restore_participants(user, ids):
 
 def dependents(participant):
     """What goes with the participant when it is deleted: [(Dutch description, count)], counts > 0 first."""
-    from admin_views import registry
+    from services import registry
 
     items, seen = [], set()
     # dict.fromkeys: an area whose register() ran for a second app is asked once.

@@ -97,6 +97,19 @@ def create_placement(user, participant, company=None, request=None, trainer=None
     return placement
 
 
+def place_with_new_trainer(user, participant, data, company=None, request=None, start=None, end=None):
+    """Add a trainer for this participant and place the participant with them: both or neither."""
+    if start and end and end < start:
+        raise PlacementError("De einddatum ligt vóór de begindatum.")
+    trainer = add_trainer_for_participant(user, participant, data, company=company, request=request)
+    try:
+        return create_placement(user, participant, company=company, request=request, trainer=trainer,
+                                start=start, end=end)
+    except Exception:
+        trainer.delete()
+        raise
+
+
 def current_placement(participant):
     return Placement.objects(participant=participant).order_by("-created_at", "-seq").first()
 

@@ -115,6 +115,10 @@ def create_concept(participant, user):
     check_institution(user, participant.institution)
     if participant.archived_at:
         raise StatementError("Deze deelnemer staat in het archief. Zet de deelnemer eerst terug naar Actueel.")
+    from services import statement_data
+
+    if statement_data.placement_of_participant(participant) is None:
+        raise StatementError("Kies eerst een leerbedrijf en praktijkopleider voor deze deelnemer (stap 2).")
     forms = education_forms_for(participant.institution)
     statement = PracticeStatement(
         institution=participant.institution, participant=participant, status=CONCEPT,

@@ -1,7 +1,6 @@
 """Browser journey: sign in as a school user, accept the terms, land on the Dutch home page."""
 
-from tests.browser import page, requires_chromium, screenshot, sign_in  # noqa: F401
-from tests.browser import browser, live_server  # noqa: F401
+from tests.browser import browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401  # noqa: F401
 
 pytestmark = requires_chromium
 

@@ -9,8 +9,9 @@ from documents.participants import Participant
 from documents.users import User
 from services import accreditation_requests as req_service
 from services import placements as placement_service
-from services.companies import SearchError, build_query, qualification_titles, search_companies
+from services.companies import SearchError, build_query, search_companies
 from services.demo_companies import demo_crebos
+from services.qualifications import qualification_titles
 
 
 def user(email):
@@ -326,3 +327,22 @@ def test_review_school_trainer_registers_it(app):
 def test_qualification_titles_degrade_gracefully(app):
     titles = qualification_titles(["00000"])
     assert titles == {}
+
+
+def test_new_trainer_is_not_kept_when_the_placement_fails(app):
+    from datetime import date as _date
+
+    from documents.companies import Company, Trainer
+    from documents.users import User
+    from services import participants as participant_service
+    from services import placements
+
+    user = User.objects.get(email="mbo@school.example")
+    participant = participant_service.create_participant(
+        user, {"first_name": "Rik", "last_name": "Rollback", "birth_date": _date(2006, 6, 6)})
+    company = Company.objects.first()
+    before = Trainer.objects.count()
+    with pytest.raises(placements.PlacementError):
+        placements.place_with_new_trainer(user, participant, {"last_name": "Nieuw", "first_name": "Nina"},
+                                          company=company, start=_date(2026, 9, 1), end=_date(2026, 1, 1))
+    assert Trainer.objects.count() == before

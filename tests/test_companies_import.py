@@ -4,6 +4,7 @@ import io
 import re
 from datetime import date
 
+import pytest
 from openpyxl import Workbook, load_workbook
 
 from documents.companies import Company
@@ -85,3 +86,29 @@ def test_not_an_excel_file(client, auth):
     html = client.post("/leerbedrijven-import/", data={"file": (io.BytesIO(b"a;b;c\n1;2;3"), "x.xlsx")},
                        content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
     assert "alert" in html and "xlsx" in html.lower()
+
+
+def test_a_failing_save_leaves_nothing_half_imported(app, monkeypatch):
+    from documents.users import User
+    from services import company_import
+
+    admin = User.objects.get(email="beheerder@sbb.example")
+    rows = [{"row": 2, "values": {"company_id": "555000111", "name": "Eerste Nieuw", "city": "Ede",
+                                  "crebo": None, "start": None, "end": None}},
+            {"row": 3, "values": {"company_id": "555000222", "name": "Tweede Nieuw", "city": "Ede",
+                                  "crebo": None, "start": None, "end": None}}]
+    original = Company.save
+    calls = []
+
+    def failing_save(self, *args, **kwargs):
+        calls.append(self.company_id)
+        if len(calls) == 2:
+            from mongoengine.errors import NotUniqueError
+
+            raise NotUniqueError("dubbel")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Company, "save", failing_save)
+    with pytest.raises(ValueError, match="niets geïmporteerd"):
+        company_import.import_rows(admin, rows)
+    assert Company.objects(company_id__in=["555000111", "555000222"]).count() == 0

@@ -60,7 +60,7 @@ def test_search_page_and_details(client, auth):
 
 
 def test_details_show_qualification_titles_when_structure_exists(client, auth):
-    from services.companies import qualification_titles
+    from services.qualifications import qualification_titles
 
     company = Company.objects(company_id="100200301").get()
     crebos = [a.crebo for a in company.accreditations]

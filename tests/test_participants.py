@@ -5,11 +5,11 @@ from datetime import date
 import pytest
 from werkzeug.exceptions import Forbidden, NotFound
 
-from admin_views import registry
 from documents.audit import AuditEvent
 from documents.participants import Participant
 from documents.users import User
 from services import participants as svc
+from services import registry
 from tests.factories import InstitutionFactory, ParticipantFactory, UserFactory
 
 

@@ -8,13 +8,12 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from admin_views import registry
 from documents.audit import AuditEvent
 from documents.imports import ImportBatch, StagedUpload
 from documents.participants import Participant
 from documents.users import User
 from services import participant_import as importer
-from services import spreadsheet
+from services import registry, spreadsheet
 
 HEADER = ["Voornaam *", "Tussenvoegsel", "Achternaam *", "Geboortedatum *", "Geboorteplaats", "Groep",
           "Leerlingnummer", "E-mailadres"]

@@ -4,11 +4,10 @@ import re
 
 import pytest
 
-from admin_views import registry
 from bench import dbops
 from documents.participants import Participant
 from documents.users import User
-from services import participant_overview
+from services import participant_overview, registry
 from tests.factories import ParticipantFactory
 
 

@@ -1,7 +1,7 @@
 """Building a second app in the same process does not add the areas' extension entries twice."""
 
-from admin_views import registry
 from app import create_app
+from services import registry
 from tests.conftest import BASE_CONFIG
 
 

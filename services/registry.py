@@ -1,4 +1,4 @@
-"""Extension points the step areas add to, so areas do not edit each other's files.
+"""Extension points the step areas add to, so areas do not edit each other's files (panels, columns, counts).
 
 Each area adds its entries inside its `register(admin, app)`. A process can build several apps (tests, the
 benchmark): adding the same entry again is a no-op, so entries must be module-level functions (or tuples of them).
