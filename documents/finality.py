@@ -6,6 +6,7 @@ used by the services (atomic: only a concept becomes final).
 """
 
 from mongoengine import QuerySet, signals
+from mongoengine.errors import SaveConditionError
 
 FINAL = "final"
 CONCEPT = "concept"
@@ -100,4 +101,10 @@ class FinalGuardMixin:
             raise FinalDocumentError()
         if self.status == FINAL:
             raise FinalDocumentError("Een document wordt alleen via 'Afronden' of 'Definitief maken' definitief.")
-        return super().save(*args, **kwargs)
+        if self.pk and "save_condition" not in kwargs:
+            # Made final between the check above and this write: the condition makes the write miss.
+            kwargs["save_condition"] = {"status": CONCEPT}
+        try:
+            return super().save(*args, **kwargs)
+        except SaveConditionError:
+            raise FinalDocumentError() from None

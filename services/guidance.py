@@ -308,10 +308,11 @@ def upload_filled_copy(doc, user, file_name, data):
     if read.get("document_id") != doc.document_id:
         raise GuidanceError(f"Deze PDF hoort bij een ander begeleidingsdocument ({read.get('document_id')}), "
                             f"niet bij {doc.document_id}. Upload het juiste bestand.")
-    FilledCopy.objects(guidance=doc, is_latest=True).update(set__is_latest=False)
     copy = FilledCopy(guidance=doc, institution=doc.institution, file_name=(file_name or "")[:200], pdf=data,
                       fields={k: v for k, v in read.get("fields", {}).items() if "." not in k and "$" not in k},
                       progress=_progress(read), uploaded_by_name=user.name).save()
+    # Only once the new copy is stored do the earlier ones stop being the latest.
+    FilledCopy.objects(guidance=doc, is_latest=True, pk__ne=copy.pk).update(set__is_latest=False)
     audit.record("update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload",
                  changes={"bestand": file_name})
     return copy

@@ -278,13 +278,19 @@ def finalize(statement, user):
     pdf = render_statement(data, concept=False)
     sha = hashlib.sha256(pdf).hexdigest()
     placement = statement_data.placement_of(statement)
-    final = PracticeStatement.objects.finalize_conditionally(
-        statement.pk, placement=placement, snapshot=statement_data.storable(data), number=number, verification_code=code, pdf=pdf,
-        pdf_sha256=sha, finalized_at=now, finalized_by_name=user.name)
+    # The verification record first: a final statement is never without one. Removed again if finalizing fails.
+    record = VerificationRecord(code=code, number=number, pdf_sha256=sha, statement=statement, status="valid",
+                                issued_at=now, institution_name=statement.institution.name).save()
+    try:
+        final = PracticeStatement.objects.finalize_conditionally(
+            statement.pk, placement=placement, snapshot=statement_data.storable(data), number=number,
+            verification_code=code, pdf=pdf, pdf_sha256=sha, finalized_at=now, finalized_by_name=user.name)
+    except Exception:
+        record.delete()
+        raise
     if final is None:
+        record.delete()
         raise StatementError("Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw.")
-    VerificationRecord(code=code, number=number, pdf_sha256=sha, statement=final, status="valid", issued_at=now,
-                       institution_name=statement.institution.name).save()
     audit.record("finalize", final, user=user, changes={"nummer": number, "sha256": sha})
     return final
 

@@ -33,8 +33,10 @@ def test_add_participant_by_hand(page):  # noqa: F811
     page.fill("#group", "MZ2A")
     screenshot(page, "participants-form")
     page.click("#save")
-    page.wait_for_selector("#participant-bar")
+    page.wait_for_url("**/stap2/**")  # saving leads on to stap 2, the name stays on top
     assert "Eliëtte van 't Hoff" in page.locator("#participant-bar").inner_text()
+    page.click("#participant-bar-name")
+    page.wait_for_selector("#value-birth_date")
     assert page.locator("#value-birth_date").inner_text() == "09-10-2007"
     screenshot(page, "participants-details")
     page.click("#edit-participant")

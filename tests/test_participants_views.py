@@ -108,8 +108,11 @@ def test_new_participant_intro_form_and_creation(client, auth):
     assert response.status_code == 302
     participant = Participant.objects.get(first_name="Ilse", last_name="Graaf")
     assert participant.institution.name == "ROC Demo"
-    assert response.headers["Location"].endswith(f"/deelnemers/{participant.pk}/")
-    page = html(client.get(response.headers["Location"]))
+    # As in the guide: saving leads on to stap 2 (Leerbedrijfgegevens), with the participant's name on top.
+    assert response.headers["Location"].endswith(f"/stap2/{participant.pk}/")
+    step2 = html(client.get(response.headers["Location"], follow_redirects=True))
+    assert 'id="participant-bar"' in step2 and "Ilse de Graaf" in step2
+    page = html(client.get(f"/deelnemers/{participant.pk}/"))
     assert 'id="participant-bar"' in page and "Ilse de Graaf" in page and "Wijzigen" in page
 
 

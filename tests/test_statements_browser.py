@@ -18,12 +18,11 @@ def test_new_participant_to_a_verified_praktijkverklaring(page, live_server):  #
     page.fill("#birth_date", "12-05-2006")
     page.fill("#birth_place", "Amersfoort")
     page.click("#save")
-    page.wait_for_selector("#participant-bar")
-    participant_url = page.url
+    # Saving leads straight on to stap 2 (Leerbedrijfgegevens), the participant's name on top.
+    page.wait_for_selector("#company-search")
+    participant_url = page.locator("#participant-bar-name").get_attribute("href")
 
     # Stap 2: the company and a registered trainer.
-    page.click("#step2-start")
-    page.wait_for_selector("#company-search")
     page.fill("#q", "korenaar")
     page.click("#search-button")
     page.check("#company-100200301")

@@ -5,6 +5,7 @@ import io
 import pytest
 
 from documents.statements import BranchOrganisation, PracticeStatement
+from documents.users import User
 from tests.statement_helpers import (
     final_statement,
     image_bytes,
@@ -106,8 +107,12 @@ def test_wizard_from_aan_de_slag_to_definitief(client, auth):
 def test_summary_shows_every_problem_at_once(client, auth):
     participant = participant_at(company_id=None)
     auth.login("mbo@school.example")
-    client.post(f"/praktijkverklaringen/nieuw/{participant.pk}")
-    statement = PracticeStatement.objects(participant=participant).get()
+    refused = client.post(f"/praktijkverklaringen/nieuw/{participant.pk}", follow_redirects=True)
+    assert "stap 2" in html(refused)  # the wizard starts only after stap 2
+    assert PracticeStatement.objects(participant=participant).count() == 0
+    maker = User.objects.get(email="mbo@school.example")
+    statement = PracticeStatement(institution=participant.institution, participant=participant,
+                                  created_by=maker, created_by_name=maker.name).save()
     page = html(client.get(f"/praktijkverklaringen/{statement.pk}/samenvatting"))
     assert page.count("<li>", page.index("readiness-problems")) >= 5
     assert 'id="make-final" disabled' in page
