@@ -405,7 +405,9 @@ def _selections_from_form(statement):
 
 
 def participant_panel(participant, user):
-    statements = list(PracticeStatement.objects(participant=participant).order_by("-created_at"))
+    # The panel needs no PDF, logo or snapshot bytes; created_by stays an id (may_delete compares ids).
+    statements = list(PracticeStatement.objects(participant=participant).exclude("pdf", "company_logo", "snapshot")
+                      .no_dereference().order_by("-created_at"))
     rows = [{"s": s, "status": label(STATEMENT_STATUSES, s.status), "refusal": svc.delete_refusal_reason(user, s),
              "form": label(EDUCATION_FORMS, s.education_form) if s.education_form else ""} for s in statements]
     return {"order": 4, "template": "statements/_participant_panel.html", "statement_rows": rows,

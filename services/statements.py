@@ -96,7 +96,9 @@ def _require_editor(user, statement):
 
 def may_delete(user, statement):
     """Only the user who made a statement may delete it (concept or final)."""
-    return statement.created_by is not None and user is not None and statement.created_by.pk == user.pk
+    raw = statement._data.get("created_by")  # the stored id: no need to load the maker
+    maker_id = getattr(raw, "pk", None) or getattr(raw, "id", None) or raw
+    return maker_id is not None and user is not None and maker_id == user.pk
 
 
 def delete_refusal_reason(user, statement):
