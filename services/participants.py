@@ -209,35 +209,34 @@ def _scoped_by_ids(user, ids):
     return scope(Participant.objects(pk__in=oids), user)
 
 
-def archive_participants(user, ids):
-    """Move the given current participants to the archive; return how many moved."""
+def _move(user, ids, *, to_archive):
+    """Move participants between Actueel and Archief; conditional per participant, so nothing moves twice."""
     _require_edit(user)
     now = utcnow()
+    scoped = _scoped_by_ids(user, ids)
+    candidates = scoped.active() if to_archive else scoped.archived()
     moved = 0
-    for participant in _scoped_by_ids(user, ids).active().only("id", "first_name", "infix", "last_name",
-                                                                    "institution"):
-        # Conditional: a participant a colleague archived a moment ago is not archived twice.
-        if Participant.objects(pk=participant.pk, archived_at=None).update_one(
-            set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1
-        ):
-            audit.record("archive", participant, user=user)
+    for participant in candidates.only("id", "first_name", "infix", "last_name", "institution"):
+        if to_archive:
+            changed = Participant.objects(pk=participant.pk, archived_at=None).update_one(
+                set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1)
+        else:
+            changed = Participant.objects(pk=participant.pk, archived_at__ne=None).update_one(
+                unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1)
+        if changed:
+            audit.record("archive" if to_archive else "restore", participant, user=user)
             moved += 1
     return moved
+
+
+def archive_participants(user, ids):
+    """Move the given current participants to the archive; return how many moved."""
+    return _move(user, ids, to_archive=True)
 
 
 def restore_participants(user, ids):
     """Move the given archived participants back to Actueel; return how many moved."""
-    _require_edit(user)
-    now = utcnow()
-    moved = 0
-    for participant in _scoped_by_ids(user, ids).archived().only("id", "first_name", "infix", "last_name",
-                                                                      "institution"):
-        if Participant.objects(pk=participant.pk, archived_at__ne=None).update_one(
-            unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1
-        ):
-            audit.record("restore", participant, user=user)
-            moved += 1
-    return moved
+    return _move(user, ids, to_archive=False)
 
 
 def dependents(participant):
