@@ -355,6 +355,10 @@ def _export_rows(query):
 class ParticipantImportView(SecureView):
     capability = "edit_participants"
 
+    def is_accessible(self):
+        # Imported participants belong to the user's own school: accounts without one (SBB) cannot import.
+        return super().is_accessible() and current_user.institution is not None
+
     @expose("/", methods=("GET", "POST"))
     def index(self):
         error = None

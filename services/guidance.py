@@ -175,6 +175,8 @@ def create_concept(participant, user, selections, placement=None):
     """Make a concept with the participant's current placement (company and trainer are kept from now on)."""
     require(user, "edit_participants")
     check_institution(user, participant.institution)
+    if participant.archived_at:
+        raise GuidanceError("Deze deelnemer staat in het archief. Zet de deelnemer eerst terug naar Actueel.")
     placement = placement or statement_data.placement_of_participant(participant)
     if placement is None:
         raise GuidanceError("Kies eerst een leerbedrijf en praktijkopleider (stap 2).")
