@@ -81,7 +81,7 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
                                   accept_downloads=True, base_url=live_server.url)
-    context.set_default_timeout(15000)
+    context.set_default_timeout(30000)
     pg = context.new_page()
     yield pg
     context.close()

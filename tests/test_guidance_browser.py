@@ -42,6 +42,7 @@ def test_compose_finalize_download_and_upload_filled_copy(page, live_server):  #
     sign_in(page, "mbo@school.example")
     page.goto(f"/deelnemers/{pid}/")
     page.click("#guidance-new")
+    page.wait_for_load_state("load")  # the page script submits on change
     page.select_option("#q0_crebo", "90101")
     page.wait_for_selector("#q0_wp_B1-K1-W1")
     for code in ("B1-K1-W1", "B1-K1-W2", "B1-K2-W1"):
@@ -49,6 +50,7 @@ def test_compose_finalize_download_and_upload_filled_copy(page, live_server):  #
     assert page.is_enabled("#q0_gedrag_B1-K1-W1") and not page.is_enabled("#q0_gedrag_B1-K1-W3")
     page.click("label[for='q0_gedrag_B1-K1-W1']")
     page.click("#add-qualification")
+    page.wait_for_load_state("load")  # the page script submits on change
     page.select_option("#q1_crebo", "90102")
     page.wait_for_selector("#block-1 .work-process")
     first_wp = page.locator("#block-1 .js-wp").first.get_attribute("value")

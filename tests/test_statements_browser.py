@@ -35,6 +35,7 @@ def test_new_participant_to_a_verified_praktijkverklaring(page, live_server):  #
     # Stap 3: a begeleidingsdocument with three werkprocessen (a concept is enough to take them over).
     page.goto(participant_url)
     page.click("#guidance-new")
+    page.wait_for_load_state("load")  # the page script submits on change
     page.select_option("#q0_crebo", "90101")
     page.wait_for_selector("#q0_wp_B1-K1-W1")
     for code in ("B1-K1-W1", "B1-K1-W2", "B1-K2-W1"):
