@@ -285,11 +285,7 @@ class ParticipantsView(SecureView):
         if request.form.get("confirm") != "ja":
             flash("Bevestig eerst dat u de deelnemers definitief wilt verwijderen.", "warning")
             return _back_to_list(tab)
-        names = []
-        for pid in request.form.getlist("ids"):
-            participant = svc.get_participant_for(current_user, pid)
-            svc.delete_participant(current_user, participant)
-            names.append(participant.full_name)
+        names = svc.delete_participants(current_user, request.form.getlist("ids"))
         flash(f"{len(names)} deelnemer(s) definitief verwijderd: {', '.join(names)}.", "success")
         return redirect(url_for("participants.index", tab=tab))
 

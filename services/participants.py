@@ -267,6 +267,14 @@ def delete_participant(user, participant):
     return gone
 
 
+def delete_participants(user, ids):
+    """Delete several participants: every id is resolved (and checked) before anything is deleted."""
+    chosen = [get_participant_for(user, pid) for pid in ids]
+    for participant in chosen:
+        delete_participant(user, participant)
+    return [p.full_name for p in chosen]
+
+
 def search_filter(text):
     """A query matching participants whose first-name/infix/last-name words start with every typed word."""
     words = fold(text).replace(",", " ").split()

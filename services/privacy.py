@@ -127,13 +127,17 @@ def retention_cutoff(years=None, now=None):
 def retention_candidates(years=None, now=None):
     """Archived participants older than the retention period, without a final statement, not yet anonymised."""
     cutoff = retention_cutoff(years, now)
-    with_final = PracticeStatement.objects(status="final").distinct("participant")
-    final_ids = [getattr(p, "pk", p) for p in with_final]
-    return list(
+    # Only the (few) old archived participants are checked for final statements, not every final statement.
+    old = list(
         Participant.objects.archived()
-        .filter(archived_at__lt=cutoff, pk__nin=final_ids, search_first__ne=fold(ANONYMOUS_FIRST_NAME))
+        .filter(archived_at__lt=cutoff, search_first__ne=fold(ANONYMOUS_FIRST_NAME))
         .order_by("archived_at")
     )
+    if not old:
+        return []
+    refs = PracticeStatement.objects(status="final", participant__in=[p.pk for p in old]).no_dereference()
+    with_final = {getattr(ref, "id", ref) for ref in refs.distinct("participant")}  # DBRef or id
+    return [p for p in old if p.pk not in with_final]
 
 
 def anonymise(participant, user=None):

@@ -301,3 +301,12 @@ def test_csrf_is_enforced_on_participant_posts(demo_dump):
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         assert client.post(f"/deelnemers/{pid}/archiveren", data={"csrf_token": token}).status_code == 302
         assert Participant.objects.get(pk=pid).archived_at is not None
+
+
+def test_bulk_delete_with_a_foreign_id_deletes_nothing(client, auth):
+    auth.login("mbo@school.example")
+    own = Participant.objects(institution=User.objects.get(email="mbo@school.example").institution).first()
+    foreign = Participant.objects(institution=User.objects.get(email="pro@school.example").institution).first()
+    response = client.post("/deelnemers/verwijderen", data={"confirm": "ja", "ids": [str(own.pk), str(foreign.pk)]})
+    assert response.status_code == 404
+    assert Participant.objects(pk__in=[own.pk, foreign.pk]).count() == 2
