@@ -1,6 +1,6 @@
 """Beheer: schools, users, Algemene Voorwaarden and the audit log (SBB admins; the log also for schools)."""
 
-from flask import flash
+from flask import flash, g
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
@@ -67,6 +67,15 @@ class InstitutionView(AuditedModelView):
     can_view_details = True
 
 
+def institution_name(view, context, model, name):
+    """The school's name from one look-up per request (not one query per row)."""
+    names = g.get("institution_names")
+    if names is None:
+        names = g.institution_names = {i.pk: i.name for i in Institution.objects.only("name")}
+    ref = model._data.get("institution")
+    return names.get(getattr(ref, "id", getattr(ref, "pk", ref)), "") if ref is not None else ""
+
+
 class UserView(AuditedModelView):
     capability = "manage_accounts"
     edit_capability = "manage_accounts"
@@ -74,6 +83,7 @@ class UserView(AuditedModelView):
     can_view_details = True
     column_list = ("name", "email", "role", "institution", "active", "last_login_at")
     column_labels = {"institution": "Onderwijsinstelling"}
+    column_formatters = {"institution": institution_name}
     column_searchable_list = ("name", "email")
     column_choices = {"role": ROLES}
     column_filters = (
