@@ -13,16 +13,9 @@ from mongoengine.errors import ValidationError as MongoValidationError
 
 from services import audit, spreadsheet
 from services.clock import format_date, format_datetime, local_naive, utcnow
+from services.errors import validation_messages
 from services.permissions import can
 from services.text import fold
-
-
-def dutch_validation_message(exc):
-    """The Dutch messages a document's clean() or field validation raised, joined."""
-    errors = getattr(exc, "errors", None) or {}
-    messages = [getattr(err, "message", None) or str(err) for err in errors.values()]
-    text = " ".join(m for m in messages if m) or getattr(exc, "message", "") or str(exc)
-    return text.strip()
 
 
 class AdminForm(FlaskForm):
@@ -117,7 +110,7 @@ class SecureModelView(AccessMixin, ModelView):
                   "(bijvoorbeeld hetzelfde e-mailadres, dezelfde BRIN-code of hetzelfde leerbedrijf-ID).", "error")
             return True
         if isinstance(exc, MongoValidationError):
-            flash("Dit kan niet worden opgeslagen: " + dutch_validation_message(exc), "error")
+            flash("Dit kan niet worden opgeslagen: " + " ".join(validation_messages(exc)), "error")
             return True
         return super().handle_view_exception(exc)
 

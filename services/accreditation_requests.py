@@ -22,7 +22,8 @@ from documents.companies import (
 from documents.constants import label
 from services import audit, mail, participant_overview
 from services.clock import format_date, utcnow
-from services.companies import first_error, parse_object_id
+from services.companies import parse_object_id
+from services.errors import first_error
 from services.permissions import check_institution, require, scope
 
 PROPOSED_FIELDS = ("company_id", "name", "address", "postcode", "city", "phone", "email", "website", "contact_name")

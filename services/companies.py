@@ -12,6 +12,7 @@ from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import Company, Trainer, search_words
 from services import audit
+from services.errors import first_error
 from services.permissions import require
 from services.text import fold
 
@@ -148,11 +149,3 @@ def add_registered_trainer(user, company, data):
         raise ValueError(first_error(exc)) from exc
     audit.record("create", trainer, institution=None)
     return trainer
-
-
-def first_error(exc):
-    """The first Dutch message of a MongoEngine ValidationError."""
-    if getattr(exc, "errors", None):
-        for value in exc.errors.values():
-            return getattr(value, "message", None) or str(value)
-    return exc.message if getattr(exc, "message", None) else str(exc)

@@ -9,7 +9,7 @@ from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import COMPANY_ID_RE, CREBO_RE, Accreditation, Company
 from services import audit, spreadsheet
-from services.companies import first_error
+from services.errors import first_error
 from services.permissions import require
 
 KIND = "companies"

@@ -7,7 +7,8 @@ from documents.companies import AccreditationRequest, Company, Placement, Traine
 from documents.participants import Participant
 from services import audit
 from services.clock import utcnow
-from services.companies import TRAINER_FIELDS, first_error, parse_object_id
+from services.companies import TRAINER_FIELDS, parse_object_id
+from services.errors import first_error
 from services.permissions import check_institution, require
 
 
