@@ -22,6 +22,7 @@ from documents.guidance import GuidanceDocument
 from documents.statements import BranchOrganisation, PracticeStatement
 from services import audit, registry, statement_data
 from services import statements as svc
+from services.ids import parse_object_id
 from services.images import ImageError, process_logo
 from services.permissions import can
 
@@ -158,7 +159,7 @@ class StatementWizardView(SecureView):
                 if action == "take_over":
                     guidance = GuidanceDocument.objects(pk=request.form.get("guidance"),
                                                         participant=statement.participant).first() \
-                        if _is_object_id(request.form.get("guidance")) else None
+                        if parse_object_id(request.form.get("guidance")) is not None else None
                     statement = svc.take_over_guidance(statement, user, guidance, expected_version=version)
                     flash(f"De werkprocessen van {guidance} zijn overgenomen. Pas ze zo nodig aan en klik op "
                           "Volgende.", "success")
@@ -282,7 +283,7 @@ class StatementWizardView(SecureView):
 
     @expose("/branchelogo/<bid>")
     def branch_logo(self, bid):
-        org = BranchOrganisation.objects(pk=bid).first() if _is_object_id(bid) else None
+        org = BranchOrganisation.objects(pk=bid).first() if parse_object_id(bid) is not None else None
         if org is None or not org.logo:
             abort(404)
         return Response(bytes(org.logo), mimetype=org.logo_type or "image/png",
@@ -383,12 +384,6 @@ def svc_max_read():
     from services.images import MAX_LOGO_BYTES
 
     return MAX_LOGO_BYTES + 1
-
-
-def _is_object_id(value):
-    from bson import ObjectId
-
-    return bool(value) and ObjectId.is_valid(str(value))
 
 
 def _selections_from_form(statement):

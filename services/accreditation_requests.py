@@ -22,8 +22,8 @@ from documents.companies import (
 from documents.constants import label
 from services import audit, mail, participant_overview
 from services.clock import format_date, utcnow
-from services.companies import parse_object_id
 from services.errors import first_error
+from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
 
 PROPOSED_FIELDS = ("company_id", "name", "address", "postcode", "city", "phone", "email", "website", "contact_name")
@@ -119,7 +119,7 @@ def requests_visible_to(user):
 
 
 def get_request_for(user, request_id):
-    req = AccreditationRequest.objects(pk=parse_object_id(request_id)).first()
+    req = AccreditationRequest.objects(pk=object_id_or_404(request_id)).first()
     if req is None:
         abort(404)
     check_institution(user, req.institution)

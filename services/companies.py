@@ -4,8 +4,6 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask import abort
 from mongoengine import Q
 from mongoengine.errors import ValidationError as MEValidationError
@@ -13,6 +11,7 @@ from mongoengine.errors import ValidationError as MEValidationError
 from documents.companies import Company, Trainer, search_words
 from services import audit
 from services.errors import first_error
+from services.ids import object_id_or_404
 from services.permissions import require
 from services.text import fold
 
@@ -104,16 +103,9 @@ def search_companies(q="", city="", page=1, page_size=DEFAULT_PAGE_SIZE):
                         page_size=page_size, searched=True)
 
 
-def parse_object_id(value):
-    try:
-        return ObjectId(str(value))
-    except (InvalidId, TypeError):
-        abort(404)
-
-
 def get_company(company_pk):
     """The company or a 404 (the registry is public to every signed-in user)."""
-    company = Company.objects(pk=parse_object_id(company_pk)).first()
+    company = Company.objects(pk=object_id_or_404(company_pk)).first()
     if company is None:
         abort(404)
     return company

@@ -10,6 +10,7 @@ from documents.participants import Participant
 from services import audit, spreadsheet
 from services import participants as svc
 from services.clock import utcnow
+from services.ids import parse_object_id
 from services.permissions import can, scope
 from services.text import fold
 
@@ -208,7 +209,7 @@ def may_undo(batch, now=None):
 def undo_batch(user, batch_id):
     """Delete every participant of the batch, within a day and only while none has documents; return count."""
     _require(user)
-    oid = svc.parse_object_id(batch_id)
+    oid = parse_object_id(batch_id)
     batch = scope(ImportBatch.objects(pk=oid, kind=KIND), user).first() if oid else None
     if batch is None:
         abort(404)

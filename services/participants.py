@@ -7,14 +7,13 @@ import re
 import time
 from datetime import date
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from flask import abort
 from mongoengine import Q, signals
 
 from documents.participants import Participant, birth_date_problem
 from services import audit
 from services.clock import format_datetime, utcnow
+from services.ids import parse_object_id
 from services.permissions import can, check_institution, scope, sees_all_institutions
 from services.text import fold, tidy
 
@@ -85,14 +84,6 @@ def _user_label(user):
 def _require_edit(user):
     if not can(user, "edit_participants"):
         abort(403)
-
-
-def parse_object_id(value):
-    """Return an ObjectId, or None for anything that is not one."""
-    try:
-        return ObjectId(str(value))
-    except (InvalidId, TypeError):
-        return None
 
 
 def get_participant_for(user, participant_id):

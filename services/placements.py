@@ -7,8 +7,9 @@ from documents.companies import AccreditationRequest, Company, Placement, Traine
 from documents.participants import Participant
 from services import audit
 from services.clock import utcnow
-from services.companies import TRAINER_FIELDS, parse_object_id
+from services.companies import TRAINER_FIELDS
 from services.errors import first_error
+from services.ids import object_id_or_404
 from services.permissions import check_institution, require
 
 
@@ -27,7 +28,7 @@ def participant_for(user, participant_id):
         if participant is None:
             abort(404)
         return participant
-    participant = Participant.objects(pk=parse_object_id(participant_id)).first()
+    participant = Participant.objects(pk=object_id_or_404(participant_id)).first()
     if participant is None:
         abort(404)
     check_institution(user, participant.institution)
@@ -36,7 +37,7 @@ def participant_for(user, participant_id):
 
 def request_for_participant(participant, request_id):
     """An accreditation request of the participant's school, else 404."""
-    req = AccreditationRequest.objects(pk=parse_object_id(request_id)).first()
+    req = AccreditationRequest.objects(pk=object_id_or_404(request_id)).first()
     if req is None or req.institution is None or req.institution.pk != participant.institution.pk:
         abort(404)
     return req
@@ -136,14 +137,14 @@ def current_company_names(participant_ids):
 
 
 def get_company_or_404(company_id):
-    company = Company.objects(pk=parse_object_id(company_id)).first()
+    company = Company.objects(pk=object_id_or_404(company_id)).first()
     if company is None:
         abort(404)
     return company
 
 
 def get_trainer_or_404(trainer_id):
-    trainer = Trainer.objects(pk=parse_object_id(trainer_id)).first()
+    trainer = Trainer.objects(pk=object_id_or_404(trainer_id)).first()
     if trainer is None:
         abort(404)
     return trainer

@@ -3,11 +3,10 @@
 import re
 from dataclasses import dataclass, field
 
-from bson import ObjectId
-from bson.errors import InvalidId
 from mongoengine import Q
 
 from documents.qualifications import Qualification, QualificationDossier
+from services.ids import parse_object_id
 from services.text import fold
 
 
@@ -40,10 +39,8 @@ def current_qualifications(today=None):
 
 def get_qualification(qualification_id):
     """One kwalificatie (any version) by id, or None."""
-    try:
-        return Qualification.objects(pk=ObjectId(str(qualification_id))).first()
-    except (InvalidId, TypeError):
-        return None
+    oid = parse_object_id(qualification_id)
+    return Qualification.objects(pk=oid).first() if oid else None
 
 
 def get_by_crebo(crebo, version=None):

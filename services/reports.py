@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bson import ObjectId
-from bson.errors import InvalidId
 
 from documents.companies import OPEN_REQUEST_STATUSES, REQUEST_KINDS, REQUEST_STATUSES, AccreditationRequest
 from documents.constants import EDUCATION_FORMS, GUIDANCE_STATUSES, STATEMENT_STATUSES, label
@@ -14,6 +13,7 @@ from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services.clock import utcnow
+from services.ids import parse_object_id
 from services.permissions import scope, sees_all_institutions
 
 
@@ -36,13 +36,6 @@ def parse_day(value, what):
 
 def _day_start(day):
     return datetime(day.year, day.month, day.day)
-
-
-def _oid(value):
-    try:
-        return ObjectId(str(value))
-    except (InvalidId, TypeError):
-        return None
 
 
 @dataclass
@@ -100,7 +93,7 @@ def document_query(model, user, f):
     if f.status:
         query = query.filter(status=f.status)
     if f.school:
-        oid = _oid(f.school)
+        oid = parse_object_id(f.school)
         query = query.filter(institution=oid) if oid else query.none()
     if f.vorm and model is PracticeStatement:
         query = query.filter(education_form=f.vorm)

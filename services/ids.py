@@ -1,0 +1,21 @@
+"""Object ids from URLs and forms: a malformed id is never a 500."""
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import abort
+
+
+def parse_object_id(value):
+    """Return an ObjectId, or None for anything that is not one."""
+    try:
+        return ObjectId(str(value))
+    except (InvalidId, TypeError):
+        return None
+
+
+def object_id_or_404(value):
+    """Return an ObjectId, or answer 404 for anything that is not one."""
+    oid = parse_object_id(value)
+    if oid is None:
+        abort(404)
+    return oid
