@@ -42,59 +42,46 @@ class _Listener(monitoring.CommandListener):
         pass
 
 
+def _counted(method, describe):
+    """Wrap a mongomock method so its outermost call counts as one operation (describe -> label or None).
+
+    mongomock implements some operations with others (find_one -> find): nested calls are not counted.
+    """
+
+    def wrapper(self, *args, **kwargs):
+        if COUNTER.depth == 0:
+            label = describe(self, *args)
+            if label:
+                COUNTER.hit(label)
+        COUNTER.depth += 1
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            COUNTER.depth -= 1
+
+    return functools.update_wrapper(wrapper, method)
+
+
 def install():
     """Install the counter for the current backend (call once, before connecting for a real MongoDB)."""
-    monitoring.register(_Listener())
     import mongomock.collection
 
     cls = mongomock.collection.Collection
     if getattr(cls, "_bench_counting", False):
         return
+    # pymongo applies listeners to clients created after this: install before create_app() connects.
+    monitoring.register(_Listener())
     for name in MONGOMOCK_OPERATIONS:
-        original = getattr(cls, name, None)
-        if original is None:
-            continue
-
-        def wrapper(self, *args, __original=original, __name=name, **kwargs):
-            # mongomock implements some operations with others (find_one -> find): count the outer call only.
-            if COUNTER.depth == 0:
-                COUNTER.hit(f"{__name} {self.name}")
-            COUNTER.depth += 1
-            try:
-                return __original(self, *args, **kwargs)
-            finally:
-                COUNTER.depth -= 1
-
-        functools.update_wrapper(wrapper, original)
-        setattr(cls, name, wrapper)
+        if getattr(cls, name, None) is not None:
+            setattr(cls, name, _counted(getattr(cls, name), lambda coll, *a, __name=name: f"{__name} {coll.name}"))
     # pymongo's find() makes no round trip until the cursor is read: count a mongomock cursor when it
     # fetches its results (and cursor.distinct, which is its own command).
     cursor_cls = mongomock.collection.Cursor
-    compute = cursor_cls._compute_results
-
-    def compute_results(self, *args, **kwargs):
-        fresh = not self._results or self._factory_last_generated_results != self._factory
-        if fresh and COUNTER.depth == 0:
-            COUNTER.hit(f"find {self.collection.name}")
-        COUNTER.depth += 1
-        try:
-            return compute(self, *args, **kwargs)
-        finally:
-            COUNTER.depth -= 1
-
-    cursor_cls._compute_results = compute_results
-    distinct = cursor_cls.distinct
-
-    def cursor_distinct(self, *args, **kwargs):
-        if COUNTER.depth == 0:
-            COUNTER.hit(f"distinct {self.collection.name}")
-        COUNTER.depth += 1
-        try:
-            return distinct(self, *args, **kwargs)
-        finally:
-            COUNTER.depth -= 1
-
-    cursor_cls.distinct = cursor_distinct
+    cursor_cls._compute_results = _counted(
+        cursor_cls._compute_results,
+        lambda cur, *a: f"find {cur.collection.name}"
+        if not cur._results or cur._factory_last_generated_results != cur._factory else None)
+    cursor_cls.distinct = _counted(cursor_cls.distinct, lambda cur, *a: f"distinct {cur.collection.name}")
     cls._bench_counting = True
 
 

@@ -66,12 +66,12 @@ def list_page(n=10_000, repeat=7):
     """Median ms and DB operations of the deelnemersoverzicht (50 rows); also 10 rows to show ops are constant."""
     from documents.institutions import Institution
 
+    dbops.install()
     app = _app()
     with app.app_context():
         generate_participants(Institution.objects.get(brin="25DM"), n)
         client = _signed_in(app, "mbo@school.example")
     # Requests outside the app context above, as on a server: each gets its own context (and `g`).
-    dbops.install()
     ms, ops, commands = _measure(client, "/deelnemers/?aantal=50", repeat)
     _ms10, ops10, _ = _measure(client, "/deelnemers/?aantal=10", 2)
     return {"list_page_ms": ms, "list_page_db_ops": ops, "list_page_db_ops_10_rows": ops10,
@@ -82,10 +82,10 @@ def company_search(n=20_000, repeat=7):
     """Median ms and DB operations of a company search by name in n generated companies."""
     from bench.companies_search import generate
 
+    dbops.install()
     app = _app()
     with app.app_context():
         generate(n)
         client = _signed_in(app, "mbo@school.example")
-    dbops.install()
     ms, ops, commands = _measure(client, "/leerbedrijven/?q=bakkerij", repeat)
     return {"company_search_ms": ms, "company_search_db_ops": ops, "company_search_db_commands": commands}
