@@ -368,7 +368,7 @@ class Step2View(SecureView):
         participant = placement_service.participant_for(_user(), participant_id)
         require(current_user, "make_requests")
         source = request.form if request.method == "POST" else request.args
-        company = placement_service.get_company_or_404(source.get("company"))
+        company = company_service.get_company(source.get("company"))
         back = local_url(source.get("next")) or participant_url(participant.pk)
         crebos = source.getlist("crebo") if request.method == "GET" else source.get("crebos", "")
         if request.method == "POST":
@@ -391,7 +391,7 @@ class Step2View(SecureView):
     def _target(self, participant, source):
         company = request_obj = None
         if source.get("company"):
-            company = placement_service.get_company_or_404(source.get("company"))
+            company = company_service.get_company(source.get("company"))
         elif source.get("verzoek"):
             request_obj = placement_service.request_for_participant(participant, source.get("verzoek"))
             if request_obj.company is not None:

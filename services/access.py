@@ -33,10 +33,6 @@ class AccessError(ValueError):
         self.errors = errors or {}
 
 
-def may_view(user):
-    return can(user, "handle_requests")
-
-
 def may_decide(user):
     return can(user, "handle_requests") and can(user, "manage_accounts")
 

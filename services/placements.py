@@ -3,7 +3,7 @@
 from flask import abort
 from mongoengine.errors import ValidationError as MEValidationError
 
-from documents.companies import AccreditationRequest, Company, Placement, Trainer
+from documents.companies import AccreditationRequest, Placement, Trainer
 from documents.participants import Participant
 from services import audit
 from services.clock import utcnow
@@ -134,13 +134,6 @@ def current_company_names(participant_ids):
             name = row.get("company_name") or ""
             names[pid] = name if row.get("company") else f"{name} (erkenning aangevraagd)"
     return {pid: names[pid] for pid in names} | {str(pid): names[pid] for pid in names}
-
-
-def get_company_or_404(company_id):
-    company = Company.objects(pk=object_id_or_404(company_id)).first()
-    if company is None:
-        abort(404)
-    return company
 
 
 def get_trainer_or_404(trainer_id):
