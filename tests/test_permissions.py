@@ -183,3 +183,12 @@ def test_school_logo_upload_is_checked_and_reencoded(client, auth):
     assert ok.status_code == 302
     school.reload()
     assert school.logo_type == "image/jpeg" and bytes(school.logo)[:2] == b"\xff\xd8"
+
+
+def test_school_home_leads_to_the_participants(client, auth):
+    auth.login_role("school_staff")
+    html = client.get("/").get_data(as_text=True)
+    assert 'id="home-participants"' in html and 'href="/deelnemers/"' in html
+    auth.logout()
+    auth.login_role("sbb_admin")
+    assert 'id="home-participants"' not in client.get("/").get_data(as_text=True)
