@@ -15,6 +15,7 @@ from documents.constants import INSTITUTION_KINDS, ROLES
 from documents.institutions import Institution
 from documents.users import Terms, User
 from services import accounts, audit
+from services.ids import ref_id
 from services.images import ImageError, process_logo
 from services.permissions import sees_all_institutions
 
@@ -73,7 +74,7 @@ def institution_name(view, context, model, name):
     if names is None:
         names = g.institution_names = {i.pk: i.name for i in Institution.objects.only("name")}
     ref = model._data.get("institution")
-    return names.get(getattr(ref, "id", getattr(ref, "pk", ref)), "") if ref is not None else ""
+    return names.get(ref_id(ref), "") if ref is not None else ""
 
 
 class UserView(AuditedModelView):

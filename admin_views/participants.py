@@ -11,7 +11,6 @@ Endpoints other areas may link to:
 
 import math
 
-from bson import DBRef, ObjectId
 from flask import Response, abort, current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
@@ -24,6 +23,7 @@ from services import audit, registry, spreadsheet
 from services import participant_import as importer
 from services import participants as svc
 from services.clock import utcnow
+from services.ids import ref_id
 from services.permissions import can, sees_all_institutions
 from services.urls import local_url
 
@@ -56,15 +56,6 @@ class ParticipantForm(FlaskForm):
         else:
             data["birth_date"] = None
         return data
-
-
-def _ref_id(value):
-    """The id of a reference as stored, without loading the referenced document."""
-    if isinstance(value, ObjectId):
-        return value
-    if isinstance(value, DBRef):
-        return value.id
-    return getattr(value, "pk", None)
 
 
 def _overview_columns():
@@ -134,7 +125,7 @@ class ParticipantsView(SecureView):
         if sees_all_institutions(current_user):
             schools = list(Institution.objects.only("name").order_by("name"))
             school_names = {s.pk: s.name for s in schools}
-        items = [{"p": p, "school": school_names.get(_ref_id(p._data.get("institution")), "")} for p in rows]
+        items = [{"p": p, "school": school_names.get(ref_id(p._data.get("institution")), "")} for p in rows]
         return self.render(
             "participants/list.html", a=a, items=items, total=total, page=page, pages=pages,
             extra=_extra_columns(rows),
@@ -334,7 +325,7 @@ def _export_rows(query):
             row = [p.last_name, p.infix, p.first_name, p.birth_date, p.birth_place, p.group, p.student_number,
                    p.email, "Archief" if p.archived_at else "Actueel"]
             if sees_all:
-                row.append(school_names.get(_ref_id(p._data.get("institution")), ""))
+                row.append(school_names.get(ref_id(p._data.get("institution")), ""))
             row += [(p.overview or {}).get(key, "") for key in keys]
             rows.append(row)
         chunk.clear()

@@ -4,6 +4,7 @@ from flask import has_request_context, request
 from flask_login import current_user
 
 from documents.audit import AuditEvent
+from services.ids import ref_id
 
 
 def _request_user():
@@ -39,9 +40,8 @@ def _participant_id(obj):
         return None
     if type(obj).__name__ == "Participant":
         return obj.pk
-    participant = obj._data.get("participant") if hasattr(obj, "_data") else None
-    # The raw reference (an id or a DBRef) is enough; no need to load the participant.
-    return getattr(participant, "pk", None) or getattr(participant, "id", None) or participant
+    # The raw reference is enough; no need to load the participant.
+    return ref_id(obj._data.get("participant")) if hasattr(obj, "_data") else None
 
 
 def _plain(value):

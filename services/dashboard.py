@@ -21,6 +21,7 @@ from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services.clock import utcnow
+from services.ids import ref_id
 from services.permissions import scope, sees_all_institutions
 from services.qualifications import qualification_titles
 
@@ -87,9 +88,9 @@ def unaccredited_placements(user, limit=20):
     )
     latest = {}
     for placement in placements:  # newest first: the first one seen per participant is the current placement
-        pid = _ref_id(placement._data.get("participant"))
+        pid = ref_id(placement._data.get("participant"))
         latest.setdefault(pid, placement)
-    company_ids = {_ref_id(p._data.get("company")) for p in latest.values() if p._data.get("company")}
+    company_ids = {ref_id(p._data.get("company")) for p in latest.values() if p._data.get("company")}
     companies = (
         Company.objects(pk__in=list(company_ids)).only("name", "accreditations").in_bulk(list(company_ids))
         if company_ids
@@ -102,7 +103,7 @@ def unaccredited_placements(user, limit=20):
     )
     items = []
     for pid, placement in latest.items():
-        company_id = _ref_id(placement._data.get("company"))
+        company_id = ref_id(placement._data.get("company"))
         if company_id is None:
             reason = "voorgedragen, nog niet erkend"
         else:
@@ -346,13 +347,3 @@ def sbb_dashboard(user):
         "work_processes": top_work_processes(user),
         "queue": advisor_queue(),
     }
-
-
-def _ref_id(value):
-    from bson import DBRef, ObjectId
-
-    if isinstance(value, ObjectId) or value is None:
-        return value
-    if isinstance(value, DBRef):
-        return value.id
-    return getattr(value, "pk", value)

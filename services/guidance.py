@@ -9,6 +9,7 @@ from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
 from services import audit, statement_data
 from services.clock import utcnow
+from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require, scope
 
 MAX_FILLED_PDF_BYTES = 10 * 1024 * 1024
@@ -54,8 +55,7 @@ def latest_filled_copies(docs):
         return {}
     latest = {}
     for copy in FilledCopy.objects(guidance__in=ids).no_dereference().exclude("pdf").order_by("-uploaded_at"):
-        ref = copy.guidance
-        latest.setdefault(getattr(ref, "id", None) or getattr(ref, "pk", None), copy)
+        latest.setdefault(ref_id(copy._data.get("guidance")), copy)
     return latest
 
 

@@ -1,6 +1,6 @@
 """Object ids from URLs and forms: a malformed id is never a 500."""
 
-from bson import ObjectId
+from bson import DBRef, ObjectId
 from bson.errors import InvalidId
 from flask import abort
 
@@ -11,6 +11,15 @@ def parse_object_id(value):
         return ObjectId(str(value))
     except (InvalidId, TypeError):
         return None
+
+
+def ref_id(value):
+    """The id behind a stored reference (ObjectId, DBRef or loaded document) without loading anything."""
+    if value is None or isinstance(value, ObjectId):
+        return value
+    if isinstance(value, DBRef):
+        return value.id
+    return getattr(value, "pk", value)
 
 
 def object_id_or_404(value):

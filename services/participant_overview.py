@@ -14,17 +14,14 @@ from documents.guidance import GuidanceDocument
 from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services import registry
+from services.ids import ref_id
 
 BATCH = 500
 
 
-def _raw_id(value):
-    return getattr(value, "pk", None) or getattr(value, "id", None) or value
-
-
 def refresh(participant_ids):
     """Recompute and store the overview columns of these participants."""
-    ids = list(dict.fromkeys(_raw_id(pid) for pid in participant_ids if pid is not None))
+    ids = list(dict.fromkeys(ref_id(pid) for pid in participant_ids if pid is not None))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
         columns = [(key, provider(chunk) or {}) for key, _header, provider in registry.PARTICIPANT_OVERVIEW_COLUMNS]

@@ -22,6 +22,7 @@ from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services import audit
 from services.clock import utcnow
+from services.ids import ref_id
 from services.permissions import check_institution, require
 from services.text import fold
 
@@ -136,7 +137,7 @@ def retention_candidates(years=None, now=None):
     if not old:
         return []
     refs = PracticeStatement.objects(status="final", participant__in=[p.pk for p in old]).no_dereference()
-    with_final = {getattr(ref, "id", ref) for ref in refs.distinct("participant")}  # DBRef or id
+    with_final = {ref_id(ref) for ref in refs.distinct("participant")}
     return [p for p in old if p.pk not in with_final]
 
 

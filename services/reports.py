@@ -5,15 +5,13 @@ Excel/CSV downloads, so what a dashboard figure counts is what its drill-down li
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bson import ObjectId
-
 from documents.companies import OPEN_REQUEST_STATUSES, REQUEST_KINDS, REQUEST_STATUSES, AccreditationRequest
 from documents.constants import EDUCATION_FORMS, GUIDANCE_STATUSES, STATEMENT_STATUSES, label
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services.clock import utcnow
-from services.ids import parse_object_id
+from services.ids import parse_object_id, ref_id
 from services.permissions import scope, sees_all_institutions
 
 
@@ -117,11 +115,6 @@ def _names(model, ids, fields):
     return {d.pk: d for d in model.objects(pk__in=ids).only(*fields)} if ids else {}
 
 
-def _ref(doc, name):
-    value = doc._data.get(name)
-    return getattr(value, "id", None) or getattr(value, "pk", None) or (value if isinstance(value, ObjectId) else None)
-
-
 STATEMENT_HEADERS = (
     "Nummer",
     "Status",
@@ -152,15 +145,15 @@ def document_rows(model, user, f, limit=None):
     if limit:
         query = query.limit(limit)
     docs = list(query)
-    schools = _names(Institution, [_ref(d, "institution") for d in docs], ("name",))
-    people = _names(Participant, [_ref(d, "participant") for d in docs], ("first_name", "infix", "last_name"))
+    schools = _names(Institution, [ref_id(d._data.get("institution")) for d in docs], ("name",))
+    people = _names(Participant, [ref_id(d._data.get("participant")) for d in docs], ("first_name", "infix", "last_name"))
     rows = []
     for d in docs:
-        school = schools.get(_ref(d, "institution"))
-        person = people.get(_ref(d, "participant"))
+        school = schools.get(ref_id(d._data.get("institution")))
+        person = people.get(ref_id(d._data.get("participant")))
         row = {
             "id": str(d.pk),
-            "participant_id": str(_ref(d, "participant") or ""),
+            "participant_id": str(ref_id(d._data.get("participant")) or ""),
             "number": getattr(d, "number", None) or getattr(d, "document_id", ""),
             "status": d.status,
             "status_label": label(STATEMENT_STATUSES if model is PracticeStatement else GUIDANCE_STATUSES, d.status),
@@ -328,11 +321,11 @@ def handling_days(request, now=None):
 
 def request_rows(user, van=None, tot=None, status=""):
     docs = list(request_query(user, van, tot, status).no_dereference())
-    schools = _names(Institution, [_ref(d, "institution") for d in docs], ("name",))
+    schools = _names(Institution, [ref_id(d._data.get("institution")) for d in docs], ("name",))
     now = utcnow()
     rows = []
     for d in docs:
-        school = schools.get(_ref(d, "institution"))
+        school = schools.get(ref_id(d._data.get("institution")))
         rows.append(
             {
                 "created_at": d.created_at,

@@ -18,6 +18,7 @@ from documents.guidance import Selection
 from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
 from services import audit
 from services.clock import utcnow
+from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require
 
 
@@ -96,8 +97,7 @@ def _require_editor(user, statement):
 
 def may_delete(user, statement):
     """Only the user who made a statement may delete it (concept or final)."""
-    raw = statement._data.get("created_by")  # the stored id: no need to load the maker
-    maker_id = getattr(raw, "pk", None) or getattr(raw, "id", None) or raw
+    maker_id = ref_id(statement._data.get("created_by"))  # the stored id: no need to load the maker
     return maker_id is not None and user is not None and maker_id == user.pk
 
 
