@@ -252,16 +252,16 @@ class ParticipantsView(SecureView):
 
     @expose("/<pid>/archiveren", methods=("POST",))
     def archive(self, pid):
-        participant = svc.get_participant_for(current_user, pid)
-        if svc.archive_participants(current_user, [participant.pk]):
-            flash(f"{participant.full_name} staat nu in het archief.", "success")
-        return redirect(url_for("participants.details", pid=participant.pk))
+        return self._move_one(pid, svc.archive_participants, "staat nu in het archief")
 
     @expose("/<pid>/terugzetten", methods=("POST",))
     def restore(self, pid):
+        return self._move_one(pid, svc.restore_participants, "staat weer bij Actueel")
+
+    def _move_one(self, pid, move, done_text):
         participant = svc.get_participant_for(current_user, pid)
-        if svc.restore_participants(current_user, [participant.pk]):
-            flash(f"{participant.full_name} staat weer bij Actueel.", "success")
+        if move(current_user, [participant.pk]):
+            flash(f"{participant.full_name} {done_text}.", "success")
         return redirect(url_for("participants.details", pid=participant.pk))
 
     @expose("/<pid>/verwijderen", methods=("GET",))

@@ -35,6 +35,11 @@ def format_datetime(value):
     return local(value).strftime("%d-%m-%Y %H:%M")
 
 
+def format_number(value):
+    """A whole number the Dutch way: 1200 -> '1.200'; None stays empty."""
+    return "" if value is None else f"{int(value):,}".replace(",", ".")
+
+
 def local_naive(dt):
     """A stored UTC datetime as Dutch local time without tzinfo (for Excel cells)."""
     return local(dt).replace(tzinfo=None) if dt is not None else None

@@ -9,7 +9,7 @@ from documents.imports import ImportBatch
 from documents.participants import Participant
 from services import audit, spreadsheet
 from services import participants as svc
-from services.clock import utcnow
+from services.clock import format_number, utcnow
 from services.ids import parse_object_id
 from services.permissions import can, scope
 from services.text import fold
@@ -47,7 +47,7 @@ INSTRUCTIONS = (
     "4. Zet het tussenvoegsel in de eigen kolom: Voornaam 'Jan', Tussenvoegsel 'de', Achternaam 'Vries'.",
     "5. Bij 'Groep' vult u bijvoorbeeld de klas, het cohort of de begeleider in.",
     "6. Controleer de gegevens zorgvuldig: zij worden vermeld op de praktijkverklaring.",
-    f"7. Maximaal {MAX_ROWS:,} deelnemers en {MAX_BYTES // (1024 * 1024)} MB per bestand.".replace(",", "."),
+    f"7. Maximaal {format_number(MAX_ROWS)} deelnemers en {MAX_BYTES // (1024 * 1024)} MB per bestand.",
     "8. Sla het bestand op als Excel-werkmap (.xlsx) en upload het via 'Bulk import' in het deelnemersoverzicht.",
     "9. U ziet eerst een voorbeeld van elke rij; alleen de rijen die u aanvinkt worden geïmporteerd.",
     "10. Een deelnemer die al bestaat (zelfde naam en geboortedatum) wordt niet nog eens toegevoegd.",
@@ -189,7 +189,7 @@ def import_rows(user, token, selected_rows):
     svc.forget_groups()  # a bulk insert sends no save signals
     spreadsheet.discard_staged(staged)
     audit.record("import", batch, user=user, institution=institution, object_type="ImportBatch",
-                 label=f"{len(ids)} deelnemers uit {staged.file_name or 'bestand'}",
+                 label=f"{len(ids)} {'deelnemer' if len(ids) == 1 else 'deelnemers'} uit {staged.file_name or 'bestand'}",
                  changes={"bestand": staged.file_name, "aantal": len(ids)})
     batch.reload()
     return batch
@@ -231,5 +231,5 @@ def undo_batch(user, batch_id):
         raise ImportError_("Deze import is al ongedaan gemaakt.")
     removed = Participant.objects(import_batch=str(batch.pk)).delete()
     audit.record("import_undone", batch, user=user, institution=batch.institution, object_type="ImportBatch",
-                 label=f"{removed} deelnemers uit {batch.file_name or 'bestand'}", changes={"aantal": removed})
+                 label=f"{removed} {'deelnemer' if removed == 1 else 'deelnemers'} uit {batch.file_name or 'bestand'}", changes={"aantal": removed})
     return removed

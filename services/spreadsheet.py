@@ -37,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from services.clock import format_date, format_datetime, utcnow
+from services.clock import format_date, format_datetime, format_number, utcnow
 from services.text import fold
 
 DEFAULT_MAX_ROWS = 5000
@@ -93,10 +93,6 @@ class ParsedRow:
 
     def error_text(self):
         return "; ".join(f"{col}: {msg}" if col else msg for col, msg in self.errors)
-
-
-def _format_number(n):
-    return f"{n:,}".replace(",", ".")
 
 
 def _header_key(text):
@@ -259,8 +255,8 @@ def _parse_rows(header, rows, columns, max_rows):
             continue
         if len(parsed) >= max_rows:
             raise SpreadsheetError(
-                f"Het bestand bevat meer dan {_format_number(max_rows)} rijen met gegevens. Importeer maximaal "
-                f"{_format_number(max_rows)} rijen per keer: splits het bestand."
+                f"Het bestand bevat meer dan {format_number(max_rows)} rijen met gegevens. Importeer maximaal "
+                f"{format_number(max_rows)} rijen per keer: splits het bestand."
             )
         values, errors = {}, []
         for column in columns:

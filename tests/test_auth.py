@@ -254,3 +254,14 @@ def test_reset_claims_token_once_under_concurrency(app):
     for t in threads:
         t.join()
     assert sorted(results) == ["ok", "refused"]
+
+
+def test_mail_server_down_gives_the_same_answer_and_no_error(demo_dump):
+    from tests.conftest import free_port
+
+    application = make_app(demo_dump, MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port())  # nothing listens there
+    client = application.test_client()
+    known = client.post("/wachtwoord-vergeten", data={"email": "mbo@school.example"})
+    unknown = client.post("/wachtwoord-vergeten", data={"email": "niemand@school.example"})
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]

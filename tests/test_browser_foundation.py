@@ -35,3 +35,13 @@ def test_school_user_gets_dutch_403_on_sbb_page(page):  # noqa: F811
     response = page.goto("/beheer/gebruikers/")
     assert response.status == 403
     assert "Geen toegang" in page.content()
+
+
+def test_file_pickers_are_dutch(page):  # noqa: F811
+    sign_in(page, "mbo@school.example")
+    page.goto("/deelnemers/import/")
+    label = page.locator(".custom-file-label").first
+    assert label.inner_text() == "Kies een bestand"
+    page.set_input_files("input[type=file]", files=[{"name": "klas.xlsx", "mimeType": "application/octet-stream",
+                                                     "buffer": b"x"}])
+    assert label.inner_text() == "klas.xlsx"

@@ -218,6 +218,7 @@ def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
                                                             request=req)
     placement = placement_service.create_placement(staff, p, request=req, trainer=trainer)
     assert placement.is_pending
+    assert "erkenning aangevraagd" in Participant.objects.get(pk=p.pk).overview["leerbedrijf"]
 
     req_service.change_request_status(advisor, req, "in_progress", "Ik bel het bedrijf.")
     assert req.status == "in_progress" and req.advisor == advisor
@@ -234,6 +235,8 @@ def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
     assert company.is_accredited_for(c1) and company.is_accredited_for(c2)
     placement.reload()
     assert placement.company == company and not placement.is_pending
+    # The overview column follows the grant, although it re-points placements in one bulk update.
+    assert Participant.objects.get(pk=p.pk).overview["leerbedrijf"] == "Visserij Het Anker"
     trainer.reload()
     assert trainer.company == company
     assert "Toegekend" in mails[-1][2] and "Akkoord" in mails[-1][2]
@@ -345,4 +348,27 @@ def test_new_trainer_is_not_kept_when_the_placement_fails(app):
     with pytest.raises(placements.PlacementError):
         placements.place_with_new_trainer(user, participant, {"last_name": "Nieuw", "first_name": "Nina"},
                                           company=company, start=_date(2026, 9, 1), end=_date(2026, 1, 1))
+    assert Trainer.objects.count() == before
+
+
+def test_new_trainer_is_removed_when_saving_the_placement_fails(app, monkeypatch):
+    from datetime import date as _date
+
+    from documents.companies import Company, Trainer
+    from documents.users import User
+    from services import participants as participant_service
+    from services import placements
+
+    user = User.objects.get(email="mbo@school.example")
+    participant = participant_service.create_participant(
+        user, {"first_name": "Rik", "last_name": "Terugdraai", "birth_date": _date(2006, 6, 7)})
+
+    def failing_placement(*args, **kwargs):
+        raise placements.PlacementError("kan niet")
+
+    monkeypatch.setattr(placements, "create_placement", failing_placement)
+    before = Trainer.objects.count()
+    with pytest.raises(placements.PlacementError):
+        placements.place_with_new_trainer(user, participant, {"last_name": "Nieuw", "first_name": "Nina"},
+                                          company=Company.objects.first())
     assert Trainer.objects.count() == before

@@ -192,3 +192,12 @@ def test_school_home_leads_to_the_participants(client, auth):
     auth.logout()
     auth.login_role("sbb_admin")
     assert 'id="home-participants"' not in client.get("/").get_data(as_text=True)
+
+
+def test_admin_export_is_recorded_in_the_audit_log(client, auth):
+    from documents.audit import AuditEvent
+
+    auth.login_role("sbb_admin")
+    assert client.get("/beheer/onderwijsinstellingen/export/csv/").status_code == 200
+    event = AuditEvent.objects(action="export").order_by("-at").first()
+    assert event is not None and event.object_type == "Institution" and event.changes["rijen"] == 3

@@ -202,3 +202,9 @@ def test_bad_filters_get_a_dutch_message(client, auth, known):
 def test_reports_need_sign_in(client):
     response = client.get("/rapportages/")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_dutch_number_filter():
+    from services.clock import format_number
+
+    assert format_number(1200) == "1.200" and format_number(10_000) == "10.000" and format_number(None) == ""

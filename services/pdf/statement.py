@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
+from services.clock import format_number
 from services.pdf.base import logo_data, qr_data_uri, render, render_template_html
 
 TEMPLATE = "praktijkverklaring.html"
 MBO_FORMS = ("mbo_diploma", "mbo_maatwerk")
-
-
-def _hours(value) -> str:
-    # Dutch thousands separator: 1.600
-    return f"{int(value):,}".replace(",", ".")
 
 
 def statement_context(data: dict, *, concept: bool) -> dict:
@@ -24,7 +20,7 @@ def statement_context(data: dict, *, concept: bool) -> dict:
         "verification_url": verification_url,
         "qr": qr_data_uri(verification_url) if verification_url else None,
         "is_mbo": data.get("education_form") in MBO_FORMS,
-        "bpv_hours_text": _hours(data["bpv_hours"]),
+        "bpv_hours_text": format_number(data["bpv_hours"]),
         "school_logo": logo_data(data["institution"].get("logo")),
         "company_logo": logo_data(data["company"].get("logo")),
         "branch_logos": [
