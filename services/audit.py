@@ -1,5 +1,7 @@
 """The one function every service calls to leave a trace in the audit log."""
 
+from contextlib import contextmanager
+
 from flask import has_request_context, request
 from flask_login import current_user
 
@@ -33,6 +35,22 @@ def record(action, obj=None, *, label=None, changes=None, user=None, institution
     )
     event.save()
     return event
+
+
+@contextmanager
+def recorded(action, obj=None, **kwargs):
+    """Write the audit event before the change it describes; take it back when the change fails.
+
+    Either both stand or neither: an audit write that fails leaves the data untouched (the body never
+    runs), and a change that fails removes its event again. Everything the event says must be known
+    before the change (give a new document its id first: ``doc.id = ObjectId()``).
+    """
+    event = record(action, obj, **kwargs)
+    try:
+        yield event
+    except BaseException:
+        AuditEvent.objects(pk=event.pk).delete()
+        raise
 
 
 def _participant_id(obj):
