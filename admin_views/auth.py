@@ -94,8 +94,7 @@ def terms():
         flash("Bedankt. U hebt de Algemene Voorwaarden geaccepteerd.", "success")
         return redirect(safe_next(form.next.data))
     form.version.data = current.version
-    return render_template("auth/terms.html", form=form, terms=current,
-                           must_accept=accounts.needs_terms(current_user))
+    return render_template("auth/terms.html", form=form, terms=current, must_accept=accounts.needs_terms(current_user))
 
 
 @bp.route("/wachtwoord-vergeten", methods=["GET", "POST"])
@@ -104,8 +103,11 @@ def forgot_password():
     form = ForgotForm()
     if form.validate_on_submit():
         accounts.request_password_reset(form.email.data)
-        flash("Als er een account met dit e-mailadres bestaat, hebt u een e-mail ontvangen met een link om "
-              "een nieuw wachtwoord te kiezen. De link is één uur geldig.", "info")
+        flash(
+            "Als er een account met dit e-mailadres bestaat, hebt u een e-mail ontvangen met een link om "
+            "een nieuw wachtwoord te kiezen. De link is één uur geldig.",
+            "info",
+        )
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form)
 
@@ -120,6 +122,8 @@ def reset_password(token):
     if form.validate_on_submit():
         try:
             accounts.reset_password(token, form.password.data, form.repeat.data)
+        except accounts.ResetLinkInvalid:
+            return render_template("auth/reset_invalid.html"), 410
         except accounts.AccountError as exc:
             error = str(exc)
         else:

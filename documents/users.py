@@ -1,5 +1,6 @@
 """Gebruikers, Algemene Voorwaarden and password-reset tokens."""
 
+import hashlib
 import secrets
 
 from flask import current_app, has_app_context
@@ -27,6 +28,24 @@ from documents.institutions import Institution
 from services.clock import utcnow
 
 MIN_PASSWORD_LENGTH = 12
+
+
+def _hash_method():
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+
+
+# One dummy hash per hash method, computed once per process: checking a password against it costs as much as
+# checking a real one, so a sign-in for an unknown or deactivated account takes as long as a wrong password.
+_dummy_hashes = {}
+
+
+def spend_password_check(password):
+    """Check the password against a dummy hash and return False, taking as long as a real check."""
+    method = _hash_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    check_password_hash(_dummy_hashes[method], password or "")
+    return False
 
 
 def normalise_email(email):
@@ -71,12 +90,19 @@ class User(UserMixin, Document):
         return bool(self.active)
 
     def set_password(self, password):
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=_hash_method())
         self.session_token = secrets.token_hex(16)
 
     def check_password(self, password):
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        """Say whether the password is right; an account without a password costs a (dummy) check too."""
+        if not self.password_hash:
+            return spend_password_check(password)
+        return check_password_hash(self.password_hash, password or "")
+
+    @property
+    def password_stamp(self):
+        """A fingerprint of the current password: reset links carry it and die when the password changes."""
+        return hashlib.sha256((self.password_hash or "").encode()).hexdigest()
 
     @property
     def is_sbb(self):
@@ -124,11 +150,22 @@ class PasswordResetToken(Document):
 
     user = ReferenceField(User, required=True)
     token_hash = StringField(required=True, unique=True, max_length=64)
+    # The user's password_stamp when the link was made: once the password is set in any way (another link,
+    # an admin, the user), every link made before stops working.
+    password_stamp = StringField(required=True, max_length=64)
     expires_at = DateTimeField(required=True)
     used_at = DateTimeField()
     created_at = DateTimeField(default=utcnow)
 
     meta = {
         "collection": "password_reset_tokens",
-        "indexes": [{"fields": ["expires_at"], "expireAfterSeconds": 86400}],
+        "indexes": ["user", {"fields": ["expires_at"], "expireAfterSeconds": 86400}],
     }
+
+    def usable(self, now):
+        """Say whether the link can still set a password: unused, unexpired, and the password unchanged since."""
+        return (
+            self.used_at is None
+            and self.expires_at >= now
+            and self.password_stamp == getattr(self.user, "password_stamp", None)
+        )

@@ -14,6 +14,7 @@ from documents.users import (
     TermsAcceptance,
     User,
     normalise_email,
+    spend_password_check,
 )
 from services import audit
 from services.clock import utcnow
@@ -22,18 +23,35 @@ from services.permissions import require
 from services.urls import external_url
 
 RESET_VALIDITY = timedelta(hours=1)
+RESET_LINK_INVALID = (
+    "Deze link werkt niet meer: hij is verlopen, al gebruikt, of er is intussen een nieuw wachtwoord ingesteld. "
+    "Vraag een nieuwe link aan."
+)
 
 
 class AccountError(ValueError):
     """A Dutch message for the user about an account action that cannot go ahead."""
 
 
+class ResetLinkInvalid(AccountError):
+    """The reset link is expired, used, or outdated by a password set since."""
+
+
 def authenticate(email, password):
     """Return the active user with these credentials, or None; both outcomes are audited."""
     user = User.objects(email=normalise_email(email)).first()
-    if user is None or not user.is_active or not user.check_password(password or ""):
+    # Every path checks a password hash (a dummy one for unknown and deactivated accounts), so the answer
+    # takes as long whether or not the address has an account.
+    if user is None or not user.is_active:
+        password_ok = spend_password_check(password)
+    else:
+        password_ok = user.check_password(password or "")
+    if not password_ok:
         audit.record(
-            "login_failed", user=user, object_type="User", label=normalise_email(email)[:200],
+            "login_failed",
+            user=user,
+            object_type="User",
+            label=normalise_email(email)[:200],
             institution=user.institution if user else None,
         )
         return None
@@ -72,11 +90,15 @@ def accept_terms(user, version):
     """Store that the user accepted this version (only the current one can be accepted)."""
     current = Terms.current()
     if current is None or current.version != version:
-        raise AccountError("Er is intussen een nieuwere versie van de voorwaarden gepubliceerd. Lees die en accepteer opnieuw.")
+        raise AccountError(
+            "Er is intussen een nieuwere versie van de voorwaarden gepubliceerd. Lees die en accepteer opnieuw."
+        )
     now = utcnow()
     User.objects(pk=user.pk).update_one(set__accepted_terms_version=version, set__accepted_terms_at=now)
     TermsAcceptance(
-        user=user, version=version, accepted_at=now,
+        user=user,
+        version=version,
+        accepted_at=now,
         ip_address=request.remote_addr if has_request_context() else None,
     ).save()
     user.reload()
@@ -109,7 +131,12 @@ def request_password_reset(email, *, strict=False):
     if user is None:
         return None
     token = secrets.token_urlsafe(32)
-    PasswordResetToken(user=user, token_hash=_hash(token), expires_at=utcnow() + RESET_VALIDITY).save()
+    PasswordResetToken(
+        user=user,
+        token_hash=_hash(token),
+        password_stamp=user.password_stamp,
+        expires_at=utcnow() + RESET_VALIDITY,
+    ).save()
     link = external_url("auth.reset_password", token=token)
     (send_mail if strict else send_mail_quietly)(
         user.email,
@@ -125,11 +152,11 @@ def request_password_reset(email, *, strict=False):
 
 
 def valid_reset_token(token):
-    """Return the unused, unexpired token record, or None."""
+    """Return the token record when the link can still set a password, or None."""
     if not token:
         return None
     record = PasswordResetToken.objects(token_hash=_hash(token), used_at=None).first()
-    if record is None or record.expires_at < utcnow():
+    if record is None or not record.usable(utcnow()):
         return None
     return record
 
@@ -146,13 +173,24 @@ def reset_password(token, password, repeat):
     check_new_password(password, repeat)
     record = valid_reset_token(token)
     if record is None:
-        raise AccountError("Deze link is verlopen of al gebruikt. Vraag een nieuwe link aan.")
+        raise ResetLinkInvalid(RESET_LINK_INVALID)
     # Claim the token atomically: two clicks at once cannot both use it.
-    if not PasswordResetToken.objects(pk=record.pk, used_at=None).update_one(set__used_at=utcnow()):
-        raise AccountError("Deze link is verlopen of al gebruikt. Vraag een nieuwe link aan.")
+    now = utcnow()
+    if not PasswordResetToken.objects(pk=record.pk, used_at=None).update_one(set__used_at=now):
+        raise ResetLinkInvalid(RESET_LINK_INVALID)
     user = record.user
+    old_hash = user.password_hash
     user.set_password(password)
-    user.save()
+    # Set the password only if no other link (or anyone else) changed it since this link was checked, so
+    # two links used at the same moment cannot both set one.
+    changed = User.objects(pk=user.pk, password_hash=old_hash).update_one(
+        set__password_hash=user.password_hash, set__session_token=user.session_token
+    )
+    if not changed:
+        raise ResetLinkInvalid(RESET_LINK_INVALID)
+    # The stamp already refuses the other links; marking them used keeps the valid ones easy to count.
+    PasswordResetToken.objects(user=user, used_at=None).update(set__used_at=now)
+    user.reload()
     audit.record("password_reset", user, user=user)
     return user
 
