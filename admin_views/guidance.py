@@ -270,9 +270,14 @@ class GuidanceView(SecureView):
     @expose("/document/<guidance_id>/pdf")
     def download(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
-        data = svc.pdf(doc)
+        try:
+            data = svc.pdf(doc)
+        except svc.GuidanceError as exc:
+            flash(str(exc), "danger")
+            return redirect(url_for(".summary", guidance_id=guidance_id))
         return Response(data, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{svc.pdf_filename(doc)}"', "Cache-Control": "no-store"})
+            "Content-Disposition": f'attachment; filename="{svc.pdf_filename(doc)}"',
+            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
 
     @expose("/document/<guidance_id>/ingevuld", methods=("POST",))
     def upload(self, guidance_id):
@@ -293,8 +298,11 @@ class GuidanceView(SecureView):
         copy = svc.latest_filled_copy(doc)
         if copy is None:
             return redirect(url_for(".summary", guidance_id=guidance_id))
+        # The file came from outside: never shown inline, and if a browser does open it, it runs in a sandbox
+        # (set here, per response; the global header hook only fills in headers a view left unset).
         return Response(bytes(copy.pdf), mimetype="application/pdf", headers={
             "Content-Disposition": f'attachment; filename="ingevuld-{svc.pdf_filename(doc)}"',
+            "Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
             "Cache-Control": "no-store"})
 
 

@@ -93,11 +93,19 @@ class FilledCopy(Document):
 
 
 class RenderedGuidancePdf(Document):
-    """The PDF of a final document, rendered once (a final document never changes; rendering takes seconds)."""
+    """The PDF bytes of one version of a guidance document, kept apart so the document itself stays small.
+
+    A final document's record is written at Afronden, together with the transition, and is what every download
+    serves (its SHA-256 is checked first). A concept's record is a cache: valid for one version and one render
+    input (input_sha256 covers the snapshot and the current logos), replaced when either changes.
+    """
 
     guidance = ReferenceField(GuidanceDocument, required=True, reverse_delete_rule=CASCADE)
     version = IntField(required=True)
     pdf = BinaryField(required=True)
+    sha256 = StringField(max_length=64)  # of pdf; older records (rendered at the first download) lack it
+    concept = BooleanField(default=False)
+    input_sha256 = StringField(max_length=64)  # concepts only: what the cached bytes were rendered from
     rendered_at = DateTimeField(default=utcnow)
 
     meta = {"collection": "guidance_rendered_pdfs", "indexes": [{"fields": ["guidance", "version"], "unique": True}]}

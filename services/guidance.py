@@ -1,8 +1,13 @@
 """Begeleidingsdocument: compose a concept, afronden (final), snapshot, PDFs and filled copies."""
 
 import contextlib
+import hashlib
+import json
+from datetime import date, datetime, timedelta
 
+from bson import ObjectId
 from flask import abort
+from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MongoValidationError
 
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
@@ -13,6 +18,9 @@ from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require, scope
 
 MAX_FILLED_PDF_BYTES = 10 * 1024 * 1024
+# An Afronden stores the final PDF and makes the transition within milliseconds; a final PDF of a version that
+# is still concept after this long was left by an interrupted Afronden.
+STALE_FINAL_PDF = timedelta(minutes=2)
 STATUS_LABELS = {CONCEPT: "Concept", FINAL: "Afgerond"}
 
 
@@ -184,8 +192,9 @@ def create_concept(participant, user, selections, placement=None):
     doc = GuidanceDocument(institution=participant.institution, participant=participant, placement=placement,
                            status=CONCEPT, selections=selections, created_by=user, created_by_name=user.name,
                            snapshot=_snapshot(participant, placement, selections))
-    doc.save()
-    audit.record("create", doc, user=user, changes={"werkprocessen": doc.werkproces_count})
+    doc.id = ObjectId()  # the audit event names it before it is stored
+    with audit.recorded("create", doc, user=user, changes={"werkprocessen": doc.werkproces_count}):
+        doc.save(force_insert=True)
     return doc
 
 
@@ -203,11 +212,12 @@ def update_concept(doc, user, selections, expected_version=None):
         if GuidanceDocument.objects(pk=doc.pk, status=FINAL).count():
             raise FinalDocumentError("Dit begeleidingsdocument is intussen afgerond en kan niet meer worden gewijzigd.")
         raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw.")
-    updated = query.modify(new=True, set__selections=selections, set__snapshot=snapshot, set__changed_at=utcnow(),
-                           inc__version=1)
-    if updated is None:
-        raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw.")
-    audit.record("update", updated, user=user, changes={"werkprocessen": updated.werkproces_count})
+    count = sum(len(s.codes) for s in selections)
+    with audit.recorded("update", doc, user=user, changes={"werkprocessen": count}):
+        updated = query.modify(new=True, set__selections=selections, set__snapshot=snapshot,
+                               set__changed_at=utcnow(), inc__version=1)
+        if updated is None:
+            raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw.")
     return updated
 
 
@@ -216,24 +226,73 @@ def delete_concept(doc, user):
     _require_editor(user, doc)
     if doc.status == FINAL:
         raise FinalDocumentError("Een afgerond begeleidingsdocument kan niet worden verwijderd. Maak zo nodig een nieuw.")
-    label = str(doc)
-    deleted = GuidanceDocument.objects(pk=doc.pk, status=CONCEPT).delete()
-    if not deleted:
-        raise FinalDocumentError("Dit begeleidingsdocument is intussen afgerond en kan niet worden verwijderd.")
-    audit.record("delete", doc, user=user, label=label)
+    with audit.recorded("delete", doc, user=user, label=str(doc)):
+        deleted = GuidanceDocument.objects(pk=doc.pk, status=CONCEPT).delete()
+        if not deleted:
+            raise FinalDocumentError("Dit begeleidingsdocument is intussen afgerond en kan niet worden verwijderd.")
 
 
 def finalize(doc, user):
-    """Afronden: the document becomes final and can never be changed."""
+    """Afronden: render the final PDF, keep its bytes and SHA-256, and make the document final; all or nothing.
+
+    The PDF is rendered before anything is written (a failed render leaves the concept as it was), with the logos
+    of this moment: a logo uploaded later never changes a final document.
+    """
+    from services.pdf.guidance import render_guidance
+
     _require_editor(user, doc)
-    if not doc.selections:
-        raise GuidanceError("Kies eerst ten minste één werkproces.")
-    final = GuidanceDocument.objects.finalize_conditionally(doc.pk, finalized_at=utcnow(),
-                                                            finalized_by_name=user.name)
-    if final is None:
+    current = GuidanceDocument.objects(pk=doc.pk).first()  # the stored version is the one made final
+    if current is None:
+        raise GuidanceError("Dit begeleidingsdocument bestaat niet meer.")
+    if current.status != CONCEPT:
         raise GuidanceError("Dit begeleidingsdocument is al afgerond.")
-    audit.record("finalize", final, user=user, label=f"{final}: afgerond")
+    if not current.selections:
+        raise GuidanceError("Kies eerst ten minste één werkproces.")
+    try:
+        data = render_guidance(render_data(current), concept=False)
+    except Exception as exc:
+        raise GuidanceError("De PDF van het begeleidingsdocument kon niet worden gemaakt; het document is niet "
+                            "afgerond. Probeer het opnieuw.") from exc
+    sha = hashlib.sha256(data).hexdigest()
+    # The transition adds one to the version: the final bytes are stored under that version, before the
+    # transition, so a final document is never without them. A concept changed meanwhile makes it miss.
+    rendered = RenderedGuidancePdf(guidance=current, version=current.version + 1, pdf=data, sha256=sha)
+    rendered.id = ObjectId()
+    with audit.recorded("finalize", current, user=user, label=f"{current}: afgerond", changes={"sha256": sha}):
+        try:
+            rendered.save(force_insert=True)
+        except NotUniqueError:
+            _drop_stale_final_pdf(current)
+            rendered.save(force_insert=True)
+        try:
+            final = GuidanceDocument.objects(version=current.version).finalize_conditionally(
+                current.pk, finalized_at=utcnow(), finalized_by_name=user.name)
+            if final is None:
+                if GuidanceDocument.objects(pk=current.pk, status=FINAL).count():
+                    raise GuidanceError("Dit begeleidingsdocument is al afgerond.")
+                raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het "
+                                    "opnieuw en rond het dan af.")
+        except BaseException:
+            RenderedGuidancePdf.objects(pk=rendered.pk).delete()
+            raise
+    # Concept renderings are not needed any more (best effort: a leftover is never served for a final document).
+    with contextlib.suppress(Exception):
+        RenderedGuidancePdf.objects(guidance=current, concept=True).delete()
     return final
+
+
+def _drop_stale_final_pdf(doc):
+    """Make room for the final PDF; refuse (Dutch) while another Afronden of this version is under way."""
+    other = RenderedGuidancePdf.objects(guidance=doc, version=doc.version + 1).first()
+    if other is None:
+        return
+    if other.concept:
+        raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw en "
+                            "rond het dan af.")
+    if other.rendered_at is not None and utcnow() - other.rendered_at < STALE_FINAL_PDF:
+        raise GuidanceError("Dit begeleidingsdocument wordt op dit moment al afgerond. Open het opnieuw.")
+    # Left by an Afronden that was cut off between storing the PDF and the transition: never issued.
+    RenderedGuidancePdf.objects(pk=other.pk).delete()
 
 
 def copy_as_new(doc, user):
@@ -260,22 +319,65 @@ def render_data(doc):
     return data
 
 
-def pdf(doc):
-    """The PDF bytes; a concept carries the CONCEPT watermark. A final one is rendered once and kept."""
-    from mongoengine.errors import NotUniqueError
+def _input_digest(data):
+    """A fingerprint of the render input (snapshot, dates, logos): a concept rendering is reused only for the same."""
 
+    def plain(value):
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            return "sha256:" + hashlib.sha256(bytes(value)).hexdigest()
+        if isinstance(value, (datetime, date)):
+            return value.isoformat()
+        return str(value)
+
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=plain).encode()).hexdigest()
+
+
+def _concept_pdf(doc):
     from services.pdf.guidance import render_guidance
 
-    if doc.status != FINAL:
-        return render_guidance(render_data(doc), concept=True)
-    cached = RenderedGuidancePdf.objects(guidance=doc, version=doc.version).first()
+    data = render_data(doc)
+    digest = _input_digest(data)
+    cached = RenderedGuidancePdf.objects(guidance=doc, version=doc.version, concept=True,
+                                         input_sha256=digest).first()
     if cached is not None:
         return bytes(cached.pdf)
-    data = render_guidance(render_data(doc), concept=False)
-    # Another server may have rendered it at the same moment; both are the same document.
-    with contextlib.suppress(NotUniqueError):
-        RenderedGuidancePdf(guidance=doc, version=doc.version, pdf=data).save()
-    return data
+    pdf_bytes = render_guidance(data, concept=True)
+    # One cached concept rendering per document: an older version or another input is replaced.
+    RenderedGuidancePdf.objects(guidance=doc, concept=True).delete()
+    with contextlib.suppress(NotUniqueError):  # another request cached the same version meanwhile
+        RenderedGuidancePdf(guidance=doc, version=doc.version, pdf=pdf_bytes, concept=True, input_sha256=digest,
+                            sha256=hashlib.sha256(pdf_bytes).hexdigest()).save(force_insert=True)
+    return pdf_bytes
+
+
+def _final_pdf(doc):
+    from services.pdf.guidance import render_guidance
+
+    stored = RenderedGuidancePdf.objects(guidance=doc, version=doc.version, concept__ne=True).first()
+    if stored is not None:
+        pdf_bytes = bytes(stored.pdf)
+        sha = hashlib.sha256(pdf_bytes).hexdigest()
+        if not stored.sha256:  # kept before the fingerprint was stored: it is what was issued then
+            RenderedGuidancePdf.objects(pk=stored.pk).update(set__sha256=sha)
+        elif stored.sha256 != sha:
+            raise GuidanceError("De opgeslagen PDF van dit begeleidingsdocument is beschadigd. Neem contact op met "
+                                "SBB.")
+        return pdf_bytes
+    # Fallback for documents made final before the PDF was kept at Afronden, and for anonymised participants
+    # (services.privacy drops their PDFs): render once from the snapshot, with the current logos, and keep it.
+    pdf_bytes = render_guidance(render_data(doc), concept=False)
+    with contextlib.suppress(NotUniqueError):  # another server rendered it at the same moment
+        RenderedGuidancePdf(guidance=doc, version=doc.version, pdf=pdf_bytes,
+                            sha256=hashlib.sha256(pdf_bytes).hexdigest()).save(force_insert=True)
+        return pdf_bytes
+    return _final_pdf(doc)
+
+
+def pdf(doc):
+    """The PDF bytes: a final document's exactly as kept at Afronden; a concept's (CONCEPT watermark) cached per version."""
+    if doc.status != FINAL:
+        return _concept_pdf(doc)
+    return _final_pdf(doc)
 
 
 def pdf_filename(doc):
@@ -295,8 +397,8 @@ def _progress(read):
 
 
 def upload_filled_copy(doc, user, file_name, data):
-    """Store a filled-in copy returned by the trainer and read its progress fields."""
-    from services.pdf.guidance import read_guidance_fields
+    """Store a filled-in copy returned by the trainer, without its scripts and automatic actions, and read its progress."""
+    from services.pdf.guidance import GuidancePdfError, defuse_pdf, read_guidance_fields
 
     _require_editor(user, doc)
     if not data:
@@ -304,20 +406,37 @@ def upload_filled_copy(doc, user, file_name, data):
     if len(data) > MAX_FILLED_PDF_BYTES:
         raise GuidanceError("Het bestand is te groot (maximaal 10 MB).")
     try:
+        read_guidance_fields(data)  # a non-PDF or a foreign PDF gets its own message first
+        # Only the defused copy is kept and read: what is stored is what the progress rows say.
+        data = defuse_pdf(data)
         read = read_guidance_fields(data)
-    except ValueError as exc:
+    except GuidancePdfError as exc:
         raise GuidanceError(str(exc)) from None
     if read.get("document_id") != doc.document_id:
         raise GuidanceError(f"Deze PDF hoort bij een ander begeleidingsdocument ({read.get('document_id')}), "
                             f"niet bij {doc.document_id}. Upload het juiste bestand.")
     copy = FilledCopy(guidance=doc, institution=doc.institution, file_name=(file_name or "")[:200], pdf=data,
                       fields={k: v for k, v in read.get("fields", {}).items() if "." not in k and "$" not in k},
-                      progress=_progress(read), uploaded_by_name=user.name).save()
-    # Only once the new copy is stored do the earlier ones stop being the latest.
-    FilledCopy.objects(guidance=doc, is_latest=True, pk__ne=copy.pk).update(set__is_latest=False)
-    audit.record("update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload",
-                 changes={"bestand": file_name})
+                      progress=_progress(read), uploaded_by_name=user.name)
+    copy.id = ObjectId()
+    with audit.recorded("update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload",
+                        changes={"bestand": file_name}):
+        copy.save(force_insert=True)
+        try:
+            # Only once the new copy is stored do the earlier ones stop being the latest.
+            FilledCopy.objects(guidance=doc, is_latest=True, pk__ne=copy.pk).update(set__is_latest=False)
+        except BaseException:
+            FilledCopy.objects(pk=copy.pk).delete()
+            _restore_latest(doc)
+            raise
     return copy
+
+
+def _restore_latest(doc):
+    """After a failed upload: the newest remaining copy is the latest again (the flag may be half-cleared)."""
+    newest = FilledCopy.objects(guidance=doc).order_by("-uploaded_at").only("id").first()
+    if newest is not None:
+        FilledCopy.objects(pk=newest.pk).update(set__is_latest=True)
 
 
 def progress_rows(doc, copy):

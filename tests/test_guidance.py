@@ -293,8 +293,9 @@ def test_final_pdf_is_rendered_once(participant, staff, monkeypatch):
     monkeypatch.setattr(renderer, "render_guidance", counting)
     svc.pdf(doc)
     svc.pdf(doc)
-    assert calls == [True, True]  # a concept may still change: always fresh
+    assert calls == [True]  # a concept is cached per version
     final = svc.finalize(doc, staff)
+    assert calls == [True, False]  # the final PDF is rendered at Afronden
     first = svc.pdf(final)
     assert svc.pdf(GuidanceDocument.objects.get(pk=doc.pk)) == first
-    assert calls == [True, True, False]
+    assert calls == [True, False]

@@ -176,3 +176,85 @@ def _wp_entry(wps: dict, key: str) -> dict:
     if key not in wps:
         wps[key] = {"moments": [{"datum": "", "niveau": ""} for _ in MOMENTS], "opmerkingen": "", "gedrag": {}}
     return wps[key]
+
+
+# --- defusing a filled-in copy -----------------------------------------------------------------------------------
+
+# Actions a filled-in form may keep: moving within the document. Everything else (JavaScript, Launch, SubmitForm,
+# ImportData, URI, GoToR/GoToE, Rendition, RichMediaExecute, ...) can reach outside the PDF and is removed.
+SAFE_ACTIONS = frozenset({"/GoTo", "/Named"})
+# Keys that run something by themselves (/AA, /OpenAction), carry a script (/JS, /JavaScript name tree, XFA
+# forms) or an embedded file (/EmbeddedFiles, /EF). A guidance form uses none of them.
+ACTIVE_KEYS = ("/AA", "/OpenAction", "/JS", "/JavaScript", "/XFA", "/EmbeddedFiles", "/EF")
+
+
+def _walk(start):
+    """Every dictionary reachable from start (each object once)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+    seen = set()
+    stack = [start]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, IndirectObject):
+            key = (node.idnum, node.generation)
+            if key in seen:
+                continue
+            seen.add(key)
+            node = node.get_object()
+        if isinstance(node, DictionaryObject):
+            yield node
+            stack.extend(node.values())
+        elif isinstance(node, ArrayObject):
+            stack.extend(node)
+
+
+def _unsafe_action(value) -> bool:
+    from pypdf.generic import DictionaryObject
+
+    action = value.get_object() if value is not None else None
+    return not isinstance(action, DictionaryObject) or action.get("/S") not in SAFE_ACTIONS or "/Next" in action
+
+
+def active_content(pdf_bytes: bytes) -> list[str]:
+    """The scripts and automatic actions left in a PDF (reachable from its trailer), as key names."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf_bytes))
+    found = []
+    for node in _walk(reader.trailer):
+        found.extend(key for key in ACTIVE_KEYS if key in node)
+        if "/A" in node and _unsafe_action(node["/A"]):
+            found.append("/A " + str(node["/A"].get_object().get("/S", "?")))
+    return found
+
+
+def defuse_pdf(pdf_bytes: bytes) -> bytes:
+    """A copy of the PDF without JavaScript, automatic actions, outside links and embedded files; fields keep their values.
+
+    Raise GuidancePdfError (Dutch) when the file cannot be rewritten, or when something active is left after it.
+    """
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.errors import PdfReadError
+
+    try:
+        writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes)))
+        for node in list(_walk(writer.root_object)):
+            for key in ACTIVE_KEYS:
+                if key in node:
+                    del node[key]
+            if "/A" in node and _unsafe_action(node["/A"]):
+                del node["/A"]
+        # The removed scripts are still objects of the file: leave them out of what is written.
+        writer.compress_identical_objects(remove_duplicates=False, remove_unreferenced=True)
+        out = io.BytesIO()
+        writer.write(out)
+        result = out.getvalue()
+        left = active_content(result)
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
+        raise GuidancePdfError("Deze PDF kon niet veilig worden opgeslagen. Vul het gedownloade "
+                               "begeleidingsdocument opnieuw in en upload dat bestand.") from exc
+    if left:
+        raise GuidancePdfError("Deze PDF bevat scripts of automatische acties die niet konden worden verwijderd. "
+                               "Vul het gedownloade begeleidingsdocument opnieuw in en upload dat bestand.")
+    return result
