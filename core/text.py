@@ -1,0 +1,110 @@
+"""Text normalisation and checks shared by documents, services and views (no $text, no collation needed)."""
+
+import re
+import unicodedata
+
+# Letters that Unicode does not decompose into a base letter plus accents, folded the way people type them
+# on a Dutch keyboard. Lower-case only: fold() case-folds first.
+_LETTERS = {
+    "ı": "i",  # Turkish dotless i (İ case-folds to i + a combining dot, which is stripped)
+    "æ": "ae",
+    "œ": "oe",
+    "ø": "o",
+    "ł": "l",
+    "đ": "d",
+    "ð": "d",
+    "þ": "th",
+    "ħ": "h",
+    "ŧ": "t",
+    "ŋ": "n",
+    "ĸ": "k",
+    "ſ": "s",
+    "ɨ": "i",
+    "ƚ": "l",
+    "ɗ": "d",
+    "ƴ": "y",
+    "ƙ": "k",
+    # Apostrophes and hyphens come in several shapes depending on the keyboard or the word processor.
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u02bc": "'",
+    "\u2032": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "\u2010": "-",
+    "\u2011": "-",
+    "\u2012": "-",
+    "\u2013": "-",
+    "\u2014": "-",
+    "\u2212": "-",
+}
+_LETTER_TABLE = str.maketrans(_LETTERS)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def fold(text):
+    """Return the search form of a text: case, accents and letter variants folded ('Ömer Yıldız' -> 'omer yildiz')."""
+    if not text:
+        return ""
+    # casefold() turns ß into ss; NFKD splits accents (and ligatures such as ĳ, ﬁ) off their base letters.
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    # Accents and invisible format characters go; tab and line breaks stay (as word separators).
+    stripped = "".join(
+        c for c in decomposed
+        if c in "\t\n\r" or not (unicodedata.combining(c) or unicodedata.category(c) in ("Cf", "Cc"))
+    )
+    folded = stripped.translate(_LETTER_TABLE)
+    return _WHITESPACE.sub(" ", folded).strip()
+
+
+def tidy(text):
+    """Collapse runs of whitespace and trim; None stays empty."""
+    return _WHITESPACE.sub(" ", text or "").strip()
+
+
+# Characters that change how text is shown without being visible themselves: direction marks, embeddings,
+# overrides and isolates, zero-width characters and the byte-order mark. They can make a printed statement
+# read differently from what is stored, so printed fields refuse them (together with every other format or
+# control character).
+HIDDEN_CHARACTERS = frozenset(
+    "\u200b\u200c\u200d\u200e\u200f"  # zero-width space, non-joiner, joiner; left-to-right and right-to-left mark
+    "\u202a\u202b\u202c\u202d\u202e"  # embeddings, pop, overrides
+    "\u2060\u2066\u2067\u2068\u2069"  # word joiner, isolates
+    "\u061c\ufeff"  # Arabic letter mark, byte-order mark / zero-width no-break space
+)
+
+
+def hidden_character(text, *, multiline=False):
+    """Return the first invisible or direction-changing character in the text, or None.
+
+    Tab and line breaks are allowed only where the field is multi-line.
+    """
+    if not text:
+        return None
+    allowed = "\t\n\r" if multiline else ""
+    for char in str(text):
+        if char in allowed:
+            continue
+        if char in HIDDEN_CHARACTERS or unicodedata.category(char) in ("Cf", "Cc", "Co", "Cs", "Zl", "Zp"):
+            return char
+    return None
+
+
+def hidden_character_message(label):
+    """The Dutch message for a field holding an invisible or direction-changing character."""
+    what = "de naam" if "naam" in label.lower() or label in ("Tussenvoegsel", "Voorletters") else "de tekst"
+    return f"{label} bevat een onzichtbaar of tekenrichting-wijzigend teken; typ {what} opnieuw."
+
+
+def hidden_character_errors(values, labels, multiline=()):
+    """Check printed text fields; return {field: Dutch message} for each one holding a hidden character.
+
+    `values` is a document or a dict; `labels` maps field name -> Dutch label; `multiline` names the fields
+    where tab and line breaks are allowed.
+    """
+    errors = {}
+    for field, label in labels.items():
+        value = values.get(field) if isinstance(values, dict) else getattr(values, field, None)
+        if isinstance(value, str) and hidden_character(value, multiline=field in multiline):
+            errors[field] = hidden_character_message(label)
+    return errors
