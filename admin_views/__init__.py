@@ -11,6 +11,7 @@ from admin_views import (
     participants,
     qualifications,
     reports,
+    statement_list,
     statements,
 )
 from admin_views.auth import bp as auth_bp
@@ -21,7 +22,7 @@ from admin_views.security import init_security
 from admin_views.verification import bp as verification_bp
 
 # Menu order: each area module adds its views with one of these categories.
-AREAS = (participants, companies, qualifications, guidance, statements, access, reports, beheer)
+AREAS = (participants, companies, qualifications, guidance, statements, statement_list, access, reports, beheer)
 
 
 def init_web(app):

@@ -1,0 +1,342 @@
+"""ScopedListView: read-mostly Flask-Admin lists over our documents, scoped per school, with actions on a whole filter.
+
+An action gets the ids either of the ticked rows or, when the user chose "Selecteer alle N die aan het filter
+voldoen", of every row the list's own query matches. In both cases the ids are resolved on the server through the
+scoped query (`get_query`), so an id of another school that is posted by hand is never acted on.
+"""
+
+import io
+import itertools
+import zipfile
+from dataclasses import dataclass, field
+
+from bson import ObjectId
+from bson.errors import InvalidId
+from flask import abort, flash, g, redirect, request
+from flask_admin.actions import action
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
+from markupsafe import Markup
+from mongoengine import Q
+from werkzeug.exceptions import HTTPException
+
+from admin_views.base import SecureModelView
+from documents.companies import Company, Placement
+from documents.finality import CONCEPT, FinalDocumentError
+from documents.qualifications import Qualification
+from services.ids import ref_id
+from services.permissions import can, scope
+
+# Cheap actions may run on this many rows at once; actions that render PDFs set their own, lower limit.
+MAX_ACTION_ROWS = 1000
+_declared = itertools.count()
+
+
+def scoped_action(name, text, confirmation=None, *, limit=MAX_ACTION_ROWS, capability=None):
+    """Declare a list action; `{n}` in the confirmation becomes the number of rows it will apply to."""
+
+    def wrap(func):
+        func = action(name, text, confirmation)(func)
+        func._action_limit = limit
+        func._action_capability = capability
+        func._action_seq = next(_declared)  # the menu lists actions in the order they are declared
+        return func
+
+    return wrap
+
+
+def reasons_of(exc):
+    """The Dutch reasons a service gave for refusing (StatementError carries a list, the others one message)."""
+    problems = getattr(exc, "problems", None)
+    if problems:
+        return list(problems)
+    if isinstance(exc, HTTPException):
+        return ["U hebt geen toegang tot dit document."]
+    return [str(exc)]
+
+
+# The domain errors of the services: each says in Dutch why one object was refused; anything else is a real fault.
+REFUSALS = (ValueError, FinalDocumentError, HTTPException)
+
+
+@dataclass
+class Outcome:
+    """What an action did per object: the ones done (with a note, e.g. the number) and the refused with reasons."""
+
+    done: list = field(default_factory=list)  # (label, note)
+    refused: list = field(default_factory=list)  # (label, [reasons])
+
+    def run(self, objects, call, label, note=lambda result: ""):
+        """Call the service once per object; a refusal is recorded and the next object goes ahead."""
+        for obj in objects:
+            try:
+                result = call(obj)
+            except REFUSALS as exc:
+                self.refused.append((label(obj), reasons_of(exc)))
+            else:
+                self.done.append((label(obj), note(result)))
+        return self
+
+
+def zip_bytes(files):
+    """One ZIP of (file name, bytes); the bytes are stored as they are (PDFs do not compress further)."""
+    buffer = io.BytesIO()
+    used = set()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data in files:
+            base, dot, ext = name.rpartition(".")
+            unique, n = name, 1
+            while unique in used:
+                n += 1
+                unique = f"{base}-{n}{dot}{ext}"
+            used.add(unique)
+            archive.writestr(unique, data)
+    return buffer.getvalue()
+
+
+def link(url, text):
+    """An escaped link for a list cell."""
+    return Markup('<a href="{}">{}</a>').format(url, text)
+
+
+def participant_names(participant_ids):
+    """{participant id: full name} in one query."""
+    from documents.participants import Participant
+
+    ids = [i for i in dict.fromkeys(participant_ids) if i is not None]
+    return {p.pk: p.full_name for p in Participant.objects(pk__in=ids).only("first_name", "infix", "last_name")}
+
+
+def qualification_titles(crebos):
+    """{crebo: title of its newest version} in one query."""
+    crebos = sorted({c for c in crebos if c})
+    return {q.crebo: q.title for q in Qualification.objects(crebo__in=crebos).latest().only("crebo", "title")}
+
+
+class ScopedListView(SecureModelView):
+    """A list of one school's documents (SBB roles see every school's), in Dutch, with actions on a whole filter."""
+
+    list_template = "lists/list.html"
+    result_template = "lists/result.html"
+    scope_field = "institution"
+    search_hint = "Zoeken"
+    allow_create = False
+    allow_edit = False
+    allow_delete = False
+    can_view_details = True
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+
+    # --- scope -------------------------------------------------------------------------------------------------
+
+    def get_query(self):
+        return scope(super().get_query(), current_user, self.scope_field)
+
+    def get_count_query(self):
+        return self.get_query()
+
+    def search_placeholder(self):
+        return self.search_hint
+
+    def _get_filter_groups(self):
+        """The filters' choices, with the scoped ones read for this user now."""
+        groups = super()._get_filter_groups()
+        for items in (groups or {}).values():
+            for item in items:
+                flt = self._filters[item["index"]]
+                if isinstance(flt, ScopedChoiceFilter):
+                    item["options"] = [(str(v), str(text)) for v, text in flt.request_options(self)]
+        return groups
+
+    def get_empty_list_message(self):
+        return "Er is niets gevonden. Pas het filter of de zoekterm aan."
+
+    # --- rows ----------------------------------------------------------------------------------------------------
+
+    def get_list(self, *args, **kwargs):
+        count, data = super().get_list(*args, **kwargs)
+        if kwargs.get("execute", True) is False:
+            return count, data
+        data = list(data)
+        g.list_row_context = self.row_context(data)
+        return count, data
+
+    def row_context(self, rows):
+        """Look-ups a page of rows shares (names, titles), made once per page; override."""
+        return {}
+
+    def context_for(self, model):
+        """The page's look-ups, or those of this one document (the details view loads no page)."""
+        context = g.get("list_row_context")
+        if context is None or str(model.pk) not in context.get("rows", ()):
+            context = self.row_context([model])
+        return context
+
+    # --- actions -----------------------------------------------------------------------------------------------
+
+    def init_actions(self):
+        super().init_actions()
+        self._actions.sort(key=lambda item: getattr(self._actions_data[item[0]][0], "_action_seq", -1))
+
+    def is_action_allowed(self, name):
+        if name == "delete":  # Flask-Admin's own delete; our lists delete through the services only
+            return False
+        data = self._actions_data.get(name)
+        if data is None:
+            return False
+        capability = getattr(data[0], "_action_capability", None)
+        return capability is None or can(current_user, capability)
+
+    def action_confirmations(self):
+        """The confirmation texts with `{n}` left for the page's script to fill in."""
+        return self.get_actions_list()[1]
+
+    def _list_query(self):
+        """The list's own scoped, filtered and searched query, rebuilt from the query string of this request."""
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
+                                      view_args.filters, execute=False, page_size=0)
+        return query
+
+    def matching_ids(self):
+        """Every id the list's filter and search match, in the list's order."""
+        return [str(pk) for pk in self._list_query().scalar("id")]
+
+    def _ticked_ids(self):
+        """The ticked rows, kept only when they are in this user's scope (a guessed id is dropped)."""
+        wanted = []
+        for raw in request.form.getlist("rowid"):
+            try:
+                wanted.append(ObjectId(raw))
+            except (InvalidId, TypeError):
+                continue
+        if not wanted:
+            return []
+        found = {str(pk) for pk in self.get_query().filter(pk__in=wanted).scalar("id")}
+        return [str(pk) for pk in wanted if str(pk) in found]
+
+    def handle_action(self, return_view=None):
+        """Run an action on the ticked rows or on everything the filter matches (ids resolved here)."""
+        return_url = get_redirect_target() or self.get_url(".index_view")
+        form = self.action_form()
+        if not self.validate_form(form):
+            flash("De actie kon niet worden uitgevoerd. Laad de pagina opnieuw en probeer het nog eens.", "error")
+            return redirect(return_url)
+        name = form.action.data
+        handler = self._actions_data.get(name)
+        if handler is None or not self.is_action_allowed(name):
+            abort(403)
+        if request.form.get("alle") == "1":
+            ids = self.matching_ids()
+            expected = request.form.get("alle_aantal", "")
+            if expected != str(len(ids)):
+                flash(f"Het aantal items dat aan het filter voldoet is veranderd: nu {len(ids)} in plaats van "
+                      f"{expected or 'onbekend'}. Controleer de lijst en kies de actie opnieuw.", "error")
+                return redirect(return_url)
+        else:
+            ids = self._ticked_ids()
+        if not ids:
+            flash("Kies eerst ten minste één item in de lijst.", "error")
+            return redirect(return_url)
+        limit = getattr(handler[0], "_action_limit", MAX_ACTION_ROWS)
+        if len(ids) > limit:
+            flash(f"'{handler[1]}' kan op hoogstens {limit} items tegelijk; u koos er {len(ids)}. "
+                  "Verfijn het filter of kies minder items.", "error")
+            return redirect(return_url)
+        response = handler[0](ids)
+        return response if response is not None else redirect(return_url)
+
+    # --- helpers for the actions -----------------------------------------------------------------------------
+
+    def objects(self, ids):
+        """The documents of these ids, through the scope again, in the given order."""
+        found = {str(obj.pk): obj for obj in self.get_query().filter(pk__in=[ObjectId(i) for i in ids])}
+        return [found[i] for i in ids if i in found]
+
+    def show_outcome(self, title, outcome, *, done_heading, refused_heading, note_heading=""):
+        """A result page: per object what was done, or every reason it was refused."""
+        return self.render(self.result_template, title=title, outcome=outcome, done_heading=done_heading,
+                           refused_heading=refused_heading, note_heading=note_heading,
+                           return_url=get_redirect_target() or self.get_url(".index_view"))
+
+    def flash_outcome(self, outcome, done_text):
+        """A short outcome as messages: the count done and per refused object its reasons."""
+        if outcome.done:
+            flash(done_text.format(n=len(outcome.done)), "success")
+        for label, reasons in outcome.refused:
+            flash(f"{label}: {' '.join(reasons)}", "error")
+
+
+# --- drop-down filters whose choices depend on the user's scope ------------------------------------------------
+
+
+class ScopedChoiceFilter(BaseMongoEngineFilter):
+    """A drop-down filter whose choices are read per request (from what this user may see), not at start-up."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=None)
+
+    def request_options(self, view):
+        """(value, Dutch label) pairs for this user; override."""
+        return []
+
+    def operation(self):
+        return "is"
+
+
+class CompanyFilter(ScopedChoiceFilter):
+    """Leerbedrijf: the companies of the placements in scope; matches documents made with that company."""
+
+    def request_options(self, view):
+        placements = scope(Placement.objects, current_user)
+        company_ids = [c for c in placements._collection.distinct("company", placements._query) if c is not None]
+        companies = Company.objects(pk__in=company_ids)
+        return [(str(c.pk), f"{c.name} ({c.company_id})") for c in companies.only("name", "company_id").order_by("name")]
+
+    def _company(self, value):
+        try:
+            return Company.objects(pk=ObjectId(value)).only("company_id").first()
+        except (InvalidId, TypeError):
+            return None
+
+    def apply(self, query, value):
+        company = self._company(value)
+        if company is None:
+            return query.none()
+        placements = list(Placement.objects(company=company.pk).scalar("id"))
+        return query.filter(Q(placement__in=placements) | Q(__raw__={"snapshot.company.company_id": company.company_id}))
+
+
+class CurrentCompanyFilter(CompanyFilter):
+    """Leerbedrijf for statements: a concept has no placement of its own yet; then the participant's current one."""
+
+    def apply(self, query, value):
+        company = self._company(value)
+        if company is None:
+            return query.none()
+        placements = list(Placement.objects(company=company.pk).scalar("id"))
+        candidates = Placement.objects(company=company.pk).distinct("participant")
+        candidate_ids = [ref_id(p) for p in candidates]
+        current = {}
+        for row in (Placement.objects(participant__in=candidate_ids).only("participant", "company", "created_at", "seq")
+                    .order_by("participant", "-created_at", "-seq").as_pymongo()):
+            current.setdefault(row["participant"], row.get("company"))
+        placed_now = [pid for pid, cid in current.items() if cid == company.pk]
+        return query.filter(Q(placement__in=placements)
+                            | Q(__raw__={"snapshot.company.company_id": company.company_id})
+                            | Q(placement=None, participant__in=placed_now, status=CONCEPT))
+
+
+class QualificationFilter(ScopedChoiceFilter):
+    """Kwalificatie: the crebos chosen in the documents in scope."""
+
+    def request_options(self, view):
+        crebos = sorted(c for c in scope(view.model.objects, current_user).distinct("selections.crebo") if c)
+        titles = qualification_titles(crebos)
+        return [(c, f"{c} {titles.get(c, '')}".strip()) for c in crebos]
+
+    def apply(self, query, value):
+        return query.filter(selections__crebo=str(value))

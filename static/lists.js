@@ -1,0 +1,105 @@
+/* List actions without inline script: the chosen action is posted with the ticked rows, or with alle=1 when the
+   user chose every row the filter matches (the server then resolves the ids from the same filter itself). */
+(function () {
+  "use strict";
+  var data = document.getElementById("list-action-data");
+  var form = document.getElementById("list-action-form");
+  if (!data || !form) {
+    return;
+  }
+  var total = parseInt(data.getAttribute("data-count"), 10) || 0;
+  var confirmations = JSON.parse(data.getAttribute("data-confirmations") || "{}");
+  var allInput = document.getElementById("list-action-all");
+  var bar = document.getElementById("select-all-bar");
+
+  function boxes() {
+    return Array.prototype.slice.call(document.querySelectorAll("input.action-checkbox"));
+  }
+
+  function ticked() {
+    return boxes().filter(function (box) { return box.checked; });
+  }
+
+  function show(id, visible) {
+    var el = document.getElementById(id);
+    if (el) {
+      el.classList.toggle("d-none", !visible);
+    }
+  }
+
+  function setAll(on) {
+    allInput.value = on ? "1" : "0";
+    show("select-all-page", !on);
+    show("select-all-matching", !on);
+    show("select-all-chosen", on);
+    show("select-all-clear", on);
+  }
+
+  function refresh() {
+    var all = boxes();
+    var pageTicked = all.length > 0 && ticked().length === all.length;
+    if (!pageTicked) {
+      setAll(false);
+    }
+    if (bar) {
+      bar.classList.toggle("d-none", !pageTicked);
+    }
+    var toggle = document.querySelector("input.action-rowtoggle");
+    if (toggle) {
+      toggle.checked = pageTicked;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target.classList.contains("action-rowtoggle")) {
+      boxes().forEach(function (box) { box.checked = target.checked; });
+    }
+    if (target.classList.contains("action-rowtoggle") || target.classList.contains("action-checkbox")) {
+      refresh();
+    }
+  });
+
+  var matching = document.getElementById("select-all-matching");
+  if (matching) {
+    matching.addEventListener("click", function () { setAll(true); });
+  }
+  var clear = document.getElementById("select-all-clear");
+  if (clear) {
+    clear.addEventListener("click", function () {
+      boxes().forEach(function (box) { box.checked = false; });
+      setAll(false);
+      refresh();
+    });
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("a.list-action"), function (link) {
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      var name = link.getAttribute("data-action");
+      var all = allInput.value === "1";
+      var chosen = ticked();
+      if (!all && chosen.length === 0) {
+        window.alert(data.getAttribute("data-none-selected"));
+        return;
+      }
+      var n = all ? total : chosen.length;
+      var message = confirmations[name];
+      if (message && !window.confirm(message.replace(/\{n\}/g, n.toLocaleString("nl-NL")))) {
+        return;
+      }
+      document.getElementById("list-action-name").value = name;
+      Array.prototype.forEach.call(form.querySelectorAll("input[name=rowid]"), function (old) { old.remove(); });
+      if (!all) {
+        chosen.forEach(function (box) {
+          var copy = document.createElement("input");
+          copy.type = "hidden";
+          copy.name = "rowid";
+          copy.value = box.value;
+          form.appendChild(copy);
+        });
+      }
+      form.submit();
+    });
+  });
+}());
