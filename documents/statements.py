@@ -1,5 +1,8 @@
 """Praktijkverklaring (concept -> definitief), its verification record, branch organisations and counters."""
 
+import contextlib
+from datetime import timedelta
+
 from mongoengine import (
     CASCADE,
     NULLIFY,
@@ -11,10 +14,12 @@ from mongoengine import (
     EmbeddedDocumentListField,
     IntField,
     ListField,
+    Q,
     ReferenceField,
     StringField,
     signals,
 )
+from mongoengine.errors import NotUniqueError
 
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, VERIFICATION_STATUSES
 from documents.finality import CONCEPT, FINAL, FinalGuardMixin, FinalGuardQuerySet
@@ -39,17 +44,41 @@ class BranchOrganisation(Document):
 
 
 class Counter(Document):
-    """Atomic sequence numbers (statement numbers per year)."""
+    """A numbering sequence (statement numbers per year): `value` is the last number issued.
+
+    Numbers are drawn under a lease that one finalize at a time holds: it reads `value`, stores the statement with
+    the next number and only then moves `value` on. A failure releases the lease without moving it, so the number
+    is issued to the next statement instead and no hole appears. A lease left by a crashed process expires.
+    """
 
     name = StringField(primary_key=True, max_length=40)
     value = IntField(default=0)
+    lease_token = StringField(max_length=64)
+    lease_until = DateTimeField()
 
     meta = {"collection": "counters"}
 
     @classmethod
-    def next(cls, name):
-        doc = cls.objects(name=name).modify(upsert=True, new=True, inc__value=1)
-        return doc.value
+    def take_lease(cls, name, token, seconds):
+        """Take the lease when it is free or expired (atomic); return the counter, or None while another holds it."""
+        now = utcnow()
+        if not cls.objects(name=name).count():
+            with contextlib.suppress(NotUniqueError):  # another process created it at the same moment
+                cls(name=name, value=0).save(force_insert=True)
+        free = Q(lease_token=None) | Q(lease_until=None) | Q(lease_until__lt=now)
+        return cls.objects(free, name=name).modify(
+            new=True, set__lease_token=token, set__lease_until=now + timedelta(seconds=seconds)
+        )
+
+    @classmethod
+    def advance(cls, name, value):
+        """Record `value` as issued (never moves back)."""
+        cls.objects(name=name, value__lt=value).update_one(set__value=value)
+
+    @classmethod
+    def release(cls, name, token):
+        """Give the lease back (only the holder's token does)."""
+        cls.objects(name=name, lease_token=token).update_one(unset__lease_token=True, unset__lease_until=True)
 
 
 class PracticeStatement(FinalGuardMixin, Document):

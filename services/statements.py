@@ -2,9 +2,15 @@
 
 import base64
 import hashlib
+import logging
 import re
 import secrets
+import time
+from contextlib import contextmanager
 from datetime import date
+
+from bson import ObjectId
+from mongoengine.errors import NotUniqueError
 
 from documents.constants import (
     BPV_HOURS_MAX,
@@ -42,8 +48,12 @@ def education_forms_for(institution):
 def parse_bpv_hours(value):
     """Read BPV-uren as typed by a Dutch user ('1.200' is twelve hundred); return an int or raise."""
     text = str(value if value is not None else "").strip().replace(" ", "")
-    message = (f"Vul het aantal BPV-uren in als een heel getal van {BPV_HOURS_MIN} tot en met "
-               f"{BPV_HOURS_MAX:,}".replace(",", ".") + ", bijvoorbeeld 480.")
+    message = (
+        f"Vul het aantal BPV-uren in als een heel getal van {BPV_HOURS_MIN} tot en met {BPV_HOURS_MAX:,}".replace(
+            ",", "."
+        )
+        + ", bijvoorbeeld 480."
+    )
     if not text:
         raise StatementError(message)
     if re.fullmatch(r"[0-9]{1,3}(\.[0-9]{3})+", text):
@@ -59,16 +69,58 @@ def parse_bpv_hours(value):
 def new_verification_code():
     """80 random bits as 16 base32 characters in groups of four (easy to type from paper)."""
     raw = base64.b32encode(secrets.token_bytes(10)).decode()
-    return "-".join(raw[i:i + 4] for i in range(0, 16, 4))
+    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
 
 
 def normalise_code(code):
     clean = re.sub(r"[^A-Za-z2-7]", "", code or "").upper()
-    return "-".join(clean[i:i + 4] for i in range(0, len(clean), 4)) if len(clean) == 16 else None
+    return "-".join(clean[i : i + 4] for i in range(0, len(clean), 4)) if len(clean) == 16 else None
 
 
+# A number is drawn under the year's lease: longer than any render, so only a crashed holder loses it.
+NUMBER_LEASE_SECONDS = 60
+# How long a "Definitief maken" waits for another one to finish (well within gunicorn's 60 s timeout).
+NUMBER_WAIT_SECONDS = 20
+_NUMBER_POLL_SECONDS = 0.02
+
+log = logging.getLogger("praktijkloket.statements")
+
+
+def format_number(year, value):
+    return f"PV-{year}-{value:06d}"
+
+
+@contextmanager
 def next_number(year):
-    return f"PV-{year}-{Counter.next(f'pv-{year}'):06d}"
+    """Hold the year's numbering lease and yield the next number; it counts as issued only when the body succeeds.
+
+    Only one finalize at a time draws a number, so a failure (or losing the race for the statement) hands the
+    same number to the next one: the numbers of a year have no gaps.
+    """
+    name, token = f"pv-{year}", secrets.token_hex(16)
+    deadline = time.monotonic() + NUMBER_WAIT_SECONDS
+    while (counter := Counter.take_lease(name, token, NUMBER_LEASE_SECONDS)) is None:
+        if time.monotonic() > deadline:
+            raise StatementError(
+                "Er wordt op dit moment een andere praktijkverklaring definitief gemaakt. "
+                "Probeer het over een minuut opnieuw."
+            )
+        time.sleep(_NUMBER_POLL_SECONDS)
+    try:
+        value = counter.value + 1
+        # A holder that stored its statement but could not move the counter on (a crash) left that number taken.
+        while VerificationRecord.objects(number=format_number(year, value)).count():
+            value += 1
+        yield format_number(year, value)
+        try:
+            Counter.advance(name, value)
+        except Exception:  # the statement stands; the loop above skips the number for the next holder
+            log.exception("Counter %s not advanced to %s", name, value)
+    finally:
+        try:
+            Counter.release(name, token)
+        except Exception:  # the lease then expires after NUMBER_LEASE_SECONDS
+            log.exception("Lease of counter %s not released", name)
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -104,8 +156,10 @@ def may_delete(user, statement):
 def delete_refusal_reason(user, statement):
     if may_delete(user, statement):
         return None
-    return (f"Alleen {statement.created_by_name or 'de maker'} kan deze praktijkverklaring verwijderen: "
-            "u kunt alleen praktijkverklaringen verwijderen die u zelf hebt gemaakt.")
+    return (
+        f"Alleen {statement.created_by_name or 'de maker'} kan deze praktijkverklaring verwijderen: "
+        "u kunt alleen praktijkverklaringen verwijderen die u zelf hebt gemaakt."
+    )
 
 
 # --- concept -----------------------------------------------------------------------------------
@@ -123,12 +177,16 @@ def create_concept(participant, user):
         raise StatementError("Kies eerst een leerbedrijf en praktijkopleider voor deze deelnemer (stap 2).")
     forms = education_forms_for(participant.institution)
     statement = PracticeStatement(
-        institution=participant.institution, participant=participant, status=CONCEPT,
+        institution=participant.institution,
+        participant=participant,
+        status=CONCEPT,
         education_form=forms[0][0] if len(forms) == 1 else None,
-        created_by=user, created_by_name=user.name,
+        created_by=user,
+        created_by_name=user.name,
     )
-    statement.save()
-    audit.record("create", statement, user=user)
+    statement.id = ObjectId()  # the audit event, written first, names it
+    with audit.recorded("create", statement, user=user):
+        statement.save(force_insert=True)
     return statement
 
 
@@ -138,26 +196,40 @@ def update_concept(statement, user, *, expected_version=None, **changes):
     if statement.status != CONCEPT:
         raise FinalDocumentError()
     if expected_version is not None and str(expected_version) != str(statement.version):
-        raise StatementError("Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
-                             "Open hem opnieuw en controleer uw wijziging.")
-    allowed = {"education_form", "selections", "bpv_hours", "company_logo", "company_logo_type",
-               "branch_organisations", "source_guidance"}
+        raise StatementError(
+            "Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
+            "Open hem opnieuw en controleer uw wijziging."
+        )
+    allowed = {
+        "education_form",
+        "selections",
+        "bpv_hours",
+        "company_logo",
+        "company_logo_type",
+        "branch_organisations",
+        "source_guidance",
+    }
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
-    if "education_form" in changes and changes["education_form"] not in dict(education_forms_for(statement.institution)):
+    if "education_form" in changes and changes["education_form"] not in dict(
+        education_forms_for(statement.institution)
+    ):
         raise StatementError("Kies een onderwijsvorm die past bij uw onderwijsinstelling.")
     if "bpv_hours" in changes and changes["bpv_hours"] is not None:
         changes["bpv_hours"] = parse_bpv_hours(changes["bpv_hours"])
     if "selections" in changes:
-        changes["selections"] = [s if isinstance(s, Selection) else Selection(**s) for s in changes["selections"]]
+        changes["selections"] = checked_selections(changes["selections"])
     updates = {f"set__{k}": v for k, v in changes.items()}
-    updated = PracticeStatement.objects(pk=statement.pk, status=CONCEPT, version=statement.version).modify(
-        new=True, inc__version=1, set__changed_at=utcnow(), **updates)
-    if updated is None:
-        raise StatementError("Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
-                             "Open hem opnieuw en controleer uw wijziging.")
-    audit.record("update", updated, user=user, changes={k: _describe(v) for k, v in changes.items()})
+    with audit.recorded("update", statement, user=user, changes={k: _describe(v) for k, v in changes.items()}):
+        updated = PracticeStatement.objects(pk=statement.pk, status=CONCEPT, version=statement.version).modify(
+            new=True, inc__version=1, set__changed_at=utcnow(), **updates
+        )
+        if updated is None:
+            raise StatementError(
+                "Iemand anders heeft deze praktijkverklaring intussen gewijzigd. "
+                "Open hem opnieuw en controleer uw wijziging."
+            )
     return updated
 
 
@@ -169,6 +241,40 @@ def _describe(value):
     return value
 
 
+def checked_selections(selections):
+    """Selections checked against the kwalificatiestructuur, with the begeleidingsdocument's rule.
+
+    Werkprocessen go through services.guidance.clean_selections (unknown kwalificatie or code refused, codes in
+    the kwalificatie's order, gedrag only for chosen ones). A kwalificatie just added may still be empty: it is
+    kept in its place, but it must exist too.
+    """
+    from services import statement_data
+    from services.guidance import GuidanceError, clean_selections
+
+    items = [s if isinstance(s, Selection) else Selection(**s) for s in selections]
+    crebos = [s.crebo for s in items]
+    if len(set(crebos)) != len(crebos):
+        twice = next(c for c in crebos if crebos.count(c) > 1)
+        raise StatementError(f"Kwalificatie {twice} staat twee keer op de verklaring. Kies hem één keer.")
+    chosen = [s for s in items if any(s.codes or [])]
+    try:
+        cleaned = iter(clean_selections(chosen) if chosen else [])
+    except GuidanceError as exc:
+        raise StatementError(str(exc)) from None
+    result = []
+    for sel in items:
+        if any(sel.codes or []):
+            result.append(next(cleaned))
+            continue
+        qualification = statement_data.qualification_of(sel) if sel.crebo else None
+        if qualification is None or qualification.crebo != sel.crebo:
+            raise StatementError(
+                f"Kwalificatie {sel.crebo or '(leeg)'} bestaat niet. Kies een kwalificatie uit de lijst."
+            )
+        result.append(Selection(crebo=sel.crebo, qualification_id=str(qualification.pk), codes=[], behaviour_codes=[]))
+    return result
+
+
 def set_selections(statement, user, selections, *, expected_version=None, source_guidance=None):
     """Replace the behaalde werkprocessen: one Selection per kwalificatie (a kwalificatie may still be empty)."""
     cleaned, seen = [], set()
@@ -178,8 +284,14 @@ def set_selections(statement, user, selections, *, expected_version=None, source
             continue
         seen.add(sel.crebo)
         codes = list(dict.fromkeys(c for c in (sel.codes or []) if c))
-        cleaned.append(Selection(crebo=sel.crebo, qualification_id=sel.qualification_id, codes=codes,
-                                 behaviour_codes=[c for c in (sel.behaviour_codes or []) if c in codes]))
+        cleaned.append(
+            Selection(
+                crebo=sel.crebo,
+                qualification_id=sel.qualification_id,
+                codes=codes,
+                behaviour_codes=[c for c in (sel.behaviour_codes or []) if c in codes],
+            )
+        )
     changes = {"selections": cleaned}
     if source_guidance is not None:
         changes["source_guidance"] = source_guidance
@@ -190,8 +302,15 @@ def take_over_guidance(statement, user, guidance, *, expected_version=None):
     """Copy the werkprocessen of one of the participant's begeleidingsdocumenten (then the user adjusts them)."""
     if guidance is None or guidance.participant is None or guidance.participant.pk != statement.participant.pk:
         raise StatementError("Kies een begeleidingsdocument van deze deelnemer.")
-    selections = [Selection(crebo=s.crebo, qualification_id=s.qualification_id, codes=list(s.codes),
-                            behaviour_codes=list(s.behaviour_codes)) for s in guidance.selections]
+    selections = [
+        Selection(
+            crebo=s.crebo,
+            qualification_id=s.qualification_id,
+            codes=list(s.codes),
+            behaviour_codes=list(s.behaviour_codes),
+        )
+        for s in guidance.selections
+    ]
     return set_selections(statement, user, selections, expected_version=expected_version, source_guidance=guidance)
 
 
@@ -213,13 +332,13 @@ def set_company_logo(statement, user, data, *, expected_version=None):
         logo, mimetype = process_logo(data)
     except ImageError as exc:
         raise StatementError(str(exc)) from None
-    return update_concept(statement, user, expected_version=expected_version, company_logo=logo,
-                          company_logo_type=mimetype)
+    return update_concept(
+        statement, user, expected_version=expected_version, company_logo=logo, company_logo_type=mimetype
+    )
 
 
 def remove_company_logo(statement, user, *, expected_version=None):
-    return update_concept(statement, user, expected_version=expected_version, company_logo=None,
-                          company_logo_type=None)
+    return update_concept(statement, user, expected_version=expected_version, company_logo=None, company_logo_type=None)
 
 
 def set_branch_organisations(statement, user, ids, *, expected_version=None):
@@ -245,25 +364,39 @@ def readiness_problems(statement, on_date=None):
         problems.append("Kies een onderwijsvorm die past bij uw onderwijsinstelling (stap 4.1).")
     if statement.werkproces_count == 0:
         problems.append("Kies ten minste één behaald werkproces (stap 4.2).")
+    else:
+        try:
+            checked_selections(statement.selections)
+        except StatementError as exc:
+            problems.extend(f"{problem} (stap 4.2)" for problem in exc.problems)
     if statement.bpv_hours is None or not BPV_HOURS_MIN <= statement.bpv_hours <= BPV_HOURS_MAX:
         problems.append("Vul het aantal BPV-uren in: een heel getal van 10 tot en met 10.000 (stap 4.3).")
     placement = statement_data.placement_of(statement)
     company = statement_data.company_of(placement)
     if company is None:
-        problems.append("Kies een erkend leerbedrijf voor de deelnemer (stap 2). Een voorgedragen leerbedrijf moet "
-                        "eerst door SBB erkend zijn.")
+        problems.append(
+            "Kies een erkend leerbedrijf voor de deelnemer (stap 2). Een voorgedragen leerbedrijf moet "
+            "eerst door SBB erkend zijn."
+        )
     if statement_data.trainer_of(placement) is None:
         problems.append("Kies een praktijkopleider voor de deelnemer (stap 2).")
     if company is not None:
         for selection in statement.selections:
             if selection.codes and not company.is_accredited_for(selection.crebo, on_date):
-                problems.append(f"{company.name} is op {on_date:%d-%m-%Y} niet erkend voor kwalificatie "
-                                f"{selection.crebo}. Vraag via 'Erkenning uitbreiden' een erkenning aan.")
+                problems.append(
+                    f"{company.name} is op {on_date:%d-%m-%Y} niet erkend voor kwalificatie "
+                    f"{selection.crebo}. Vraag via 'Erkenning uitbreiden' een erkenning aan."
+                )
     return problems
 
 
 def finalize(statement, user):
-    """Make the statement final: check everything, number it, render the PDF once and keep its bytes."""
+    """Make the statement final: check everything, number it, render the PDF once and keep its bytes.
+
+    The version that was checked is the one that becomes final. The number is drawn under the year's lease and
+    counts only once the statement is final; the audit event, the verification record and the final statement
+    stand or fall together.
+    """
     from services import statement_data
     from services.pdf.statement import render_statement
 
@@ -274,26 +407,68 @@ def finalize(statement, user):
     if problems:
         raise StatementError(problems)
     now = utcnow()
-    number = next_number(now.year)
-    code = new_verification_code()
-    data = statement_data.build(statement, number=number, verification_code=code, issued_on=date.today())
-    pdf = render_statement(data, concept=False)
-    sha = hashlib.sha256(pdf).hexdigest()
-    placement = statement_data.placement_of(statement)
-    # The verification record first: a final statement is never without one. Removed again if finalizing fails.
-    record = VerificationRecord(code=code, number=number, pdf_sha256=sha, statement=statement, status="valid",
-                                issued_at=now, institution_name=statement.institution.name).save()
-    try:
-        final = PracticeStatement.objects.finalize_conditionally(
-            statement.pk, placement=placement, snapshot=statement_data.storable(data), number=number,
-            verification_code=code, pdf=pdf, pdf_sha256=sha, finalized_at=now, finalized_by_name=user.name)
-    except Exception:
-        record.delete()
-        raise
-    if final is None:
-        record.delete()
-        raise StatementError("Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw.")
-    audit.record("finalize", final, user=user, changes={"nummer": number, "sha256": sha})
+    with next_number(now.year) as number:
+        # Under the lease: a request that lost the race for this statement finds it final and draws nothing.
+        current = PracticeStatement.objects(pk=statement.pk).first()
+        if current is None or current.status != CONCEPT:
+            raise StatementError(
+                "Deze praktijkverklaring is intussen al definitief gemaakt of verwijderd. Open hem opnieuw."
+            )
+        if current.version != statement.version:
+            raise StatementError(
+                "Iemand anders heeft deze praktijkverklaring intussen gewijzigd. Open hem opnieuw "
+                "en controleer hem voordat u hem definitief maakt."
+            )
+        code = new_verification_code()
+        data = statement_data.build(current, number=number, verification_code=code, issued_on=date.today())
+        pdf = render_statement(data, concept=False)
+        sha = hashlib.sha256(pdf).hexdigest()
+        placement = statement_data.placement_of(current)
+        record = VerificationRecord(
+            code=code,
+            number=number,
+            pdf_sha256=sha,
+            statement=current,
+            status="valid",
+            issued_at=now,
+            institution_name=current.institution.name,
+        )
+        record.id = ObjectId()
+        try:
+            with audit.recorded(
+                "finalize",
+                current,
+                user=user,
+                label=f"Praktijkverklaring {number}",
+                changes={"nummer": number, "sha256": sha},
+            ):
+                # The verification record first: a final statement is never without one.
+                record.save(force_insert=True)
+                try:
+                    final = PracticeStatement.objects(version=current.version).finalize_conditionally(
+                        current.pk,
+                        placement=placement,
+                        snapshot=statement_data.storable(data),
+                        number=number,
+                        verification_code=code,
+                        pdf=pdf,
+                        pdf_sha256=sha,
+                        finalized_at=now,
+                        finalized_by_name=user.name,
+                    )
+                    if final is None:
+                        raise StatementError(
+                            "Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw."
+                        )
+                except BaseException:
+                    VerificationRecord.objects(pk=record.pk).delete()
+                    raise
+        except NotUniqueError:
+            # Only when a lease expired under a very slow holder: that holder issued this number meanwhile.
+            raise StatementError(
+                "Het nummer is intussen aan een andere praktijkverklaring gegeven. "
+                "Klik nog een keer op Definitief maken."
+            ) from None
     return final
 
 
@@ -343,10 +518,26 @@ def delete_statement(statement, user, *, taken_back=False, reason=None):
         if problems:
             raise StatementError(problems)
     statement._withdrawal_reason = (reason or "").strip() or "Ingetrokken door de onderwijsinstelling."
-    label_text = str(statement)
-    audit.record("delete", statement, user=user, label=label_text,
-                 changes={"status": statement.status, "reden": statement._withdrawal_reason})
-    statement.delete()
+    with audit.recorded(
+        "delete",
+        statement,
+        user=user,
+        label=str(statement),
+        changes={"status": statement.status, "reden": statement._withdrawal_reason},
+    ):
+        try:
+            statement.delete()  # its pre_delete signal withdraws the verification record first
+        except BaseException:
+            _undo_withdrawal(statement)
+            raise
+
+
+def _undo_withdrawal(statement):
+    """The statement still stands after a failed delete: so does its verification record."""
+    if statement.status == FINAL and statement.verification_code:
+        VerificationRecord.objects(code=statement.verification_code, status="withdrawn").update(
+            set__status="valid", unset__withdrawn_at=True, unset__withdrawal_reason=True
+        )
 
 
 # --- branch organisations ----------------------------------------------------------------------
