@@ -8,7 +8,9 @@ from admin_views import (
     beheer,
     companies,
     guidance,
+    guidance_list,
     participants,
+    qualification_list,
     qualifications,
     reports,
     statement_list,
@@ -22,7 +24,8 @@ from admin_views.security import init_security
 from admin_views.verification import bp as verification_bp
 
 # Menu order: each area module adds its views with one of these categories.
-AREAS = (participants, companies, qualifications, guidance, statements, statement_list, access, reports, beheer)
+AREAS = (participants, companies, qualifications, qualification_list, guidance, guidance_list, statements, statement_list,
+         access, reports, beheer)
 
 
 def init_web(app):

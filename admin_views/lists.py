@@ -24,9 +24,9 @@ from werkzeug.exceptions import HTTPException
 from admin_views.base import SecureModelView
 from documents.companies import Company, Placement
 from documents.finality import CONCEPT, FinalDocumentError
-from documents.qualifications import Qualification
 from services.ids import ref_id
 from services.permissions import can, scope
+from services.qualifications import qualification_titles
 
 # Cheap actions may run on this many rows at once; actions that render PDFs set their own, lower limit.
 MAX_ACTION_ROWS = 1000
@@ -108,12 +108,6 @@ def participant_names(participant_ids):
     return {p.pk: p.full_name for p in Participant.objects(pk__in=ids).only("first_name", "infix", "last_name")}
 
 
-def qualification_titles(crebos):
-    """{crebo: title of its newest version} in one query."""
-    crebos = sorted({c for c in crebos if c})
-    return {q.crebo: q.title for q in Qualification.objects(crebo__in=crebos).latest().only("crebo", "title")}
-
-
 class ScopedListView(SecureModelView):
     """A list of one school's documents (SBB roles see every school's), in Dutch, with actions on a whole filter."""
 
@@ -132,7 +126,8 @@ class ScopedListView(SecureModelView):
     # --- scope -------------------------------------------------------------------------------------------------
 
     def get_query(self):
-        return scope(super().get_query(), current_user, self.scope_field)
+        query = super().get_query()
+        return scope(query, current_user, self.scope_field) if self.scope_field else query
 
     def get_count_query(self):
         return self.get_query()

@@ -6,6 +6,7 @@ Making, changing and reading one statement stays in the stap 4 pages (admin_view
 from datetime import datetime
 
 from flask import Response, flash, g, url_for
+from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
 from mongoengine import Q
 
@@ -25,7 +26,6 @@ from admin_views.lists import (
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.finality import FINAL
 from documents.statements import PracticeStatement
-from flask_admin.contrib.mongoengine import filters
 from services import statements as svc
 from services.clock import format_date
 from services.ids import ref_id
