@@ -16,7 +16,7 @@ from documents.institutions import Institution
 from documents.users import Terms, User
 from services import accounts, audit
 from services.ids import ref_id
-from services.images import ImageError, process_logo
+from services.images import MAX_LOGO_BYTES, ImageError, process_logo
 from services.permissions import sees_all_institutions
 
 BEHEER = "Beheer"
@@ -59,7 +59,8 @@ class InstitutionView(AuditedModelView):
         upload = form.logo_upload.data
         if upload and getattr(upload, "filename", ""):
             try:
-                model.logo, model.logo_type = process_logo(upload.read())
+                # Read one byte past the limit: a bigger file gets the size message, never a full read.
+                model.logo, model.logo_type = process_logo(upload.read(MAX_LOGO_BYTES + 1))
             except ImageError as exc:
                 raise MongoValidationError(str(exc), errors={"logo": MongoValidationError(str(exc))}) from None
         super().on_model_change(form, model, is_created)

@@ -1,15 +1,31 @@
 """Uploaded logos: checked to be real images, size-limited, re-encoded (never stored as uploaded)."""
 
 import io
+import warnings
 
 from PIL import Image, UnidentifiedImageError
 
+from services.clock import format_number
+
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 1200
+# Width x height an upload may have before decoding: a 670 KB PNG can declare 13,300 x 13,300 pixels and
+# cost 0.7 GB to decode, so the header decides and nothing larger is ever loaded.
+MAX_SOURCE_PIXELS = 16_000_000
+NOT_AN_IMAGE = "Dit bestand is geen afbeelding die we kunnen lezen. Kies een JPG- of PNG-bestand."
 
 
 class ImageError(ValueError):
     """A Dutch message about an uploaded image that cannot be used."""
+
+
+def _too_many_pixels(width=None, height=None):
+    size = f" ({format_number(width)} × {format_number(height)})" if width and height else ""
+    return ImageError(
+        f"Het logo heeft te veel pixels{size}. Kies een afbeelding "
+        f"van hoogstens {MAX_SOURCE_PIXELS // 1_000_000} megapixel (bijvoorbeeld 4.000 × 4.000 pixels); "
+        f"een logo wordt toch verkleind tot {format_number(MAX_LOGO_PIXELS)} pixels breed of hoog."
+    )
 
 
 def process_logo(data, *, max_bytes=MAX_LOGO_BYTES):
@@ -17,18 +33,36 @@ def process_logo(data, *, max_bytes=MAX_LOGO_BYTES):
     if not data:
         raise ImageError("Kies een afbeelding (JPG of PNG).")
     if len(data) > max_bytes:
-        raise ImageError(f"Het logo is te groot ({len(data) / 1024 / 1024:.1f} MB). "
-                         f"Kies een bestand van hoogstens {max_bytes // (1024 * 1024)} MB.")
+        raise ImageError(
+            f"Het logo is te groot ({len(data) / 1024 / 1024:.1f} MB). "
+            f"Kies een bestand van hoogstens {max_bytes // (1024 * 1024)} MB."
+        )
+    width = height = None
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
-        image = Image.open(io.BytesIO(data))
-        fmt = image.format
-        image.load()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ImageError("Dit bestand is geen afbeelding die we kunnen lezen. Kies een JPG- of PNG-bestand.") from None
-    if fmt not in ("JPEG", "PNG"):
-        raise ImageError(f"Een logo moet een JPG- of PNG-bestand zijn (dit is {fmt or 'een onbekend formaat'}).")
+        with warnings.catch_warnings():
+            # Pillow only warns between its own limit and twice that; a warning here must refuse, not pass.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Image.open reads the header only: format and size are known before any pixel is decoded.
+            with Image.open(io.BytesIO(data)) as probe:
+                fmt = probe.format
+                width, height = probe.size
+                if fmt not in ("JPEG", "PNG"):
+                    raise ImageError(
+                        f"Een logo moet een JPG- of PNG-bestand zijn (dit is {fmt or 'een onbekend formaat'})."
+                    )
+                if width * height > MAX_SOURCE_PIXELS:
+                    raise _too_many_pixels(width, height)
+                probe.verify()
+            image = Image.open(io.BytesIO(data))
+            if image.size != (width, height):
+                raise ImageError(NOT_AN_IMAGE)
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _too_many_pixels(width, height) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise ImageError(NOT_AN_IMAGE) from None
     image.thumbnail((MAX_LOGO_PIXELS, MAX_LOGO_PIXELS))
     out = io.BytesIO()
     has_alpha = image.mode in ("RGBA", "LA") or (image.mode == "P" and "transparency" in image.info)

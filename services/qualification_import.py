@@ -37,8 +37,6 @@ PENDING_UPLOAD_MAX_AGE_HOURS = 24
 _TREE_HANDLERS = ("StartElementHandler", "EndElementHandler", "CharacterDataHandler", "CommentHandler",
                   "ProcessingInstructionHandler", "StartNamespaceDeclHandler", "EndNamespaceDeclHandler",
                   "DefaultHandlerExpand", "DefaultHandler")
-_XML_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\r\n]*<(?:\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"'])?")
-_ASCII_COMPATIBLE = {b"utf-8", b"utf8", b"us-ascii", b"ascii", b"iso-8859-1", b"latin-1", b"latin1", b"windows-1252"}
 _WP_KEYS = ("code", "title", "description", "result", "behaviour")
 _DATE_DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})")
 _DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -75,21 +73,6 @@ def _guard(data):
     expat.Parse(data, True)
 
 
-def _needs_guard(data):
-    """False only when the bytes provably hold no DTD, so none of defusedxml's refusals could ever apply.
-
-    Entities (internal or external) can only be declared inside a DTD. In an ASCII-compatible encoding a DTD
-    appears as the literal bytes `<!DOCTYPE`; for anything else the guard parser runs.
-    """
-    match = _XML_DECLARATION.match(data)
-    if match is None:
-        return True
-    encoding = (match.group(1) or b"utf-8").lower()
-    if encoding not in _ASCII_COMPATIBLE:
-        return True
-    return b"<!DOCTYPE" in data or b"<!ENTITY" in data
-
-
 def _read_root(data, filename):
     if isinstance(data, str):
         data = data.encode("utf-8")
@@ -97,8 +80,8 @@ def _read_root(data, filename):
         raise QualificationImportError("Het bestand is leeg. Kies het XML-bestand met de kwalificatiestructuur van SBB.",
                                        filename)
     try:
-        if _needs_guard(data):
-            _guard(data)
+        # Always: a shortcut that looks for `<!DOCTYPE` in the bytes misses it in UTF-16 and other encodings.
+        _guard(data)
         return ElementTree.fromstring(data)
     except DefusedXmlException:
         raise QualificationImportError(

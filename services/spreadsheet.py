@@ -2,8 +2,9 @@
 
 Import, in three steps:
 
-1. ``read_upload(upload, columns)`` reads an uploaded .xlsx safely (size and row limits, openpyxl in
-   read-only/data-only mode) and returns one :class:`ParsedRow` per filled data row, each with its typed values
+1. ``read_upload(upload, columns)`` reads an uploaded .xlsx safely (size limit; the zip inspected before
+   parsing, see services.upload_limits; at most ``max_rows`` rows, blank ones included, and ``MAX_COLUMNS``
+   columns read; openpyxl in read-only/data-only mode) and returns one :class:`ParsedRow` per filled data row, each with its typed values
    and its Dutch errors as ``(column header, message)``. Every kind of bad file (not an .xlsx, a renamed CSV,
    an empty or damaged file, missing columns, too big, too many rows) raises :class:`SpreadsheetError` with
    one Dutch message that says what to fix.
@@ -39,9 +40,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from services.clock import format_date, format_datetime, format_number, utcnow
 from services.text import fold
+from services.upload_limits import TooManyRows, ZipLimitError, check_zip
 
 DEFAULT_MAX_ROWS = 5000
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+# Columns read per row; the templates have 8 to 12, and columns the import does not know are ignored anyway.
+MAX_COLUMNS = 100
 STAGE_TTL = timedelta(hours=2)
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV_MIMETYPE = "text/csv; charset=utf-8"
@@ -121,7 +125,16 @@ NOT_XLSX = ("Dit bestand is geen geldig Excelbestand (.xlsx){why}. Download het 
             "en sla het op als Excel-werkmap (.xlsx).")
 
 
-def open_workbook(data, file_name=None):
+def too_many_rows(max_rows):
+    """The refusal of a sheet longer than max_rows; blank rows count, because each one is read."""
+    return SpreadsheetError(
+        f"Het werkblad heeft meer dan {format_number(max_rows)} rijen onder de kolomnamen (lege rijen tellen "
+        f"mee). Importeer maximaal {format_number(max_rows)} rijen per keer: verwijder lege rijen onder de "
+        "gegevens of splits het bestand."
+    )
+
+
+def open_workbook(data, file_name=None, *, max_rows=None):
     """Open .xlsx bytes read-only, or raise SpreadsheetError for any kind of bad file."""
     name = (file_name or "").lower()
     if not data:
@@ -137,6 +150,12 @@ def open_workbook(data, file_name=None):
     if not data.startswith(b"PK"):
         raise SpreadsheetError(NOT_XLSX.format(why=": de inhoud is geen Excel-werkmap (misschien een hernoemd "
                                                    "CSV- of tekstbestand)"))
+    try:
+        check_zip(data, max_rows=max_rows)
+    except TooManyRows:
+        raise too_many_rows(max_rows) from None
+    except ZipLimitError as exc:
+        raise SpreadsheetError(exc.message) from None
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, InvalidFileException, OSError, ValueError, TypeError, IndexError,
@@ -205,7 +224,7 @@ def read_upload(upload, columns, *, file_name=None, sheet_name=None, max_rows=DE
     if file_name is None:
         file_name = getattr(upload, "filename", None)
     data = _read_bytes(upload, max_bytes)
-    workbook = open_workbook(data, file_name)
+    workbook = open_workbook(data, file_name, max_rows=max_rows)
     try:
         try:
             if sheet_name and sheet_name in workbook.sheetnames:
@@ -215,7 +234,9 @@ def read_upload(upload, columns, *, file_name=None, sheet_name=None, max_rows=DE
         except IndexError:
             raise SpreadsheetError("Het bestand bevat geen werkblad. Gebruik het sjabloon.") from None
         try:
-            rows = sheet.iter_rows(values_only=True)
+            # Explicit bounds: the sheet's own `dimension` is not trusted (it can claim 16,384 columns, or fewer
+            # rows than there are); one row past the limit is enough to know the file is too long.
+            rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS, max_row=max_rows + 2)
             header = next(rows, None)
             return _parse_rows(header, rows, columns, max_rows)
         except SpreadsheetError:
@@ -251,13 +272,11 @@ def _parse_rows(header, rows, columns, max_rows):
         )
     parsed = []
     for number, row in enumerate(rows, start=2):
+        # Blank rows count too and reading stops here: 300,000 rows of spaces must not be read to the end.
+        if number - 1 > max_rows:
+            raise too_many_rows(max_rows)
         if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
             continue
-        if len(parsed) >= max_rows:
-            raise SpreadsheetError(
-                f"Het bestand bevat meer dan {format_number(max_rows)} rijen met gegevens. Importeer maximaal "
-                f"{format_number(max_rows)} rijen per keer: splits het bestand."
-            )
         values, errors = {}, []
         for column in columns:
             index = positions.get(column.key)
