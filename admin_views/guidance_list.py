@@ -50,10 +50,19 @@ class GuidanceListView(ScopedListView):
     capability = "view_participants"
     search_hint = "Naam deelnemer"
     column_list = ("participant", "status", "document_id", "company", "trainer", "qualifications", "created_at")
-    column_labels = {"participant": "Deelnemer", "status": "Status", "document_id": "Document",
-                     "company": "Leerbedrijf", "trainer": "Praktijkopleider", "qualifications": "Kwalificatie(s)",
-                     "created_at": "Datum", "created_by_name": "Gemaakt door", "finalized_at": "Afgerond op",
-                     "finalized_by_name": "Afgerond door", "werkprocessen": "Werkprocessen"}
+    column_labels = {
+        "participant": "Deelnemer",
+        "status": "Status",
+        "document_id": "Document",
+        "company": "Leerbedrijf",
+        "trainer": "Praktijkopleider",
+        "qualifications": "Kwalificatie(s)",
+        "created_at": "Datum",
+        "created_by_name": "Gemaakt door",
+        "finalized_at": "Afgerond op",
+        "finalized_by_name": "Afgerond door",
+        "werkprocessen": "Werkprocessen",
+    }
     column_choices = {"status": GUIDANCE_STATUSES}
     column_sortable_list = ("status", "created_at")
     column_default_sort = ("created_at", True)
@@ -65,12 +74,22 @@ class GuidanceListView(ScopedListView):
         TrainerFilter("snapshot", "Praktijkopleider"),
         filters.DateTimeBetweenFilter("created_at", "Datum"),
     )
-    column_details_list = ("participant", "status", "document_id", "company", "trainer", "qualifications",
-                           "werkprocessen", "created_by_name", "created_at", "finalized_at", "finalized_by_name")
+    column_details_list = (
+        "participant",
+        "status",
+        "document_id",
+        "company",
+        "trainer",
+        "qualifications",
+        "werkprocessen",
+        "created_by_name",
+        "created_at",
+        "finalized_at",
+        "finalized_by_name",
+    )
     can_export = True
     export_types = ("xlsx", "csv")
-    column_export_list = ("participant", "status", "document_id", "company", "trainer", "qualifications",
-                          "created_at")
+    column_export_list = ("participant", "status", "document_id", "company", "trainer", "qualifications", "created_at")
 
     def get_query(self):
         heavy = [name for name in ("pdf",) if name in self.model._fields]
@@ -86,14 +105,17 @@ class GuidanceListView(ScopedListView):
     # --- cells ---------------------------------------------------------------------------------------------------
 
     def row_context(self, rows):
-        return {"rows": {str(r.pk) for r in rows},
-                "names": participant_names(ref_id(r._data.get("participant")) for r in rows),
-                "titles": qualification_titles(s.crebo for r in rows for s in r.selections)}
+        return {
+            "rows": {str(r.pk) for r in rows},
+            "names": participant_names(ref_id(r._data.get("participant")) for r in rows),
+            "titles": qualification_titles(s.crebo for r in rows for s in r.selections),
+        }
 
     def _name(self, model):
         names = self.context_for(model)["names"]
-        return names.get(ref_id(model._data.get("participant"))) or (model.snapshot or {}).get(
-            "participant", {}).get("full_name", "(onbekend)")
+        return names.get(ref_id(model._data.get("participant"))) or (model.snapshot or {}).get("participant", {}).get(
+            "full_name", "(onbekend)"
+        )
 
     def _qualifications_text(self, model):
         titles = self.context_for(model)["titles"]
@@ -104,8 +126,9 @@ class GuidanceListView(ScopedListView):
         return ((model.snapshot or {}).get(part) or {}).get("name", "")
 
     column_formatters = {
-        "participant": lambda v, c, m, n: link(url_for("participants.details", pid=ref_id(m._data.get("participant"))),
-                                               v._name(m)),
+        "participant": lambda v, c, m, n: link(
+            url_for("participants.details", pid=ref_id(m._data.get("participant"))), v._name(m)
+        ),
         "document_id": lambda v, c, m, n: link(url_for("guidance.summary", guidance_id=m.pk), m.document_id),
         "company": lambda v, c, m, n: v._snapshot_name(m, "company"),
         "trainer": lambda v, c, m, n: v._snapshot_name(m, "trainer"),
@@ -133,9 +156,13 @@ class GuidanceListView(ScopedListView):
 
     # --- actions -------------------------------------------------------------------------------------------------
 
-    @scoped_action("finalize", "Afronden",
-                   "{n} begeleidingsdocument(en) afronden? Een afgerond document kan niet meer worden gewijzigd.",
-                   limit=MAX_FINALIZE, capability="edit_participants")
+    @scoped_action(
+        "finalize",
+        "Afronden",
+        "{n} begeleidingsdocument(en) afronden? Een afgerond document kan niet meer worden gewijzigd.",
+        limit=MAX_FINALIZE,
+        capability="edit_participants",
+    )
     def action_finalize(self, ids):
         docs = self.objects(ids)
         user = current_user._get_current_object()
@@ -156,20 +183,35 @@ class GuidanceListView(ScopedListView):
             except svc.GuidanceError as exc:
                 outcome.refused.append((self._label(doc), reasons_of(exc)))
         if not files:
-            return self.show_outcome("PDF downloaden", outcome, done_heading="Gedownload",
-                                     refused_heading="Geen PDF gemaakt")
+            return self.show_outcome(
+                "PDF downloaden", outcome, done_heading="Gedownload", refused_heading="Geen PDF gemaakt"
+            )
         if len(docs) == 1:
-            return Response(files[0][1], mimetype="application/pdf", headers={
-                "Content-Disposition": f'attachment; filename="{files[0][0]}"', "Cache-Control": "no-store"})
+            return Response(
+                files[0][1],
+                mimetype="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{files[0][0]}"', "Cache-Control": "no-store"},
+            )
         if outcome.refused:
             lines = [f"{item}: {' '.join(reasons)}" for item, reasons in outcome.refused]
             files.append(("niet-opgenomen.txt", ("Niet opgenomen:\r\n" + "\r\n".join(lines) + "\r\n").encode()))
-        return Response(zip_bytes(files), mimetype="application/zip", headers={
-            "Content-Disposition": 'attachment; filename="begeleidingsdocumenten.zip"', "Cache-Control": "no-store"})
+        return Response(
+            zip_bytes(files),
+            mimetype="application/zip",
+            headers={
+                "Content-Disposition": 'attachment; filename="begeleidingsdocumenten.zip"',
+                "Cache-Control": "no-store",
+            },
+        )
 
 
 def register(admin, app):
     """Add the list of begeleidingsdocumenten to the menu."""
-    admin.add_view(GuidanceListView(GuidanceDocument, name="Begeleidingsdocumenten", endpoint="guidance_list",
-                                    url="/lijsten/begeleidingsdocumenten"))
-
+    admin.add_view(
+        GuidanceListView(
+            GuidanceDocument,
+            name="Begeleidingsdocumenten",
+            endpoint="guidance_list",
+            url="/lijsten/begeleidingsdocumenten",
+        )
+    )

@@ -192,8 +192,15 @@ class ScopedListView(SecureModelView):
         """The list's own scoped, filtered and searched query, rebuilt from the query string of this request."""
         view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
-        _count, query = self.get_list(0, sort[0] if sort else None, view_args.sort_desc, view_args.search,
-                                      view_args.filters, execute=False, page_size=0)
+        _count, query = self.get_list(
+            0,
+            sort[0] if sort else None,
+            view_args.sort_desc,
+            view_args.search,
+            view_args.filters,
+            execute=False,
+            page_size=0,
+        )
         return query
 
     def matching_ids(self):
@@ -228,8 +235,11 @@ class ScopedListView(SecureModelView):
             ids = self.matching_ids()
             expected = request.form.get("alle_aantal", "")
             if expected != str(len(ids)):
-                flash(f"Het aantal items dat aan het filter voldoet is veranderd: nu {len(ids)} in plaats van "
-                      f"{expected or 'onbekend'}. Controleer de lijst en kies de actie opnieuw.", "error")
+                flash(
+                    f"Het aantal items dat aan het filter voldoet is veranderd: nu {len(ids)} in plaats van "
+                    f"{expected or 'onbekend'}. Controleer de lijst en kies de actie opnieuw.",
+                    "error",
+                )
                 return redirect(return_url)
         else:
             ids = self._ticked_ids()
@@ -238,8 +248,11 @@ class ScopedListView(SecureModelView):
             return redirect(return_url)
         limit = getattr(handler[0], "_action_limit", MAX_ACTION_ROWS)
         if len(ids) > limit:
-            flash(f"'{handler[1]}' kan op hoogstens {limit} items tegelijk; u koos er {len(ids)}. "
-                  "Verfijn het filter of kies minder items.", "error")
+            flash(
+                f"'{handler[1]}' kan op hoogstens {limit} items tegelijk; u koos er {len(ids)}. "
+                "Verfijn het filter of kies minder items.",
+                "error",
+            )
             return redirect(return_url)
         response = handler[0](ids)
         return response if response is not None else redirect(return_url)
@@ -253,9 +266,15 @@ class ScopedListView(SecureModelView):
 
     def show_outcome(self, title, outcome, *, done_heading, refused_heading, note_heading=""):
         """A result page: per object what was done, or every reason it was refused."""
-        return self.render(self.result_template, title=title, outcome=outcome, done_heading=done_heading,
-                           refused_heading=refused_heading, note_heading=note_heading,
-                           return_url=get_redirect_target() or self.get_url(".index_view"))
+        return self.render(
+            self.result_template,
+            title=title,
+            outcome=outcome,
+            done_heading=done_heading,
+            refused_heading=refused_heading,
+            note_heading=note_heading,
+            return_url=get_redirect_target() or self.get_url(".index_view"),
+        )
 
     def flash_outcome(self, outcome, done_text):
         """A short outcome as messages: the count done and per refused object its reasons."""
@@ -289,7 +308,9 @@ class CompanyFilter(ScopedChoiceFilter):
         placements = scope(Placement.objects, current_user)
         company_ids = [c for c in placements._collection.distinct("company", placements._query) if c is not None]
         companies = Company.objects(pk__in=company_ids)
-        return [(str(c.pk), f"{c.name} ({c.company_id})") for c in companies.only("name", "company_id").order_by("name")]
+        return [
+            (str(c.pk), f"{c.name} ({c.company_id})") for c in companies.only("name", "company_id").order_by("name")
+        ]
 
     def _company(self, value):
         try:
@@ -302,7 +323,9 @@ class CompanyFilter(ScopedChoiceFilter):
         if company is None:
             return query.none()
         placements = list(Placement.objects(company=company.pk).scalar("id"))
-        return query.filter(Q(placement__in=placements) | Q(__raw__={"snapshot.company.company_id": company.company_id}))
+        return query.filter(
+            Q(placement__in=placements) | Q(__raw__={"snapshot.company.company_id": company.company_id})
+        )
 
 
 class CurrentCompanyFilter(CompanyFilter):
@@ -316,13 +339,19 @@ class CurrentCompanyFilter(CompanyFilter):
         candidates = Placement.objects(company=company.pk).distinct("participant")
         candidate_ids = [ref_id(p) for p in candidates]
         current = {}
-        for row in (Placement.objects(participant__in=candidate_ids).only("participant", "company", "created_at", "seq")
-                    .order_by("participant", "-created_at", "-seq").as_pymongo()):
+        for row in (
+            Placement.objects(participant__in=candidate_ids)
+            .only("participant", "company", "created_at", "seq")
+            .order_by("participant", "-created_at", "-seq")
+            .as_pymongo()
+        ):
             current.setdefault(row["participant"], row.get("company"))
         placed_now = [pid for pid, cid in current.items() if cid == company.pk]
-        return query.filter(Q(placement__in=placements)
-                            | Q(__raw__={"snapshot.company.company_id": company.company_id})
-                            | Q(placement=None, participant__in=placed_now, status=CONCEPT))
+        return query.filter(
+            Q(placement__in=placements)
+            | Q(__raw__={"snapshot.company.company_id": company.company_id})
+            | Q(placement=None, participant__in=placed_now, status=CONCEPT)
+        )
 
 
 class QualificationFilter(ScopedChoiceFilter):

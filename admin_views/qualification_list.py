@@ -70,8 +70,12 @@ class QualificationListView(ScopedListView):
     scope_field = None  # the qualification structure is the same for every school
     search_hint = "Crebo of woorden uit de titel"
     column_list = ("crebo", "title", "level", "dossier_title", "version", "valid_from", "end_intake", "superseded")
-    column_labels = {"level": "Niveau", "dossier_title": "Kwalificatiedossier", "superseded": "Voorgaande versie",
-                     "core_tasks": "Kerntaken en werkprocessen"}
+    column_labels = {
+        "level": "Niveau",
+        "dossier_title": "Kwalificatiedossier",
+        "superseded": "Voorgaande versie",
+        "core_tasks": "Kerntaken en werkprocessen",
+    }
     column_sortable_list = ("crebo", ("title", "title_key"), "level", "valid_from", "end_intake")
     column_default_sort = [("title_key", False), ("crebo", False)]
     column_searchable_list = ("crebo", "title")
@@ -80,13 +84,35 @@ class QualificationListView(ScopedListView):
         DossierFilter("dossier_crebo", "Kwalificatiedossier"),
         ValidityFilter("end_intake", "Geldigheid"),
     )
-    column_details_list = ("crebo", "title", "level", "dossier_crebo", "dossier_title", "version", "valid_from",
-                           "end_intake", "end_training", "superseded", "work_process_count", "core_tasks")
+    column_details_list = (
+        "crebo",
+        "title",
+        "level",
+        "dossier_crebo",
+        "dossier_title",
+        "version",
+        "valid_from",
+        "end_intake",
+        "end_training",
+        "superseded",
+        "work_process_count",
+        "core_tasks",
+    )
     column_formatters_detail = {"core_tasks": _core_tasks}
     can_export = True
     export_types = ("xlsx", "csv")
-    column_export_list = ("crebo", "title", "level", "dossier_crebo", "dossier_title", "version", "valid_from",
-                          "end_intake", "end_training", "superseded")
+    column_export_list = (
+        "crebo",
+        "title",
+        "level",
+        "dossier_crebo",
+        "dossier_title",
+        "version",
+        "valid_from",
+        "end_intake",
+        "end_training",
+        "superseded",
+    )
 
     def get_query(self):
         return super().get_query().exclude("core_tasks")
@@ -110,5 +136,12 @@ class QualificationListView(ScopedListView):
 
 def register(admin, app):
     """Add the list of kwalificaties to the Kwalificaties menu."""
-    admin.add_view(QualificationListView(Qualification, name="Lijst", category="Kwalificaties",
-                                         endpoint="qualification_list", url="/lijsten/kwalificaties"))
+    admin.add_view(
+        QualificationListView(
+            Qualification,
+            name="Lijst",
+            category="Kwalificaties",
+            endpoint="qualification_list",
+            url="/lijsten/kwalificaties",
+        )
+    )

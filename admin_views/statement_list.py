@@ -51,8 +51,10 @@ class YearFilter(ScopedChoiceFilter):
 
     def apply(self, query, value):
         start, end = datetime(int(value), 1, 1), datetime(int(value) + 1, 1, 1)
-        return query.filter(Q(finalized_at__gte=start, finalized_at__lt=end)
-                            | Q(finalized_at=None, created_at__gte=start, created_at__lt=end))
+        return query.filter(
+            Q(finalized_at__gte=start, finalized_at__lt=end)
+            | Q(finalized_at=None, created_at__gte=start, created_at__lt=end)
+        )
 
 
 def _file_name(statement, names):
@@ -66,12 +68,22 @@ class StatementListView(ScopedListView):
     capability = "view_participants"
     search_hint = "Naam deelnemer of nummer"
     column_list = ("participant", "status", "number", "education_form", "company", "qualifications", "date")
-    column_labels = {"participant": "Deelnemer", "status": "Status", "number": "Nummer",
-                     "education_form": "Onderwijsvorm", "company": "Leerbedrijf", "qualifications": "Kwalificatie(s)",
-                     "date": "Datum", "bpv_hours": "BPV-uren", "created_by_name": "Gemaakt door",
-                     "created_at": "Aangemaakt op", "finalized_at": "Definitief op",
-                     "finalized_by_name": "Definitief gemaakt door", "verification_code": "Verificatiecode",
-                     "pdf_sha256": "SHA-256 van de PDF"}
+    column_labels = {
+        "participant": "Deelnemer",
+        "status": "Status",
+        "number": "Nummer",
+        "education_form": "Onderwijsvorm",
+        "company": "Leerbedrijf",
+        "qualifications": "Kwalificatie(s)",
+        "date": "Datum",
+        "bpv_hours": "BPV-uren",
+        "created_by_name": "Gemaakt door",
+        "created_at": "Aangemaakt op",
+        "finalized_at": "Definitief op",
+        "finalized_by_name": "Definitief gemaakt door",
+        "verification_code": "Verificatiecode",
+        "pdf_sha256": "SHA-256 van de PDF",
+    }
     column_choices = {"status": STATEMENT_STATUSES, "education_form": EDUCATION_FORMS}
     column_sortable_list = ("status", "number", "education_form", ("date", "created_at"))
     column_default_sort = ("created_at", True)
@@ -84,9 +96,21 @@ class StatementListView(ScopedListView):
         CurrentCompanyFilter("placement", "Leerbedrijf"),
         QualificationFilter("selections", "Kwalificatie"),
     )
-    column_details_list = ("participant", "status", "number", "education_form", "bpv_hours", "company",
-                           "qualifications", "created_by_name", "created_at", "finalized_at", "finalized_by_name",
-                           "verification_code", "pdf_sha256")
+    column_details_list = (
+        "participant",
+        "status",
+        "number",
+        "education_form",
+        "bpv_hours",
+        "company",
+        "qualifications",
+        "created_by_name",
+        "created_at",
+        "finalized_at",
+        "finalized_by_name",
+        "verification_code",
+        "pdf_sha256",
+    )
     can_export = True
     export_types = ("xlsx", "csv")
     column_export_list = ("participant", "status", "number", "education_form", "company", "qualifications", "date")
@@ -111,9 +135,12 @@ class StatementListView(ScopedListView):
     def row_context(self, rows):
         pids = [ref_id(r._data.get("participant")) for r in rows]
         without_own = [pid for r, pid in zip(rows, pids, strict=True) if not (r.snapshot or {}).get("company")]
-        return {"rows": {str(r.pk) for r in rows}, "names": participant_names(pids),
-                "companies": current_company_names(without_own) if without_own else {},
-                "titles": qualification_titles(s.crebo for r in rows for s in r.selections)}
+        return {
+            "rows": {str(r.pk) for r in rows},
+            "names": participant_names(pids),
+            "companies": current_company_names(without_own) if without_own else {},
+            "titles": qualification_titles(s.crebo for r in rows for s in r.selections),
+        }
 
     def _participant(view, context, model, name):
         names = view.context_for(model)["names"]
@@ -177,17 +204,27 @@ class StatementListView(ScopedListView):
         found = {str(s.pk): s for s in scope(PracticeStatement.objects, current_user).filter(pk__in=list(wanted))}
         return [found[i] for i in ids if i in found]
 
-    @scoped_action("finalize", "Definitief maken",
-                   "{n} praktijkverklaring(en) definitief maken? Daarna kan er niets meer worden gewijzigd.",
-                   limit=MAX_FINALIZE, capability="edit_participants")
+    @scoped_action(
+        "finalize",
+        "Definitief maken",
+        "{n} praktijkverklaring(en) definitief maken? Daarna kan er niets meer worden gewijzigd.",
+        limit=MAX_FINALIZE,
+        capability="edit_participants",
+    )
     def action_finalize(self, ids):
         statements = self.objects(ids)
         user = current_user._get_current_object()
         g.list_row_context = self.row_context(statements)
-        outcome = Outcome().run(statements, lambda s: svc.finalize(s, user), self._label,
-                                note=lambda final: final.number)
-        return self.show_outcome("Definitief maken", outcome, done_heading="Definitief gemaakt",
-                                 refused_heading="Niet definitief gemaakt", note_heading="Nummer")
+        outcome = Outcome().run(
+            statements, lambda s: svc.finalize(s, user), self._label, note=lambda final: final.number
+        )
+        return self.show_outcome(
+            "Definitief maken",
+            outcome,
+            done_heading="Definitief gemaakt",
+            refused_heading="Niet definitief gemaakt",
+            note_heading="Nummer",
+        )
 
     @scoped_action("download_pdf", "PDF downloaden", None, limit=MAX_PDFS)
     def action_download_pdf(self, ids):
@@ -203,20 +240,33 @@ class StatementListView(ScopedListView):
             files.append((_file_name(statement, context["names"]), data))
             outcome.done.append((self._label(statement), ""))
         if not files:
-            return self.show_outcome("PDF downloaden", outcome, done_heading="Gedownload",
-                                     refused_heading="Geen PDF gemaakt")
+            return self.show_outcome(
+                "PDF downloaden", outcome, done_heading="Gedownload", refused_heading="Geen PDF gemaakt"
+            )
         if len(statements) == 1:
-            return Response(files[0][1], mimetype="application/pdf", headers={
-                "Content-Disposition": f'attachment; filename="{files[0][0]}"', "Cache-Control": "no-store"})
+            return Response(
+                files[0][1],
+                mimetype="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{files[0][0]}"', "Cache-Control": "no-store"},
+            )
         if outcome.refused:
             lines = [f"{item}: {' '.join(reasons)}" for item, reasons in outcome.refused]
             files.append(("niet-opgenomen.txt", ("Niet opgenomen:\r\n" + "\r\n".join(lines) + "\r\n").encode()))
-        return Response(zip_bytes(files), mimetype="application/zip", headers={
-            "Content-Disposition": 'attachment; filename="praktijkverklaringen.zip"', "Cache-Control": "no-store"})
+        return Response(
+            zip_bytes(files),
+            mimetype="application/zip",
+            headers={
+                "Content-Disposition": 'attachment; filename="praktijkverklaringen.zip"',
+                "Cache-Control": "no-store",
+            },
+        )
 
-    @scoped_action("remove", "Verwijderen",
-                   "{n} praktijkverklaring(en) verwijderen? Alleen wie een verklaring maakte, kan hem verwijderen.",
-                   capability="edit_participants")
+    @scoped_action(
+        "remove",
+        "Verwijderen",
+        "{n} praktijkverklaring(en) verwijderen? Alleen wie een verklaring maakte, kan hem verwijderen.",
+        capability="edit_participants",
+    )
     def action_remove(self, ids):
         statements = self.objects(ids)
         user = current_user._get_current_object()
@@ -225,12 +275,16 @@ class StatementListView(ScopedListView):
         if not outcome.refused:
             flash(f"{len(outcome.done)} praktijkverklaring(en) verwijderd.", "success")
             return None
-        return self.show_outcome("Verwijderen", outcome, done_heading="Verwijderd",
-                                 refused_heading="Niet verwijderd")
+        return self.show_outcome("Verwijderen", outcome, done_heading="Verwijderd", refused_heading="Niet verwijderd")
 
 
 def register(admin, app):
     """Add the list of praktijkverklaringen to the menu."""
-    admin.add_view(StatementListView(PracticeStatement, name="Praktijkverklaringen", endpoint="statement_list",
-                                     url="/lijsten/praktijkverklaringen"))
-
+    admin.add_view(
+        StatementListView(
+            PracticeStatement,
+            name="Praktijkverklaringen",
+            endpoint="statement_list",
+            url="/lijsten/praktijkverklaringen",
+        )
+    )

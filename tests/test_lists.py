@@ -46,7 +46,9 @@ def test_each_list_offers_its_actions_per_role(client, auth):
     assert action_names(client.get(GUIDANCE).get_data(as_text=True)) == ["finalize", "download_pdf"]
     page = client.get(QUALIFICATIONS).get_data(as_text=True)
     assert action_names(page) == [] and 'id="list-action-form"' not in page  # read-only
-    labels = re.findall(r'class="dropdown-item list-action"[^>]*>([^<]+)<', client.get(STATEMENTS).get_data(as_text=True))
+    labels = re.findall(
+        r'class="dropdown-item list-action"[^>]*>([^<]+)<', client.get(STATEMENTS).get_data(as_text=True)
+    )
     assert labels == ["Definitief maken", "PDF downloaden", "Verwijderen"]
     auth.logout()
     # An advisor reads but does not edit: only the download remains, and posting another action is refused.
@@ -63,7 +65,7 @@ def test_lists_create_or_edit_nothing_and_have_no_inline_script(client, auth):
     for url in (STATEMENTS, GUIDANCE, QUALIFICATIONS):
         page = client.get(url).get_data(as_text=True)
         assert client.get(url + "new/").status_code in (302, 403, 404)
-        body = page[page.index('id="list-menu"'):]
+        body = page[page.index('id="list-menu"') :]
         assert not re.search(r"\son[a-z]+=", body), url
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url
 
@@ -103,10 +105,16 @@ def test_sbb_sees_every_school(client, auth):
 @pytest.fixture
 def many_concepts():
     """25 concepts of one search term (more than a page of 20), 3 of another, 1 of another school."""
-    chosen = [svc.create_concept(participant_at(first_name=f"Kandidaat{n}", last_name="Selectietest"),
-                                 user("mbo@school.example")) for n in range(25)]
-    others = [svc.create_concept(participant_at(first_name=f"Blijft{n}", last_name="Anders"),
-                                 user("mbo@school.example")) for n in range(3)]
+    chosen = [
+        svc.create_concept(
+            participant_at(first_name=f"Kandidaat{n}", last_name="Selectietest"), user("mbo@school.example")
+        )
+        for n in range(25)
+    ]
+    others = [
+        svc.create_concept(participant_at(first_name=f"Blijft{n}", last_name="Anders"), user("mbo@school.example"))
+        for n in range(3)
+    ]
     foreign = other_school_concept()
     return chosen, others, foreign
 
@@ -157,8 +165,12 @@ def test_definitief_maken_on_five_concepts_numbers_the_three_ready_ones_and_name
     maker = user("mbo@school.example")
     ready = [ready_concept(participant_at(first_name=f"Klaar{n}", last_name="Vijftal")) for n in range(3)]
     empty = svc.create_concept(participant_at(first_name="Leeg", last_name="Vijftal"), maker)
-    no_hours = svc.update_concept(svc.create_concept(participant_at(first_name="Urenloos", last_name="Vijftal"), maker),
-                                  maker, education_form="mbo_diploma", selections=[selection()])
+    no_hours = svc.update_concept(
+        svc.create_concept(participant_at(first_name="Urenloos", last_name="Vijftal"), maker),
+        maker,
+        education_form="mbo_diploma",
+        selections=[selection()],
+    )
     problems = {s.pk: svc.readiness_problems(s) for s in (empty, no_hours)}
     assert len(problems[empty.pk]) >= 3 and len(problems[no_hours.pk]) == 1
     auth.login_role("school_staff")
@@ -213,8 +225,10 @@ def test_pdf_of_one_concept_and_a_zip_that_says_what_was_left_out(client, auth):
 
 def test_verwijderen_keeps_the_author_only_rule_per_row(client, auth):
     mine = ready_concept(participant_at(first_name="Van", last_name="Mij"))
-    colleague = ready_concept(participant_at(first_name="Van", last_name="Collega", author="collega@school.example"),
-                              author="collega@school.example")
+    colleague = ready_concept(
+        participant_at(first_name="Van", last_name="Collega", author="collega@school.example"),
+        author="collega@school.example",
+    )
     auth.login_role("school_staff")
     response = act(client, STATEMENTS, "remove", ids=[mine.pk, colleague.pk])
     page = unescape(response.get_data(as_text=True))
@@ -295,9 +309,11 @@ def test_afronden_and_pdf_of_guidance_documents(client, auth):
 
 def test_guidance_list_is_scoped_and_filters_on_trainer(client, auth):
     own = _guidance("Eigen")
-    foreign = guidance_svc.create_concept(participant_at(brin="12PD", author="pro@school.example", first_name="Ander",
-                                                         last_name="Begeleid"), user("pro@school.example"),
-                                          [selection()])
+    foreign = guidance_svc.create_concept(
+        participant_at(brin="12PD", author="pro@school.example", first_name="Ander", last_name="Begeleid"),
+        user("pro@school.example"),
+        [selection()],
+    )
     auth.login_role("school_staff")
     page = client.get(GUIDANCE + "?search=begeleid").get_data(as_text=True)
     assert str(own.pk) in page and str(foreign.pk) not in page
@@ -334,4 +350,5 @@ def test_qualification_list_searches_crebo_and_title_and_shows_the_structure(cli
     other_level = "1" if q.level != 1 else "2"
     assert str(q.pk) in client.get(QUALIFICATIONS + f"?search=90101&{level_arg}={q.level}").get_data(as_text=True)
     assert str(q.pk) not in client.get(QUALIFICATIONS + f"?search=90101&{level_arg}={other_level}").get_data(
-        as_text=True)
+        as_text=True
+    )
