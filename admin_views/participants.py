@@ -163,15 +163,18 @@ class ParticipantsView(SecureView):
         if not ids:
             flash("Vink eerst een of meer deelnemers aan.", "warning")
             return _back_to_list(tab)
-        if action == "archive":
-            count = svc.archive_participants(current_user, ids)
-            flash(f"{count} deelnemer(s) naar het archief verplaatst.", "success")
-        elif action == "restore":
-            count = svc.restore_participants(current_user, ids)
-            flash(f"{count} deelnemer(s) teruggezet naar Actueel.", "success")
-        elif action == "delete":
+        try:
+            if action == "archive":
+                count = svc.archive_participants(current_user, ids)
+                flash(f"{count} deelnemer(s) naar het archief verplaatst.", "success")
+            elif action == "restore":
+                count = svc.restore_participants(current_user, ids)
+                flash(f"{count} deelnemer(s) teruggezet naar Actueel.", "success")
+        except svc.PartlyDoneError as exc:
+            flash(exc.message, "danger")
+        if action == "delete":
             return self._confirm_delete(ids, tab)
-        else:
+        elif action not in ("archive", "restore"):
             flash("Kies wat u met de geselecteerde deelnemers wilt doen.", "warning")
         return _back_to_list(tab)
 
@@ -276,8 +279,12 @@ class ParticipantsView(SecureView):
         if request.form.get("confirm") != "ja":
             flash("Bevestig eerst dat u de deelnemers definitief wilt verwijderen.", "warning")
             return _back_to_list(tab)
-        names = svc.delete_participants(current_user, request.form.getlist("ids"))
-        flash(f"{len(names)} deelnemer(s) definitief verwijderd: {', '.join(names)}.", "success")
+        try:
+            names = svc.delete_participants(current_user, request.form.getlist("ids"))
+        except svc.PartlyDoneError as exc:
+            flash(exc.message, "danger")
+        else:
+            flash(f"{len(names)} deelnemer(s) definitief verwijderd: {', '.join(names)}.", "success")
         return redirect(url_for("participants.index", tab=tab))
 
     def _confirm_delete(self, ids, tab):

@@ -21,12 +21,13 @@ from mongoengine import (
     ValidationError,
 )
 
+from core.text import fold, tidy
 from documents.constants import label
 from documents.institutions import Institution
 from documents.participants import Participant
+from documents.printed import refuse_hidden_characters
 from documents.users import User
 from services.clock import utcnow
-from services.text import fold, tidy
 
 COMPANY_ID_RE = re.compile(r"^[0-9]{9}$")
 CREBO_RE = re.compile(r"^[0-9]{5}$")
@@ -52,6 +53,12 @@ REQUEST_STATUSES = (
     ("rejected", "Afgewezen"),
 )
 OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
+
+# Printed or shown text fields and their Dutch labels, for the hidden-character check.
+COMPANY_TEXT = {"company_id": "Leerbedrijf-ID", "name": "Naam", "address": "Adres", "postcode": "Postcode",
+                "city": "Plaats", "phone": "Telefoon", "email": "E-mailadres", "website": "Website"}
+TRAINER_TEXT = {"initials": "Voorletters", "first_name": "Voornaam", "infix": "Tussenvoegsel",
+                "last_name": "Achternaam", "function": "Functie", "email": "E-mailadres", "phone": "Telefoon"}
 
 
 def search_words(*texts):
@@ -125,6 +132,7 @@ class Company(Document):
     }
 
     def clean(self):
+        refuse_hidden_characters(self, COMPANY_TEXT)
         self.company_id = re.sub(r"\s", "", self.company_id or "")
         if not COMPANY_ID_RE.match(self.company_id):
             raise ValidationError("Het leerbedrijf-ID bestaat uit precies 9 cijfers (zie stagemarkt.nl).",
@@ -182,6 +190,9 @@ class ProposedCompany(EmbeddedDocument):
     website = StringField(max_length=200, verbose_name="Website")
     contact_name = StringField(max_length=200, verbose_name="Contactpersoon")
 
+    def clean(self):
+        refuse_hidden_characters(self, {**COMPANY_TEXT, "contact_name": "Contactpersoon"})
+
     def __str__(self):
         return f"{self.name} ({self.city})" if self.city else self.name
 
@@ -191,6 +202,9 @@ class RequestNote(EmbeddedDocument):
     by = StringField(max_length=200)
     status = StringField(max_length=20)
     text = StringField(max_length=4000)
+
+    def clean(self):
+        refuse_hidden_characters(self, {"text": "Notitie"}, multiline=("text",))
 
     def __str__(self):
         return self.text or ""
@@ -235,6 +249,7 @@ class AccreditationRequest(Document):
         return self.status in OPEN_REQUEST_STATUSES
 
     def clean(self):
+        refuse_hidden_characters(self, {"motivation": "Toelichting"}, multiline=("motivation",))
         if self.kind == "new" and not self.proposed and not self.company:
             raise ValidationError("Vul de gegevens van het leerbedrijf in.", field_name="proposed")
         if self.kind == "extend" and not self.company:
@@ -300,6 +315,7 @@ class Trainer(Document):
         return label(REVIEW_STATUSES, self.review_status)
 
     def clean(self):
+        refuse_hidden_characters(self, TRAINER_TEXT)
         for field in ("initials", "first_name", "infix", "last_name", "function", "phone"):
             setattr(self, field, tidy(getattr(self, field)) or None)
         if not self.last_name:

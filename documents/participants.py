@@ -16,9 +16,10 @@ from mongoengine import (
     ValidationError,
 )
 
+from core.text import fold, hidden_character_errors, tidy
 from documents.institutions import Institution
+from documents.printed import refuse_hidden_characters
 from services.clock import utcnow
-from services.text import fold, tidy
 
 # A learner in praktijkonderwijs or vso is at least about twelve; ten leaves room for typing the year right.
 MIN_AGE = 10
@@ -38,6 +39,35 @@ def birth_date_problem(value):
     return None
 
 
+# The fields printed on statements and documents, with their Dutch labels (for the hidden-character check).
+PRINTED_FIELDS = {
+    "first_name": "Voornaam",
+    "infix": "Tussenvoegsel",
+    "last_name": "Achternaam",
+    "birth_place": "Geboorteplaats",
+    "group": "Groep",
+    "student_number": "Leerlingnummer",
+    "email": "E-mailadres",
+}
+
+
+def printed_text_errors(values):
+    """Return {field: Dutch message} for printed fields holding invisible or direction-changing characters."""
+    return hidden_character_errors(values, PRINTED_FIELDS)
+
+
+def identity_key(institution, first_name, infix, last_name, birth_date):
+    """The school's identity of a person: folded names and date of birth (unique per school), or None."""
+    if not institution or not first_name or not last_name or not birth_date:
+        return None
+    school = getattr(institution, "pk", None) or getattr(institution, "id", None) or institution
+    first = fold(first_name)
+    last = fold(f"{infix or ''} {last_name}")
+    if not first or not last:
+        return None
+    return f"{school}|{first}|{last}|{birth_date:%Y-%m-%d}"
+
+
 class ParticipantQuerySet(QuerySet):
     def active(self):
         return self.filter(archived_at=None)
@@ -47,12 +77,8 @@ class ParticipantQuerySet(QuerySet):
 
     def same_person(self, institution, first_name, infix, last_name, birth_date):
         """Participants of this school with the same name and date of birth (archived ones included)."""
-        return self.filter(
-            institution=institution,
-            search_first=fold(first_name),
-            search_last=fold(f"{infix or ''} {last_name}"),
-            birth_date=birth_date,
-        )
+        key = identity_key(institution, first_name, infix, last_name, birth_date)
+        return self.filter(identity_key=key) if key else self.none()
 
 
 class Participant(Document):
@@ -73,6 +99,10 @@ class Participant(Document):
     group_key = StringField(max_length=100)
     # Every folded word of first name, infix and last name: "vries" finds "de Vries" (anchored prefix regex).
     search_tokens = ListField(StringField(max_length=100))
+    # School, folded names and date of birth in one value with a unique index: the database itself refuses a
+    # second participant with the same identity, even when two requests check at the same moment. Left out
+    # (sparse index) for anonymised participants, who have no date of birth and must not collide.
+    identity_key = StringField(max_length=400)
 
     created_at = DateTimeField(default=utcnow, verbose_name="Aangemaakt op")
     created_by = StringField(max_length=200, verbose_name="Aangemaakt door")
@@ -94,7 +124,7 @@ class Participant(Document):
             ("institution", "search_first"),
             ("institution", "group_key"),
             ("institution", "search_tokens"),
-            ("institution", "search_last", "search_first", "birth_date"),
+            {"fields": ["identity_key"], "unique": True, "sparse": True},
             "import_batch",
         ],
     }
@@ -114,6 +144,7 @@ class Participant(Document):
         self.last_name = tidy(self.last_name)
         self.birth_place = tidy(self.birth_place) or None
         self.group = tidy(self.group) or None
+        refuse_hidden_characters(self, PRINTED_FIELDS)
         problem = birth_date_problem(self.birth_date)
         if problem:
             raise ValidationError(problem, field_name="birth_date")
@@ -125,6 +156,9 @@ class Participant(Document):
         self.student_number = tidy(self.student_number) or None
         self.email = (self.email or "").strip().lower() or None
         self.search_tokens = sorted(set(fold(f"{self.first_name} {self.infix or ''} {self.last_name}").split()))
+        # The raw reference: no need to load the school for its id.
+        self.identity_key = identity_key(self._data.get("institution"), self.first_name, self.infix, self.last_name,
+                                         self.birth_date)
 
     def __str__(self):
         return self.full_name

@@ -119,19 +119,30 @@ def import_rows(user, rows):
     # back (and remove new ones) when any save fails, so an import is never half done.
     before = {c.pk: Company._get_collection().find_one({"_id": c.pk}) for c in companies.values() if c.pk}
     saved = []
+    # The audit event is written first (audit.recorded takes it back when the saves fail), so the log never
+    # misses an import that stands and never shows one that was undone.
     try:
-        for company in companies.values():
-            company.save()
-            saved.append(company)
+        with audit.recorded("import", None, object_type="Company", institution=None,
+                            label=f"Leerbedrijven: {new} nieuw, {len(companies) - new} bijgewerkt",
+                            changes={"rijen": len(parsed)}):
+            try:
+                for company in companies.values():
+                    company.save()
+                    saved.append(company)
+            except BaseException:
+                _put_back(saved, before)
+                raise
     except (NotUniqueError, MEValidationError) as exc:
-        for company in saved:
-            if company.pk in before:
-                Company._get_collection().replace_one({"_id": company.pk}, before[company.pk])
-            else:
-                Company._get_collection().delete_one({"_id": company.pk})
         raise ValueError("Er is niets geïmporteerd: een leerbedrijf kon niet worden opgeslagen "
                          f"({'dit leerbedrijf-ID bestaat al' if isinstance(exc, NotUniqueError) else first_error(exc)}). "
                          "Verbeter het bestand en upload het opnieuw.") from None
-    audit.record("import", None, object_type="Company", label=f"Leerbedrijven: {new} nieuw, "
-                 f"{len(companies) - new} bijgewerkt", institution=None, changes={"rijen": len(parsed)})
     return new, len(companies) - new
+
+
+def _put_back(saved, before):
+    """Undo the saves of a failed import: updated companies get their old state back, new ones go."""
+    for company in saved:
+        if company.pk in before:
+            Company._get_collection().replace_one({"_id": company.pk}, before[company.pk])
+        else:
+            Company._get_collection().delete_one({"_id": company.pk})

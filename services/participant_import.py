@@ -1,18 +1,22 @@
 """Bulk import of participants from the Excel template: template, preview, all-or-nothing import, undo a batch."""
 
 import functools
+import logging
 from datetime import timedelta
 
+from bson import ObjectId
 from flask import abort
+from mongoengine.errors import NotUniqueError
 
 from documents.imports import ImportBatch
-from documents.participants import Participant
+from documents.participants import Participant, identity_key
 from services import audit, spreadsheet
 from services import participants as svc
 from services.clock import format_number, utcnow
 from services.ids import parse_object_id
 from services.permissions import can, scope
-from services.text import fold
+
+log = logging.getLogger(__name__)
 
 KIND = "participants"
 SHEET = "Deelnemers"
@@ -75,24 +79,18 @@ def template_bytes():
     return spreadsheet.build_template(COLUMNS, sheet_title=SHEET, instructions=INSTRUCTIONS)
 
 
-def _identity(values):
-    if not values.get("first_name") or not values.get("last_name") or not values.get("birth_date"):
-        return None
-    return (fold(values["first_name"]), fold(f"{values.get('infix') or ''} {values['last_name']}"),
-            values["birth_date"])
+def _identity(values, institution=None):
+    """The identity a row would get (the document's rule); None while the row lacks a name or date."""
+    return identity_key(institution or "-", values.get("first_name"), values.get("infix"),
+                        values.get("last_name"), values.get("birth_date"))
 
 
 def _existing_identities(institution, rows):
-    """The identities among these rows that the school already has: one query for the whole file."""
-    dates = sorted({r.values["birth_date"] for r in rows if r.values.get("birth_date")})
+    """The identities among these rows that the school already has: one query per thousand rows."""
+    keys = sorted({k for k in (_identity(r.values, institution) for r in rows) if k})
     found = set()
-    for chunk_start in range(0, len(dates), 1000):
-        chunk = dates[chunk_start:chunk_start + 1000]
-        query = Participant.objects(institution=institution, birth_date__in=chunk).only(
-            "search_first", "search_last", "birth_date").as_pymongo()
-        for doc in query:
-            born = doc["birth_date"]
-            found.add((doc.get("search_first"), doc.get("search_last"), born.date() if hasattr(born, "date") else born))
+    for start in range(0, len(keys), 1000):
+        found.update(Participant.objects(identity_key__in=keys[start:start + 1000]).distinct("identity_key"))
     return found
 
 
@@ -117,7 +115,7 @@ def preview(user, upload, file_name=None):
     for row in rows:
         if row.errors:
             status = STATUS_ERROR
-        elif _identity(row.values) in existing:
+        elif _identity(row.values, user.institution) in existing:
             status = STATUS_EXISTS
         else:
             status = STATUS_NEW
@@ -160,39 +158,57 @@ def import_rows(user, token, selected_rows):
     # Check again: a colleague may have added one of them since the preview.
     parsed = [spreadsheet.ParsedRow(r["row"], r["values"], []) for r in chosen]
     existing = _existing_identities(institution, parsed)
-    clash = [r.number for r in parsed if _identity(r.values) in existing]
+    clash = [r.number for r in parsed if _identity(r.values, institution) in existing]
     if clash:
-        raise ImportError_(
-            "Intussen bestaan de deelnemers van rij " + ", ".join(str(n) for n in clash[:10])
-            + " al. Upload het bestand opnieuw. Er is niets geïmporteerd."
-        )
+        raise ImportError_(_lost_race_message(clash))
     now = utcnow()
     author = user.name or user.email
-    batch = ImportBatch(kind=KIND, institution=institution, created_by=user, created_by_name=author,
-                        created_at=now, file_name=staged.file_name, count=len(chosen))
     docs = []
     for row in parsed:
-        doc = Participant(**row.values, institution=institution, created_by=author, created_at=now, version=1)
+        doc = Participant(id=ObjectId(), **row.values, institution=institution, created_by=author, created_at=now,
+                          version=1)
         doc.validate()
         docs.append(doc)
-    batch.save()
-    try:
-        for doc in docs:
-            doc.import_batch = str(batch.pk)
-        ids = Participant.objects.insert(docs, load_bulk=False)
-    except Exception:
-        # All or nothing: take back whatever part of the batch got written.
-        Participant.objects(import_batch=str(batch.pk)).delete()
-        batch.delete()
-        raise
-    ImportBatch.objects(pk=batch.pk).update_one(set__object_ids=list(ids))
+    # Ids up front: the audit event, the batch and the participants all name each other before any is written.
+    batch = ImportBatch(id=ObjectId(), kind=KIND, institution=institution, created_by=user, created_by_name=author,
+                        created_at=now, file_name=staged.file_name, count=len(docs),
+                        object_ids=[d.id for d in docs])
+    for doc in docs:
+        doc.import_batch = str(batch.id)
+    noun = "deelnemer" if len(docs) == 1 else "deelnemers"
+    # Order of writes: audit event, batch, participants. A failure at any of them takes back what came before
+    # (audit.recorded removes the event), so the log, the batch list and the participants always agree.
+    with audit.recorded("import", batch, user=user, institution=institution, object_type="ImportBatch",
+                        label=f"{len(docs)} {noun} uit {staged.file_name or 'bestand'}",
+                        changes={"bestand": staged.file_name, "aantal": len(docs)}):
+        batch.save(force_insert=True)
+        try:
+            Participant.objects.insert(docs, load_bulk=False)
+        except BaseException as exc:
+            # All or nothing: take back whatever part of the batch got written.
+            Participant.objects(import_batch=str(batch.id)).delete()
+            batch.delete()
+            if isinstance(exc, NotUniqueError):
+                # A colleague (or a second click) imported some of the same people at the same moment; the
+                # unique identity index let exactly one of the two imports through.
+                now_there = _existing_identities(institution, parsed)
+                lost = [r.number for r in parsed if _identity(r.values, institution) in now_there]
+                raise ImportError_(_lost_race_message(lost or [r.number for r in parsed])) from None
+            raise
     svc.forget_groups()  # a bulk insert sends no save signals
-    spreadsheet.discard_staged(staged)
-    audit.record("import", batch, user=user, institution=institution, object_type="ImportBatch",
-                 label=f"{len(ids)} {'deelnemer' if len(ids) == 1 else 'deelnemers'} uit {staged.file_name or 'bestand'}",
-                 changes={"bestand": staged.file_name, "aantal": len(ids)})
-    batch.reload()
+    try:
+        spreadsheet.discard_staged(staged)
+    except Exception:  # noqa: BLE001 - the import stands; the preview expires by itself, a repeat is refused
+        log.warning("Voorbeeld %s na de import niet verwijderd", staged.pk, exc_info=True)
     return batch
+
+
+def _lost_race_message(rows):
+    listed = ", ".join(str(n) for n in rows[:10]) + (" en meer" if len(rows) > 10 else "")
+    return (f"{'Rij' if len(rows) == 1 else 'Rijen'} {listed} "
+            f"{'bestaat' if len(rows) == 1 else 'bestaan'} intussen al: een collega heeft "
+            f"{'deze deelnemer' if len(rows) == 1 else 'deze deelnemers'} net toegevoegd. Er is niets geïmporteerd. "
+            "Upload het bestand opnieuw.")
 
 
 def batches_for(user, limit=10):
@@ -225,11 +241,19 @@ def undo_batch(user, batch_id):
             "Deze import kan niet meer ongedaan worden gemaakt: er zijn al documenten gemaakt voor "
             + ", ".join(busy[:5]) + (" en anderen" if len(busy) > 5 else "") + ". Er is niets verwijderd."
         )
-    claimed = ImportBatch.objects(pk=batch.pk, undone_at=None).update_one(
-        set__undone_at=utcnow(), set__undone_by_name=user.name or user.email)
-    if not claimed:
-        raise ImportError_("Deze import is al ongedaan gemaakt.")
-    removed = Participant.objects(import_batch=str(batch.pk)).delete()
-    audit.record("import_undone", batch, user=user, institution=batch.institution, object_type="ImportBatch",
-                 label=f"{removed} {'deelnemer' if removed == 1 else 'deelnemers'} uit {batch.file_name or 'bestand'}", changes={"aantal": removed})
+    count = len(participants)
+    # Audit event first, then the claim, then the delete; a failure takes back the claim and the event.
+    with audit.recorded("import_undone", batch, user=user, institution=batch.institution,
+                        object_type="ImportBatch",
+                        label=f"{count} {'deelnemer' if count == 1 else 'deelnemers'} uit {batch.file_name or 'bestand'}",
+                        changes={"aantal": count}):
+        claimed = ImportBatch.objects(pk=batch.pk, undone_at=None).update_one(
+            set__undone_at=utcnow(), set__undone_by_name=user.name or user.email)
+        if not claimed:
+            raise ImportError_("Deze import is al ongedaan gemaakt.")
+        try:
+            removed = Participant.objects(import_batch=str(batch.pk)).delete()
+        except BaseException:
+            ImportBatch.objects(pk=batch.pk).update_one(unset__undone_at=True, unset__undone_by_name=True)
+            raise
     return removed

@@ -7,15 +7,17 @@ import re
 import time
 from datetime import date
 
+from bson import ObjectId
 from flask import abort
 from mongoengine import Q, signals
+from mongoengine.errors import NotUniqueError
 
-from documents.participants import Participant, birth_date_problem
+from core.text import fold, tidy
+from documents.participants import Participant, birth_date_problem, printed_text_errors
 from services import audit
 from services.clock import format_datetime, utcnow
 from services.ids import parse_object_id
 from services.permissions import can, check_institution, scope, sees_all_institutions
-from services.text import fold, tidy
 
 # The fields a user edits, in form order, with their Dutch labels.
 EDITABLE_FIELDS = (
@@ -118,6 +120,8 @@ def clean_values(data):
     birth_date = values.get("birth_date")
     if birth_date is not None and not isinstance(birth_date, date):
         errors["birth_date"] = "Vul de geboortedatum in als dd-mm-jjjj."
+    for field, message in printed_text_errors(values).items():
+        errors.setdefault(field, message)
     if values.get("email") and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):
         errors["email"] = "Dit is geen geldig e-mailadres."
     if not errors and birth_date_problem(values["birth_date"]):
@@ -148,14 +152,34 @@ def create_participant(user, data, *, import_batch=None):
     existing = find_duplicate(institution, values)
     if existing is not None:
         raise DuplicateParticipantError(existing)
+    # The id up front: the audit event names the participant before it is written.
     participant = Participant(
-        **values, institution=institution, created_by=_user_label(user), created_at=utcnow(), version=1,
+        id=ObjectId(), **values, institution=institution, created_by=_user_label(user), created_at=utcnow(), version=1,
         import_batch=import_batch,
     )
-    participant.save()
-    if import_batch is None:
-        audit.record("create", participant, user=user, institution=institution)
+    if import_batch is not None:
+        _insert(participant, institution, values)
+        return participant
+    with audit.recorded("create", participant, user=user, institution=institution):
+        _insert(participant, institution, values)
     return participant
+
+
+def _insert(participant, institution, values):
+    """Write a new participant; a colleague who saved the same person a moment earlier wins (unique index)."""
+    try:
+        participant.save(force_insert=True)
+    except NotUniqueError:
+        _raise_lost_race(institution, values)
+
+
+def _raise_lost_race(institution, values, exclude_id=None):
+    existing = find_duplicate(institution, values, exclude_id=exclude_id)
+    if existing is not None:
+        raise DuplicateParticipantError(existing) from None
+    # The other one is gone again (deleted in between): nothing was saved, so saying so is honest.
+    raise ParticipantError("Er werd tegelijk een deelnemer met deze naam en geboortedatum opgeslagen. "
+                           "Er is niets opgeslagen; probeer het opnieuw.") from None
 
 
 def update_participant(user, participant, data, expected_version):
@@ -177,21 +201,26 @@ def update_participant(user, participant, data, expected_version):
     if not changes:
         return participant
     # Run the document's normalisation on a copy so the derived search fields are computed the same way.
-    probe = Participant(**values)
+    probe = Participant(**values, institution=participant._data.get("institution"))
     probe.clean()
     derived = {f: getattr(probe, f) for f in ("sort_name", "search_first", "search_last", "group_key",
-                                                  "search_tokens")}
+                                                  "search_tokens", "identity_key")}
     updates = {f"set__{k}": v for k, v in {**values, **derived}.items() if v is not None}
     unsets = {f"unset__{k}": True for k, v in {**values, **derived}.items() if v is None}
-    saved = participant.modify(
-        query={"version": expected_version},
-        **updates, **unsets,
-        set__changed_at=utcnow(), set__changed_by=_user_label(user), set__version=expected_version + 1,
-    )
-    if not saved:
-        participant.reload()
-        raise StaleParticipantError(participant)
-    audit.record("update", participant, user=user, changes=changes)
+    # The event is written first and taken back when the update does not happen, so log and data agree.
+    new_name = " ".join(values[f] for f in ("first_name", "infix", "last_name") if values.get(f))
+    with audit.recorded("update", participant, user=user, changes=changes, label=new_name):
+        try:
+            saved = participant.modify(
+                query={"version": expected_version},
+                **updates, **unsets,
+                set__changed_at=utcnow(), set__changed_by=_user_label(user), set__version=expected_version + 1,
+            )
+        except NotUniqueError:
+            _raise_lost_race(participant.institution, values, exclude_id=participant.pk)
+        if not saved:
+            participant.reload()
+            raise StaleParticipantError(participant)
     return participant
 
 
@@ -208,16 +237,40 @@ def _move(user, ids, *, to_archive):
     candidates = scoped.active() if to_archive else scoped.archived()
     moved = 0
     for participant in candidates.only("id", "first_name", "infix", "last_name", "institution"):
-        if to_archive:
-            changed = Participant.objects(pk=participant.pk, archived_at=None).update_one(
-                set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1)
-        else:
-            changed = Participant.objects(pk=participant.pk, archived_at__ne=None).update_one(
-                unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1)
-        if changed:
-            audit.record("archive" if to_archive else "restore", participant, user=user)
-            moved += 1
+        try:
+            with audit.recorded("archive" if to_archive else "restore", participant, user=user):
+                if to_archive:
+                    changed = Participant.objects(pk=participant.pk, archived_at=None).update_one(
+                        set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user),
+                        inc__version=1)
+                else:
+                    changed = Participant.objects(pk=participant.pk, archived_at__ne=None).update_one(
+                        unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user),
+                        inc__version=1)
+                if not changed:
+                    raise _AlreadyMoved  # a colleague moved it first: take the event back
+        except _AlreadyMoved:
+            continue
+        except Exception as exc:
+            if not moved:
+                raise  # nothing changed: the error page says so
+            raise _partly_done(moved, "verplaatst") from exc
+        moved += 1
     return moved
+
+
+class _AlreadyMoved(Exception):
+    """Raised inside an audited move that found nothing to move."""
+
+
+class PartlyDoneError(ParticipantError):
+    """A write failed part-way through a list: what is done stands (each with its audit event), the rest not."""
+
+
+def _partly_done(done, verb):
+    """The honest answer when the store failed after `done` participants of a selection were handled."""
+    return PartlyDoneError(f"{done} deelnemer(s) zijn {verb}; daarna ging het opslaan mis en zijn de andere niet "
+                           f"{verb}. Probeer het opnieuw voor de overige deelnemers.")
 
 
 def archive_participants(user, ids):
@@ -252,17 +305,23 @@ def delete_participant(user, participant):
     label = participant.full_name
     institution = participant.institution
     pk = participant.pk
-    participant.delete()
-    audit.record("delete", None, label=label, object_type="Participant", user=user, institution=institution,
-                 changes={"id": str(pk), "meeverwijderd": {desc: count for desc, count in gone}})
+    with audit.recorded("delete", None, label=label, object_type="Participant", user=user,
+                        institution=institution,
+                        changes={"id": str(pk), "meeverwijderd": {desc: count for desc, count in gone}}):
+        participant.delete()
     return gone
 
 
 def delete_participants(user, ids):
     """Delete several participants: every id is resolved (and checked) before anything is deleted."""
     chosen = [get_participant_for(user, pid) for pid in ids]
-    for participant in chosen:
-        delete_participant(user, participant)
+    for done, participant in enumerate(chosen):
+        try:
+            delete_participant(user, participant)
+        except Exception as exc:
+            if not done:
+                raise  # nothing deleted: the error page says so
+            raise _partly_done(done, "verwijderd") from exc
     return [p.full_name for p in chosen]
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from bson import ObjectId
 from flask import current_app
 
+from core.text import fold
 from documents.audit import ACTIONS, AuditEvent
 from documents.companies import AccreditationRequest, Placement, Trainer
 from documents.constants import label
@@ -24,7 +25,6 @@ from services import audit
 from services.clock import utcnow
 from services.ids import ref_id
 from services.permissions import check_institution, require
-from services.text import fold
 
 ANONYMOUS_FIRST_NAME = "Geanonimiseerd"
 
@@ -66,7 +66,8 @@ def export_data(participant):
             "toelichting": "Alle gegevens die het Praktijkloket over deze deelnemer bewaart (inzageverzoek AVG). "
             "De PDF-bestanden staan in de map pdf/.",
             "geexporteerd_op": utcnow().isoformat(),
-            "deelnemer": _doc(participant, ("search_first", "search_last", "search_tokens", "sort_name", "group_key")),
+            "deelnemer": _doc(participant, ("search_first", "search_last", "search_tokens", "sort_name", "group_key",
+                                              "identity_key")),
             "plaatsingen": [_doc(p) for p in Placement.objects(participant=participant).order_by("created_at")],
             "begeleidingsdocumenten": [_doc(g) for g in guidance],
             "praktijkverklaringen": [_doc(s, ("pdf", "company_logo")) for s in statements],
@@ -159,6 +160,8 @@ def anonymise(participant, user=None):
         set__search_last=fold(last),
         set__sort_name=fold(f"{last}, {ANONYMOUS_FIRST_NAME}"),
         set__search_tokens=sorted(set(fold(new_name).split())),
+        # No date of birth any more, so no identity: the unique index skips it and anonymised people never clash.
+        unset__identity_key=True,
         set__changed_at=utcnow(),
         set__changed_by="Bewaartermijn",
         inc__version=1,

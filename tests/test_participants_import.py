@@ -126,7 +126,7 @@ def test_import_rechecks_duplicates_created_meanwhile(app):
     staged = importer.preview(mbo, xlsx(GOOD_ROWS), "deelnemers.xlsx")
     svc.create_participant(user("collega@school.example"), {"first_name": "Sara", "last_name": "Öztürk",
                                                               "birth_date": date(2007, 5, 1)})
-    with pytest.raises(importer.ImportError_, match="Intussen bestaan"):
+    with pytest.raises(importer.ImportError_, match="Rij 2 bestaat intussen al"):
         importer.import_rows(mbo, staged.token, ["2", "3"])
     assert Participant.objects(last_name="Gelder").count() == 0
 
