@@ -13,6 +13,22 @@ from services.accounts import needs_terms
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
 
+# Scripts only from our own files (no inline script or event handler: templates ask static/praktijkloket.js
+# through data attributes). Styles allow inline because Bootstrap 4 and Flask-Admin set style attributes;
+# images allow data: because Bootstrap's CSS draws its checkboxes, selects and toggler icons as data: SVGs.
+CONTENT_SECURITY_POLICY = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self' 'unsafe-inline'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+        "form-action 'self'",
+    )
+)
+
 # Pages a signed-in user may see before accepting the terms.
 TERMS_EXEMPT = {"auth.terms", "auth.logout", "static", "admin.static", "verification.verify", "verification.check"}
 
@@ -56,7 +72,8 @@ def init_security(app):
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'; object-src 'none'; base-uri 'self'")
+        # A view that set its own policy (uploaded PDFs are served with `sandbox`) keeps it.
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
@@ -66,31 +83,48 @@ def init_security(app):
 
     @app.errorhandler(403)
     def forbidden(_e):
-        return error_page(403, "Geen toegang", "U hebt geen toegang tot deze pagina met uw rol. "
-                          "Denkt u dat dit niet klopt? Neem contact op met SBB.")
+        return error_page(
+            403,
+            "Geen toegang",
+            "U hebt geen toegang tot deze pagina met uw rol. Denkt u dat dit niet klopt? Neem contact op met SBB.",
+        )
 
     @app.errorhandler(404)
     def not_found(_e):
-        return error_page(404, "Niet gevonden", "Deze pagina of dit gegeven bestaat niet (meer), "
-                          "of hoort niet bij uw onderwijsinstelling.")
+        return error_page(
+            404,
+            "Niet gevonden",
+            "Deze pagina of dit gegeven bestaat niet (meer), of hoort niet bij uw onderwijsinstelling.",
+        )
 
     @app.errorhandler(413)
     def too_large(_e):
         limit = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
-        return error_page(413, "Bestand te groot", f"Het verstuurde bestand is te groot (maximaal {limit} MB). "
-                          "Kies een kleiner bestand.")
+        return error_page(
+            413,
+            "Bestand te groot",
+            f"Het verstuurde bestand is te groot (maximaal {limit} MB). Kies een kleiner bestand.",
+        )
 
     @app.errorhandler(429)
     def too_many(_e):
-        return error_page(429, "Te veel pogingen", "Er zijn te veel pogingen gedaan. "
-                          "Wacht een kwartier en probeer het dan opnieuw.")
+        return error_page(
+            429, "Te veel pogingen", "Er zijn te veel pogingen gedaan. Wacht een kwartier en probeer het dan opnieuw."
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_error(_e):
-        return error_page(400, "Formulier verlopen", "Het formulier is verlopen of niet geldig. "
-                          "Ga terug, vernieuw de pagina en probeer het opnieuw.")
+        return error_page(
+            400,
+            "Formulier verlopen",
+            "Het formulier is verlopen of niet geldig. Ga terug, vernieuw de pagina en probeer het opnieuw.",
+        )
 
     @app.errorhandler(500)
     def server_error(_e):
-        return error_page(500, "Er ging iets mis", "Er ging iets mis aan onze kant. Probeer het later opnieuw; "
-                          "blijft het misgaan, neem dan contact op met SBB.")
+        return error_page(
+            500,
+            "Er ging iets mis",
+            "Er ging iets mis aan onze kant. Probeer het later opnieuw; "
+            "blijft het misgaan, neem dan contact op met SBB.",
+        )

@@ -83,8 +83,13 @@ def page(browser, live_server):
                                   accept_downloads=True, base_url=live_server.url)
     context.set_default_timeout(30000)
     pg = context.new_page()
+    # Chromium enforces the Content-Security-Policy and reports each blocked script, handler or style in
+    # the console: a page that only works with something the policy forbids fails its test here.
+    violations = []
+    pg.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
     yield pg
     context.close()
+    assert not violations, "Content-Security-Policy violations: " + " | ".join(violations)
 
 
 def screenshot(page, name):
