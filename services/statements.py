@@ -406,8 +406,8 @@ def finalize(statement, user):
     problems = readiness_problems(statement)
     if problems:
         raise StatementError(problems)
-    now = utcnow()
-    with next_number(now.year) as number:
+    with next_number(utcnow().year) as number:
+        now = utcnow()  # taken under the lease, so the order of issue dates is the order of the numbers
         # Under the lease: a request that lost the race for this statement finds it final and draws nothing.
         current = PracticeStatement.objects(pk=statement.pk).first()
         if current is None or current.status != CONCEPT:
