@@ -61,8 +61,12 @@ class Block:
     def selection(self):
         if not self.qualification:
             return None
-        return Selection(crebo=self.qualification.crebo, qualification_id=str(self.qualification.pk),
-                         codes=self.codes, behaviour_codes=self.behaviour)
+        return Selection(
+            crebo=self.qualification.crebo,
+            qualification_id=str(self.qualification.pk),
+            codes=self.codes,
+            behaviour_codes=self.behaviour,
+        )
 
 
 def _blocks_from_form(form):
@@ -72,8 +76,14 @@ def _blocks_from_form(form):
         count = 1
     blocks = []
     for i in range(count):
-        blocks.append(Block(form.get(f"q{i}_crebo", "").strip(), form.get(f"q{i}_version", "").strip(),
-                            form.getlist(f"q{i}_wp"), form.getlist(f"q{i}_gedrag")))
+        blocks.append(
+            Block(
+                form.get(f"q{i}_crebo", "").strip(),
+                form.get(f"q{i}_version", "").strip(),
+                form.getlist(f"q{i}_wp"),
+                form.getlist(f"q{i}_gedrag"),
+            )
+        )
     return blocks or [Block()]
 
 
@@ -119,8 +129,9 @@ def _accreditation_state(placement, crebo):
         return "pending"
     if company.is_accredited_for(crebo):
         return "ok"
-    if AccreditationRequest.objects(kind="extend", company=company, crebos=crebo,
-                                    status__in=OPEN_REQUEST_STATUSES).first():
+    if AccreditationRequest.objects(
+        kind="extend", company=company, crebos=crebo, status__in=OPEN_REQUEST_STATUSES
+    ).first():
         return "requested"
     return "missing"
 
@@ -133,9 +144,17 @@ class GuidanceView(SecureView):
 
     def _render_compose(self, participant, placement, blocks, doc=None, error=None):
         choices, extra = _resolve(blocks, placement)
-        return self.render("guidance/compose.html", participant=participant, placement=placement, blocks=blocks,
-                           choices=choices, extra_choices=extra, doc=doc, error=error,
-                           participant_url=participant_url(participant))
+        return self.render(
+            "guidance/compose.html",
+            participant=participant,
+            placement=placement,
+            blocks=blocks,
+            choices=choices,
+            extra_choices=extra,
+            doc=doc,
+            error=error,
+            participant_url=participant_url(participant),
+        )
 
     def _compose(self, participant, doc=None):
         placement = svc.placement_of(doc) if doc is not None else _current_placement(participant)
@@ -163,8 +182,10 @@ class GuidanceView(SecureView):
         try:
             if doc is None:
                 saved = svc.create_concept(participant, current_user, selections)
-                flash("Het begeleidingsdocument is opgeslagen als concept. Controleer het overzicht en rond het af.",
-                      "success")
+                flash(
+                    "Het begeleidingsdocument is opgeslagen als concept. Controleer het overzicht en rond het af.",
+                    "success",
+                )
             else:
                 saved = svc.update_concept(doc, current_user, selections, request.form.get("version"))
                 flash("De wijzigingen in het concept zijn opgeslagen.", "success")
@@ -181,11 +202,19 @@ class GuidanceView(SecureView):
             flash("Het leerbedrijf is nog niet erkend; de erkenning is al aangevraagd bij SBB.", "warning")
         else:
             try:
-                request_extension(current_user, company, [crebo], participant=participant,
-                                  motivation=f"Begeleidingsdocument voor {participant.full_name}: het leerbedrijf "
-                                             f"is nog niet erkend voor kwalificatie {crebo}.")
-                flash(f"Het verzoek om de erkenning van {company.name} uit te breiden met crebo {crebo} is "
-                      "ingediend bij SBB. U kunt het begeleidingsdocument intussen gewoon afmaken.", "success")
+                request_extension(
+                    current_user,
+                    company,
+                    [crebo],
+                    participant=participant,
+                    motivation=f"Begeleidingsdocument voor {participant.full_name}: het leerbedrijf "
+                    f"is nog niet erkend voor kwalificatie {crebo}.",
+                )
+                flash(
+                    f"Het verzoek om de erkenning van {company.name} uit te breiden met crebo {crebo} is "
+                    "ingediend bij SBB. U kunt het begeleidingsdocument intussen gewoon afmaken.",
+                    "success",
+                )
             except RequestError as exc:
                 flash(str(exc), "danger")
         return self._render_compose(participant, placement, blocks, doc)
@@ -200,8 +229,12 @@ class GuidanceView(SecureView):
     def new(self, participant_id):
         participant = _participant(participant_id)
         if _current_placement(participant) is None:
-            return self.render("guidance/no_placement.html", participant=participant,
-                               participant_url=participant_url(participant), step2_url=self._step2_url(participant))
+            return self.render(
+                "guidance/no_placement.html",
+                participant=participant,
+                participant_url=participant_url(participant),
+                step2_url=self._step2_url(participant),
+            )
         if request.method == "GET" and not can(current_user, "edit_participants"):
             require(current_user, "edit_participants")
         return self._compose(participant)
@@ -216,8 +249,10 @@ class GuidanceView(SecureView):
         doc = svc.get_guidance_for(current_user, guidance_id)
         require(current_user, "edit_participants")
         if doc.status == FINAL:
-            flash("Dit begeleidingsdocument is afgerond en kan niet meer worden gewijzigd. Maak zo nodig een nieuw.",
-                  "warning")
+            flash(
+                "Dit begeleidingsdocument is afgerond en kan niet meer worden gewijzigd. Maak zo nodig een nieuw.",
+                "warning",
+            )
             return redirect(url_for(".summary", guidance_id=guidance_id))
         return self._compose(doc.participant, doc)
 
@@ -226,10 +261,17 @@ class GuidanceView(SecureView):
         doc = svc.get_guidance_for(current_user, guidance_id)
         participant = doc.participant
         copy = svc.latest_filled_copy(doc)
-        return self.render("guidance/summary.html", doc=doc, participant=participant, snap=doc.snapshot or {},
-                           copy=copy, progress=svc.progress_rows(doc, copy),
-                           may_edit=can(current_user, "edit_participants"),
-                           participant_url=participant_url(participant), statement_url=statement_url(participant))
+        return self.render(
+            "guidance/summary.html",
+            doc=doc,
+            participant=participant,
+            snap=doc.snapshot or {},
+            copy=copy,
+            progress=svc.progress_rows(doc, copy),
+            may_edit=can(current_user, "edit_participants"),
+            participant_url=participant_url(participant),
+            statement_url=statement_url(participant),
+        )
 
     @expose("/document/<guidance_id>/afronden", methods=("POST",))
     def finalize(self, guidance_id):
@@ -263,8 +305,7 @@ class GuidanceView(SecureView):
         except (svc.GuidanceError, FinalDocumentError) as exc:
             flash(str(exc), "warning")
             return redirect(participant_url(doc.participant))
-        flash("Er is een nieuw concept gemaakt met dezelfde werkprocessen en de huidige praktijkopleider.",
-              "success")
+        flash("Er is een nieuw concept gemaakt met dezelfde werkprocessen en de huidige praktijkopleider.", "success")
         return redirect(url_for(".summary", guidance_id=str(new.pk)))
 
     @expose("/document/<guidance_id>/pdf")
@@ -275,9 +316,15 @@ class GuidanceView(SecureView):
         except svc.GuidanceError as exc:
             flash(str(exc), "danger")
             return redirect(url_for(".summary", guidance_id=guidance_id))
-        return Response(data, mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="{svc.pdf_filename(doc)}"',
-            "X-Content-Type-Options": "nosniff", "Cache-Control": "no-store"})
+        return Response(
+            data,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{svc.pdf_filename(doc)}"',
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
 
     @expose("/document/<guidance_id>/ingevuld", methods=("POST",))
     def upload(self, guidance_id):
@@ -286,8 +333,10 @@ class GuidanceView(SecureView):
         data = upload.read() if upload else b""
         try:
             svc.upload_filled_copy(doc, current_user, upload.filename if upload else "", data)
-            flash("Het ingevulde begeleidingsdocument is opgeslagen; de voortgang staat hieronder en bij de "
-                  "deelnemer.", "success")
+            flash(
+                "Het ingevulde begeleidingsdocument is opgeslagen; de voortgang staat hieronder en bij de deelnemer.",
+                "success",
+            )
         except svc.GuidanceError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".summary", guidance_id=guidance_id) + "#ingevuld")
@@ -300,10 +349,16 @@ class GuidanceView(SecureView):
             return redirect(url_for(".summary", guidance_id=guidance_id))
         # The file came from outside: never shown inline, and if a browser does open it, it runs in a sandbox
         # (set here, per response; the global header hook only fills in headers a view left unset).
-        return Response(bytes(copy.pdf), mimetype="application/pdf", headers={
-            "Content-Disposition": f'attachment; filename="ingevuld-{svc.pdf_filename(doc)}"',
-            "Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "no-store"})
+        return Response(
+            bytes(copy.pdf),
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="ingevuld-{svc.pdf_filename(doc)}"',
+                "Content-Security-Policy": "sandbox",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "no-store",
+            },
+        )
 
 
 # --- extension points: participant page panel, overview column, what goes with a deleted participant -------------
@@ -316,9 +371,15 @@ def participant_panel(participant, user):
     items = []
     for doc in docs:
         copy = copies.get(doc.pk)
-        items.append({"doc": doc, "snap": doc.snapshot or {}, "filled": copy,
-                      "progress": svc.progress_rows(doc, copy) if copy else [],
-                      "trainer_changed": svc.trainer_changed(doc, placement)})
+        items.append(
+            {
+                "doc": doc,
+                "snap": doc.snapshot or {},
+                "filled": copy,
+                "progress": svc.progress_rows(doc, copy) if copy else [],
+                "trainer_changed": svc.trainer_changed(doc, placement),
+            }
+        )
     newest_per_selection = any(i["trainer_changed"] for i in items[:1])
     return {
         "order": 3,
@@ -342,8 +403,11 @@ def overview_column(participant_ids):
 
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
-    admin.add_view(GuidanceView(name="Begeleidingsdocument", category="Deelnemers", endpoint="guidance",
-                                url="/begeleidingsdocument"))
+    admin.add_view(
+        GuidanceView(
+            name="Begeleidingsdocument", category="Deelnemers", endpoint="guidance", url="/begeleidingsdocument"
+        )
+    )
     registry.PARTICIPANT_PANELS.append(participant_panel)
     registry.PARTICIPANT_OVERVIEW_COLUMNS.append(("begeleidingsdocument", "Begeleidingsdocument", overview_column))
     registry.PARTICIPANT_DEPENDENTS.append(participant_dependents)

@@ -75,8 +75,12 @@ def latest_status(participant_ids):
     """{participant_id: "Concept"/"Afgerond"} of each participant's newest document, in one query."""
     if not participant_ids:
         return {}
-    rows = (GuidanceDocument.objects(participant__in=list(participant_ids))
-            .only("participant", "status", "created_at").order_by("participant", "-created_at").as_pymongo())
+    rows = (
+        GuidanceDocument.objects(participant__in=list(participant_ids))
+        .only("participant", "status", "created_at")
+        .order_by("participant", "-created_at")
+        .as_pymongo()
+    )
     result = {}
     for row in rows:
         pid = row["participant"]
@@ -161,8 +165,14 @@ def clean_selections(selections):
         order = {wp.code: n for n, wp in enumerate(qualification.work_processes())}
         codes.sort(key=order.get)
         behaviour = [c for c in codes if c in set(sel.behaviour_codes or [])]
-        result.append(Selection(crebo=qualification.crebo, qualification_id=str(qualification.pk), codes=codes,
-                                behaviour_codes=behaviour))
+        result.append(
+            Selection(
+                crebo=qualification.crebo,
+                qualification_id=str(qualification.pk),
+                codes=codes,
+                behaviour_codes=behaviour,
+            )
+        )
     if not result:
         raise GuidanceError("Kies ten minste één werkproces.")
     return result
@@ -170,13 +180,15 @@ def clean_selections(selections):
 
 def _snapshot(participant, placement, selections):
     """Participant, school, company, trainer and werkproces texts as they are now."""
-    return statement_data.storable({
-        "institution": statement_data.institution_part(participant.institution),
-        "participant": statement_data.participant_part(participant),
-        "company": statement_data.company_part(statement_data.company_of(placement), placement),
-        "trainer": statement_data.trainer_part(statement_data.trainer_of(placement)),
-        "qualifications": statement_data.qualifications_part(selections),
-    })
+    return statement_data.storable(
+        {
+            "institution": statement_data.institution_part(participant.institution),
+            "participant": statement_data.participant_part(participant),
+            "company": statement_data.company_part(statement_data.company_of(placement), placement),
+            "trainer": statement_data.trainer_part(statement_data.trainer_of(placement)),
+            "qualifications": statement_data.qualifications_part(selections),
+        }
+    )
 
 
 def create_concept(participant, user, selections, placement=None):
@@ -189,9 +201,16 @@ def create_concept(participant, user, selections, placement=None):
     if placement is None:
         raise GuidanceError("Kies eerst een leerbedrijf en praktijkopleider (stap 2).")
     selections = clean_selections(selections)
-    doc = GuidanceDocument(institution=participant.institution, participant=participant, placement=placement,
-                           status=CONCEPT, selections=selections, created_by=user, created_by_name=user.name,
-                           snapshot=_snapshot(participant, placement, selections))
+    doc = GuidanceDocument(
+        institution=participant.institution,
+        participant=participant,
+        placement=placement,
+        status=CONCEPT,
+        selections=selections,
+        created_by=user,
+        created_by_name=user.name,
+        snapshot=_snapshot(participant, placement, selections),
+    )
     doc.id = ObjectId()  # the audit event names it before it is stored
     with audit.recorded("create", doc, user=user, changes={"werkprocessen": doc.werkproces_count}):
         doc.save(force_insert=True)
@@ -214,8 +233,9 @@ def update_concept(doc, user, selections, expected_version=None):
         raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw.")
     count = sum(len(s.codes) for s in selections)
     with audit.recorded("update", doc, user=user, changes={"werkprocessen": count}):
-        updated = query.modify(new=True, set__selections=selections, set__snapshot=snapshot,
-                               set__changed_at=utcnow(), inc__version=1)
+        updated = query.modify(
+            new=True, set__selections=selections, set__snapshot=snapshot, set__changed_at=utcnow(), inc__version=1
+        )
         if updated is None:
             raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw.")
     return updated
@@ -225,7 +245,9 @@ def delete_concept(doc, user):
     """Delete a concept (staff of the same school); a final document is never deleted this way."""
     _require_editor(user, doc)
     if doc.status == FINAL:
-        raise FinalDocumentError("Een afgerond begeleidingsdocument kan niet worden verwijderd. Maak zo nodig een nieuw.")
+        raise FinalDocumentError(
+            "Een afgerond begeleidingsdocument kan niet worden verwijderd. Maak zo nodig een nieuw."
+        )
     with audit.recorded("delete", doc, user=user, label=str(doc)):
         deleted = GuidanceDocument.objects(pk=doc.pk, status=CONCEPT).delete()
         if not deleted:
@@ -251,8 +273,10 @@ def finalize(doc, user):
     try:
         data = render_guidance(render_data(current), concept=False)
     except Exception as exc:
-        raise GuidanceError("De PDF van het begeleidingsdocument kon niet worden gemaakt; het document is niet "
-                            "afgerond. Probeer het opnieuw.") from exc
+        raise GuidanceError(
+            "De PDF van het begeleidingsdocument kon niet worden gemaakt; het document is niet "
+            "afgerond. Probeer het opnieuw."
+        ) from exc
     sha = hashlib.sha256(data).hexdigest()
     # The transition adds one to the version: the final bytes are stored under that version, before the
     # transition, so a final document is never without them. A concept changed meanwhile makes it miss.
@@ -266,12 +290,15 @@ def finalize(doc, user):
             rendered.save(force_insert=True)
         try:
             final = GuidanceDocument.objects(version=current.version).finalize_conditionally(
-                current.pk, finalized_at=utcnow(), finalized_by_name=user.name)
+                current.pk, finalized_at=utcnow(), finalized_by_name=user.name
+            )
             if final is None:
                 if GuidanceDocument.objects(pk=current.pk, status=FINAL).count():
                     raise GuidanceError("Dit begeleidingsdocument is al afgerond.")
-                raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het "
-                                    "opnieuw en rond het dan af.")
+                raise GuidanceError(
+                    "Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het "
+                    "opnieuw en rond het dan af."
+                )
         except BaseException:
             RenderedGuidancePdf.objects(pk=rendered.pk).delete()
             raise
@@ -287,8 +314,9 @@ def _drop_stale_final_pdf(doc):
     if other is None:
         return
     if other.concept:
-        raise GuidanceError("Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw en "
-                            "rond het dan af.")
+        raise GuidanceError(
+            "Iemand anders heeft dit begeleidingsdocument intussen gewijzigd. Open het opnieuw en rond het dan af."
+        )
     if other.rendered_at is not None and utcnow() - other.rendered_at < STALE_FINAL_PDF:
         raise GuidanceError("Dit begeleidingsdocument wordt op dit moment al afgerond. Open het opnieuw.")
     # Left by an Afronden that was cut off between storing the PDF and the transition: never issued.
@@ -298,8 +326,15 @@ def _drop_stale_final_pdf(doc):
 def copy_as_new(doc, user):
     """A new concept with the old selection and the participant's current placement (e.g. a new trainer)."""
     _require_editor(user, doc)
-    selections = [Selection(crebo=s.crebo, qualification_id=s.qualification_id, codes=list(s.codes),
-                            behaviour_codes=list(s.behaviour_codes)) for s in doc.selections]
+    selections = [
+        Selection(
+            crebo=s.crebo,
+            qualification_id=s.qualification_id,
+            codes=list(s.codes),
+            behaviour_codes=list(s.behaviour_codes),
+        )
+        for s in doc.selections
+    ]
     return create_concept(doc.participant, user, selections)
 
 
@@ -337,16 +372,21 @@ def _concept_pdf(doc):
 
     data = render_data(doc)
     digest = _input_digest(data)
-    cached = RenderedGuidancePdf.objects(guidance=doc, version=doc.version, concept=True,
-                                         input_sha256=digest).first()
+    cached = RenderedGuidancePdf.objects(guidance=doc, version=doc.version, concept=True, input_sha256=digest).first()
     if cached is not None:
         return bytes(cached.pdf)
     pdf_bytes = render_guidance(data, concept=True)
     # One cached concept rendering per document: an older version or another input is replaced.
     RenderedGuidancePdf.objects(guidance=doc, concept=True).delete()
     with contextlib.suppress(NotUniqueError):  # another request cached the same version meanwhile
-        RenderedGuidancePdf(guidance=doc, version=doc.version, pdf=pdf_bytes, concept=True, input_sha256=digest,
-                            sha256=hashlib.sha256(pdf_bytes).hexdigest()).save(force_insert=True)
+        RenderedGuidancePdf(
+            guidance=doc,
+            version=doc.version,
+            pdf=pdf_bytes,
+            concept=True,
+            input_sha256=digest,
+            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+        ).save(force_insert=True)
     return pdf_bytes
 
 
@@ -360,15 +400,17 @@ def _final_pdf(doc):
         if not stored.sha256:  # kept before the fingerprint was stored: it is what was issued then
             RenderedGuidancePdf.objects(pk=stored.pk).update(set__sha256=sha)
         elif stored.sha256 != sha:
-            raise GuidanceError("De opgeslagen PDF van dit begeleidingsdocument is beschadigd. Neem contact op met "
-                                "SBB.")
+            raise GuidanceError(
+                "De opgeslagen PDF van dit begeleidingsdocument is beschadigd. Neem contact op met SBB."
+            )
         return pdf_bytes
     # Fallback for documents made final before the PDF was kept at Afronden, and for anonymised participants
     # (services.privacy drops their PDFs): render once from the snapshot, with the current logos, and keep it.
     pdf_bytes = render_guidance(render_data(doc), concept=False)
     with contextlib.suppress(NotUniqueError):  # another server rendered it at the same moment
-        RenderedGuidancePdf(guidance=doc, version=doc.version, pdf=pdf_bytes,
-                            sha256=hashlib.sha256(pdf_bytes).hexdigest()).save(force_insert=True)
+        RenderedGuidancePdf(
+            guidance=doc, version=doc.version, pdf=pdf_bytes, sha256=hashlib.sha256(pdf_bytes).hexdigest()
+        ).save(force_insert=True)
         return pdf_bytes
     return _final_pdf(doc)
 
@@ -391,8 +433,11 @@ def _progress(read):
     """The entered progress per werkproces key: {"moments": [{"datum", "niveau"}], "opmerkingen"}."""
     progress = {}
     for key, entry in (read.get("work_processes") or {}).items():
-        progress[key] = {"moments": entry.get("moments", []), "opmerkingen": entry.get("opmerkingen", ""),
-                         "gedrag": {str(n): bool(v) for n, v in (entry.get("gedrag") or {}).items()}}
+        progress[key] = {
+            "moments": entry.get("moments", []),
+            "opmerkingen": entry.get("opmerkingen", ""),
+            "gedrag": {str(n): bool(v) for n, v in (entry.get("gedrag") or {}).items()},
+        }
     return progress
 
 
@@ -413,14 +458,23 @@ def upload_filled_copy(doc, user, file_name, data):
     except GuidancePdfError as exc:
         raise GuidanceError(str(exc)) from None
     if read.get("document_id") != doc.document_id:
-        raise GuidanceError(f"Deze PDF hoort bij een ander begeleidingsdocument ({read.get('document_id')}), "
-                            f"niet bij {doc.document_id}. Upload het juiste bestand.")
-    copy = FilledCopy(guidance=doc, institution=doc.institution, file_name=(file_name or "")[:200], pdf=data,
-                      fields={k: v for k, v in read.get("fields", {}).items() if "." not in k and "$" not in k},
-                      progress=_progress(read), uploaded_by_name=user.name)
+        raise GuidanceError(
+            f"Deze PDF hoort bij een ander begeleidingsdocument ({read.get('document_id')}), "
+            f"niet bij {doc.document_id}. Upload het juiste bestand."
+        )
+    copy = FilledCopy(
+        guidance=doc,
+        institution=doc.institution,
+        file_name=(file_name or "")[:200],
+        pdf=data,
+        fields={k: v for k, v in read.get("fields", {}).items() if "." not in k and "$" not in k},
+        progress=_progress(read),
+        uploaded_by_name=user.name,
+    )
     copy.id = ObjectId()
-    with audit.recorded("update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload",
-                        changes={"bestand": file_name}):
+    with audit.recorded(
+        "update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload", changes={"bestand": file_name}
+    ):
         copy.save(force_insert=True)
         try:
             # Only once the new copy is stored do the earlier ones stop being the latest.
@@ -453,9 +507,15 @@ def progress_rows(doc, copy):
             for wp in task.get("work_processes", []):
                 entry = (copy.progress or {}).get(keys[(q["crebo"], wp["code"])]) or {}
                 moments = entry.get("moments") or [{"datum": "", "niveau": ""}] * 3
-                rows.append({"code": wp["code"], "title": wp["title"], "moments": moments,
-                             "crebo": q["crebo"] if len(qualifications) > 1 else "",
-                             "opmerkingen": entry.get("opmerkingen", ""),
-                             "filled": any(m.get("datum") or m.get("niveau") for m in moments)
-                             or bool(entry.get("opmerkingen"))})
+                rows.append(
+                    {
+                        "code": wp["code"],
+                        "title": wp["title"],
+                        "moments": moments,
+                        "crebo": q["crebo"] if len(qualifications) > 1 else "",
+                        "opmerkingen": entry.get("opmerkingen", ""),
+                        "filled": any(m.get("datum") or m.get("niveau") for m in moments)
+                        or bool(entry.get("opmerkingen")),
+                    }
+                )
     return rows

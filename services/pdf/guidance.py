@@ -252,9 +252,13 @@ def defuse_pdf(pdf_bytes: bytes) -> bytes:
         result = out.getvalue()
         left = active_content(result)
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError) as exc:
-        raise GuidancePdfError("Deze PDF kon niet veilig worden opgeslagen. Vul het gedownloade "
-                               "begeleidingsdocument opnieuw in en upload dat bestand.") from exc
+        raise GuidancePdfError(
+            "Deze PDF kon niet veilig worden opgeslagen. Vul het gedownloade "
+            "begeleidingsdocument opnieuw in en upload dat bestand."
+        ) from exc
     if left:
-        raise GuidancePdfError("Deze PDF bevat scripts of automatische acties die niet konden worden verwijderd. "
-                               "Vul het gedownloade begeleidingsdocument opnieuw in en upload dat bestand.")
+        raise GuidancePdfError(
+            "Deze PDF bevat scripts of automatische acties die niet konden worden verwijderd. "
+            "Vul het gedownloade begeleidingsdocument opnieuw in en upload dat bestand."
+        )
     return result
