@@ -93,11 +93,18 @@ def check_zip(data, *, max_rows=None):
 def _scan_part(archive, info, shared_strings, max_rows):
     """Stream one part through expat; return the running count of shared strings or raise ZipLimitError."""
     counts = {"strings": shared_strings, "rows": 0, "in_item": 0, "depth": 0, "item_depth": 0}
+    too_many_strings = f"het bevat meer dan {format_number(MAX_SHARED_STRINGS)} verschillende teksten"
     row_limit = None if max_rows is None else max_rows + 1  # the first row holds the column names
 
-    def start(name, _attributes):
+    def start(name, attributes):
         counts["depth"] += 1
         local = name.rpartition("}")[2]
+        if local == "sst":
+            # The table states its size up front: refuse at once; the count below checks that it told the truth.
+            for key in ("uniqueCount", "count"):
+                declared = attributes.get(key, "")
+                if declared.isdigit() and int(declared) > MAX_SHARED_STRINGS:
+                    raise _Stop(too_many_strings)
         if counts["item_depth"]:
             counts["in_item"] += 1
             if counts["in_item"] > MAX_ELEMENTS_PER_ITEM:
@@ -113,7 +120,7 @@ def _scan_part(archive, info, shared_strings, max_rows):
         if local == "si":
             counts["strings"] += 1
             if counts["strings"] > MAX_SHARED_STRINGS:
-                raise _Stop(f"het bevat meer dan {format_number(MAX_SHARED_STRINGS)} verschillende teksten")
+                raise _Stop(too_many_strings)
 
     def end(_name):
         if counts["depth"] == counts["item_depth"]:
