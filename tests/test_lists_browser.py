@@ -1,0 +1,62 @@
+"""Browser journey: filter the Praktijkverklaringen list, select all N that match (more than a page), delete exactly N."""
+
+from documents.statements import PracticeStatement
+from services import statements as svc
+from tests.browser import browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401
+from tests.statement_helpers import final_statement, participant_at, ready_concept, user
+
+pytestmark = requires_chromium
+
+
+def test_select_all_matching_across_pages_deletes_exactly_those(page, live_server):  # noqa: F811
+    with live_server.app.app_context():
+        maker = user("mbo@school.example")
+        chosen = [
+            svc.create_concept(participant_at(first_name=f"Kandidaat{n}", last_name="Selectietest"), maker).pk
+            for n in range(25)
+        ]
+        kept = [final_statement(participant=participant_at(first_name="Definitief", last_name="Selectietest")).pk]
+        kept += [
+            svc.create_concept(participant_at(first_name=f"Blijft{n}", last_name="Anders"), maker).pk for n in range(3)
+        ]
+        pro = participant_at(brin="12PD", author="pro@school.example", first_name="Ander", last_name="Selectietest")
+        kept.append(ready_concept(pro, author="pro@school.example", form="pro").pk)
+
+    sign_in(page, "mbo@school.example")
+    page.goto("/lijsten/praktijkverklaringen/")
+    # The filter: status Concept, and the search on the name.
+    page.click("#filter-menu")
+    page.click("a.filter:text-is('Status')")
+    # Flask-Admin dresses the choice up with select2 and hides the <select> itself: choose on the element.
+    page.locator("#filter_form select.filter-val").select_option("concept", force=True)
+    page.click("#filter_form button[type=submit]", force=True)
+    page.wait_for_url("**=concept**")
+    page.fill("input[name=search]", "selectietest")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_url("**search=selectietest**")
+    assert page.locator("input.action-checkbox").count() == 20  # the first page of 25
+    assert page.is_hidden("#select-all-bar")
+
+    page.check("input.action-rowtoggle")
+    page.wait_for_selector("#select-all-bar", state="visible")
+    page.click("#select-all-matching")
+    assert page.is_visible("#select-all-chosen")
+    assert "Alle 25 items die aan het filter voldoen zijn gekozen" in page.inner_text("#select-all-bar")
+    screenshot(page, "lists-select-all-matching")
+
+    messages = []
+
+    def accept(dialog):
+        messages.append(dialog.message)
+        dialog.accept()
+
+    page.on("dialog", accept)
+    page.click("#actions-menu")
+    page.click("#action-remove")
+    page.wait_for_selector(".alert-success")
+    assert messages and messages[0].startswith("25 praktijkverklaring(en) verwijderen?")
+    assert "25 praktijkverklaring(en) verwijderd." in page.inner_text(".alert-success")
+
+    with live_server.app.app_context():
+        assert PracticeStatement.objects(pk__in=chosen).count() == 0
+        assert PracticeStatement.objects(pk__in=kept).count() == len(kept)
