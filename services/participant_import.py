@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bson import ObjectId
 from flask import abort
-from mongoengine.errors import NotUniqueError
+from mongoengine.errors import BulkWriteError, NotUniqueError
 
 from documents.imports import ImportBatch
 from documents.participants import Participant, identity_key
@@ -188,12 +188,13 @@ def import_rows(user, token, selected_rows):
             # All or nothing: take back whatever part of the batch got written.
             Participant.objects(import_batch=str(batch.id)).delete()
             batch.delete()
-            if isinstance(exc, NotUniqueError):
+            if isinstance(exc, (NotUniqueError, BulkWriteError)):
                 # A colleague (or a second click) imported some of the same people at the same moment; the
-                # unique identity index let exactly one of the two imports through.
+                # unique identity index let only one of them through. Name the rows that lost.
                 now_there = _existing_identities(institution, parsed)
                 lost = [r.number for r in parsed if _identity(r.values, institution) in now_there]
-                raise ImportError_(_lost_race_message(lost or [r.number for r in parsed])) from None
+                if lost:
+                    raise ImportError_(_lost_race_message(lost)) from None
             raise
     svc.forget_groups()  # a bulk insert sends no save signals
     try:
