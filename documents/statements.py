@@ -25,6 +25,7 @@ from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, VERIFICATIO
 from documents.finality import CONCEPT, FINAL, FinalGuardMixin, FinalGuardQuerySet
 from documents.guidance import GuidanceDocument, Selection
 from documents.institutions import Institution
+from documents.printed import refuse_hidden_characters
 from documents.users import User
 from services.clock import utcnow
 
@@ -38,6 +39,10 @@ class BranchOrganisation(Document):
     created_at = DateTimeField(default=utcnow)
 
     meta = {"collection": "branch_organisations", "ordering": ["name"]}
+
+    def clean(self):
+        # Schools tick logos by this name: it must read as what it is.
+        refuse_hidden_characters(self, {"name": "Naam"})
 
     def __str__(self):
         return self.name

@@ -12,6 +12,7 @@ from datetime import date
 from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 
+from core.text import hidden_character, hidden_character_message
 from documents.constants import (
     BPV_HOURS_MAX,
     BPV_HOURS_MIN,
@@ -515,6 +516,8 @@ def delete_statement(statement, user, *, taken_back=False, reason=None):
             problems.append("Bevestig dat het uitgereikte exemplaar is ingenomen en vernietigd.")
         if not (reason or "").strip():
             problems.append("Vul de reden van het intrekken in (die komt op de verificatiepagina).")
+        elif hidden_character(reason, multiline=True):
+            problems.append(hidden_character_message("De reden van het intrekken"))
         if problems:
             raise StatementError(problems)
     statement._withdrawal_reason = (reason or "").strip() or "Ingetrokken door de onderwijsinstelling."

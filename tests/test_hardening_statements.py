@@ -332,3 +332,28 @@ def test_stap_4_2_refuses_a_crafted_post_with_unknown_codes(client, auth):
     stored = PracticeStatement.objects(pk=statement.pk).get()
     assert stored.version == statement.version and "B9-K9-W9" not in stored.selections[0].codes
     assert qualification().crebo == "90101"
+
+
+# --- item 15 for statements: hidden characters in what is shown or printed ------------------------------------------
+
+
+def test_a_withdrawal_reason_with_hidden_characters_is_refused(app, fast_render):
+    maker = user(MAKER)
+    final = svc.finalize(_ready(), maker)
+    with pytest.raises(svc.StatementError, match="onzichtbaar of tekenrichting-wijzigend teken"):
+        svc.delete_statement(final, maker, taken_back=True, reason="Fout in de \u202enaam")
+    assert PracticeStatement.objects(pk=final.pk).get().status == "final"
+    assert VerificationRecord.objects(code=final.verification_code).get().status == "valid"
+    # Line breaks are fine in a reason.
+    svc.delete_statement(final, maker, taken_back=True, reason="Fout in de naam.\nOpnieuw uitgegeven.")
+    assert VerificationRecord.objects(code=final.verification_code).get().status == "withdrawn"
+
+
+def test_a_branch_organisation_name_with_hidden_characters_is_refused(app):
+    from mongoengine.errors import ValidationError
+
+    from documents.statements import BranchOrganisation
+
+    with pytest.raises(ValidationError, match="onzichtbaar"):
+        BranchOrganisation(name="Bouw\u200bNL").save()
+    assert BranchOrganisation.objects(name__startswith="Bouw").count() == 0
