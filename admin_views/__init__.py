@@ -24,8 +24,19 @@ from admin_views.security import init_security
 from admin_views.verification import bp as verification_bp
 
 # Menu order: each area module adds its views with one of these categories.
-AREAS = (participants, companies, qualifications, qualification_list, guidance, guidance_list, statements, statement_list,
-         access, reports, beheer)
+AREAS = (
+    participants,
+    companies,
+    qualifications,
+    qualification_list,
+    guidance,
+    guidance_list,
+    statement_list,
+    statements,
+    access,
+    reports,
+    beheer,
+)
 
 
 def init_web(app):

@@ -173,6 +173,7 @@ class StatementListView(ScopedListView):
         "company": lambda v, c, m, n: v._company_text(m),
         "qualifications": lambda v, c, m, n: v._qualifications_text(m),
         "date": _date,
+        "education_form": lambda v, c, m, n: label(EDUCATION_FORMS, m.education_form),
     }
     column_formatters_export = {
         "participant": lambda v, c, m, n: v.context_for(m)["names"].get(ref_id(m._data.get("participant")), ""),

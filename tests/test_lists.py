@@ -28,6 +28,9 @@ def act(client, base, action, *, ids=(), query="", alle=None):
     return client.post(base + "action/" + (f"?{query}" if query else ""), data=data)
 
 
+ENGLISH = re.compile(r">\s*(Create|List|Delete|Edit|Search|Export|With selected|Add Filter|Apply|items|None)\s*<")
+
+
 def action_names(html):
     return re.findall(r'data-action="([a-z_]+)"', html)
 
@@ -61,12 +64,15 @@ def test_each_list_offers_its_actions_per_role(client, auth):
 
 
 def test_lists_create_or_edit_nothing_and_have_no_inline_script(client, auth):
+    svc.create_concept(participant_at(first_name="Zonder", last_name="Vorm"), user("mbo@school.example"))
     auth.login_role("school_staff")
     for url in (STATEMENTS, GUIDANCE, QUALIFICATIONS):
         page = client.get(url).get_data(as_text=True)
         assert client.get(url + "new/").status_code in (302, 403, 404)
         body = page[page.index('id="list-menu"') :]
         assert not re.search(r"\son[a-z]+=", body), url
+        assert not ENGLISH.search(page), (url, ENGLISH.search(page))
+        assert 'placeholder="None"' not in page and ">None<" not in page
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", body), url
 
 
@@ -352,3 +358,14 @@ def test_qualification_list_searches_crebo_and_title_and_shows_the_structure(cli
     assert str(q.pk) not in client.get(QUALIFICATIONS + f"?search=90101&{level_arg}={other_level}").get_data(
         as_text=True
     )
+
+
+def test_details_pages_show_the_document_in_dutch(client, auth):
+    final = final_statement(participant=participant_at(first_name="Detail", last_name="Pagina"))
+    doc = _guidance("Detail")
+    auth.login_role("school_staff")
+    page = unescape(client.get(STATEMENTS + f"details/?id={final.pk}").get_data(as_text=True))
+    assert "Detail Pagina" in page and final.number in page and final.pdf_sha256 in page
+    assert "SHA-256 van de PDF" in page and "Definitief" in page
+    page = unescape(client.get(GUIDANCE + f"details/?id={doc.pk}").get_data(as_text=True))
+    assert "Detail Begeleid" in page and doc.document_id in page and "Praktijkopleider" in page
