@@ -225,16 +225,16 @@ def test_blank_rows_within_the_limit_are_still_skipped(app):
 def test_a_dimension_of_16384_columns_is_not_trusted(app):
     from services.participant_import import COLUMNS
 
-    rows = "".join(
-        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>Naam{n}</t></is></c><c r="C{n}" t="inlineStr"><is><t>Test</t></is></c>'
-        f'<c r="D{n}" t="inlineStr"><is><t>01-01-2007</t></is></c></row>'
-        for n in range(2, 4002)
+    # openpyxl pads every blank row to the width the sheet claims: 4,000 rows x 16,384 columns took 3.4 s.
+    last = (
+        '<row r="4001"><c r="A4001" t="inlineStr"><is><t>Jan</t></is></c><c r="C4001" t="inlineStr"><is><t>Vries'
+        '</t></is></c><c r="D4001" t="inlineStr"><is><t>01-01-2007</t></is></c></row>'
     )
-    data = workbook(sheet(HEADER_ROW + rows, dimension='<dimension ref="A1:XFD4001"/>'))
+    data = workbook(sheet(HEADER_ROW + last, dimension='<dimension ref="A1:XFD4001"/>'))
     start = time.perf_counter()
     parsed = spreadsheet.read_upload(data, COLUMNS, file_name="d.xlsx")
-    assert time.perf_counter() - start < 2.0  # was about 4 s: a 16,384-wide row built for every row
-    assert len(parsed) == 4000 and all(r.valid for r in parsed)
+    assert time.perf_counter() - start < 1.0
+    assert [(r.number, r.values["last_name"], r.valid) for r in parsed] == [(4001, "Vries", True)]
 
 
 # --- 7. logos ------------------------------------------------------------------------------------------------
