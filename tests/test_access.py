@@ -168,7 +168,7 @@ def test_approve_creates_school_user_and_mails_a_working_link(mail_app, smtp_ser
     auth.login("beheerder@sbb.example")
     before = Institution.objects.count()
     page = client.get(f"{LIST}details/?id={request.pk}").get_data(as_text=True)
-    assert 'id="new-school"' in page and 'id="approve"' in page and "confirm(" in page
+    assert 'id="new-school"' in page and 'id="approve"' in page and "data-confirm=" in page
 
     response = client.post(f"{LIST}goedkeuren/{request.pk}", follow_redirects=True)
     assert "De aanvraag is goedgekeurd" in response.get_data(as_text=True)

@@ -10,7 +10,7 @@ from admin_views.security import CONTENT_SECURITY_POLICY
 from documents.companies import Company
 from documents.statements import VerificationRecord
 from tests.conftest import ROLE_ACCOUNTS
-from tests.statement_helpers import BAKERY, final_statement, ready_concept
+from tests.statement_helpers import BAKERY, final_statement, participant_at, ready_concept
 
 REQUIRED = (
     "default-src 'self'",
@@ -125,7 +125,7 @@ def _crawl(app, client, seeds):
 
 def test_no_page_has_inline_script_or_event_handlers(app, client, auth):
     concept = ready_concept()
-    final = final_statement()
+    final = final_statement(participant=participant_at(first_name="Noor", last_name="Bakker"))
     company = Company.objects(company_id=BAKERY).get()
     public_seeds = [
         "/login",
