@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import abort, flash, g, redirect, request
+from flask import abort, current_app, flash, g, redirect, request
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
@@ -56,6 +56,8 @@ def reasons_of(exc):
     return [str(exc)]
 
 
+UNEXPECTED = "Er ging iets mis; er is voor dit item niets gewijzigd. Probeer het later opnieuw."
+
 # The domain errors of the services: each says in Dutch why one object was refused; anything else is a real fault.
 REFUSALS = (ValueError, FinalDocumentError, HTTPException)
 
@@ -74,6 +76,11 @@ class Outcome:
                 result = call(obj)
             except REFUSALS as exc:
                 self.refused.append((label(obj), reasons_of(exc)))
+            except Exception:
+                # The service keeps each object all-or-nothing; the others done before stay done, so say so per object
+                # instead of answering the whole request with an error page.
+                current_app.logger.exception("list action failed for %s", getattr(obj, "pk", obj))
+                self.refused.append((label(obj), [UNEXPECTED]))
             else:
                 self.done.append((label(obj), note(result)))
         return self

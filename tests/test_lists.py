@@ -369,3 +369,21 @@ def test_details_pages_show_the_document_in_dutch(client, auth):
     assert "SHA-256 van de PDF" in page and "Definitief" in page
     page = unescape(client.get(GUIDANCE + f"details/?id={doc.pk}").get_data(as_text=True))
     assert "Detail Begeleid" in page and doc.document_id in page and "Praktijkopleider" in page
+
+
+def test_an_unexpected_failure_on_one_statement_is_reported_for_that_one_only(client, auth, monkeypatch):
+    statements = [ready_concept(participant_at(first_name=f"Fout{n}", last_name="Halverwege")) for n in range(3)]
+    real = svc.finalize
+
+    def failing(statement, user):
+        if statement.pk == statements[1].pk:
+            raise RuntimeError("PDF-renderer weg")
+        return real(statement, user)
+
+    monkeypatch.setattr(svc, "finalize", failing)
+    auth.login_role("school_staff")
+    response = act(client, STATEMENTS, "finalize", ids=[s.pk for s in statements])
+    assert response.status_code == 200
+    page = unescape(response.get_data(as_text=True))
+    assert "Definitief gemaakt (2)" in page and "Er ging iets mis; er is voor dit item niets gewijzigd" in page
+    assert [PracticeStatement.objects(pk=s.pk).get().status for s in statements] == [FINAL, CONCEPT, FINAL]
