@@ -283,12 +283,16 @@ class ScopedListView(SecureModelView):
             return_url=get_redirect_target() or self.get_url(".index_view"),
         )
 
-    def flash_outcome(self, outcome, done_text):
-        """A short outcome as messages: the count done and per refused object its reasons."""
-        if outcome.done:
+    def report(self, title, outcome, *, done_text, done_heading, refused_heading):
+        """All done: one Dutch message with the count, back to the list. Any refused: the result page with reasons.
+
+        (Reasons go on a page, not in flashed messages: those live in the session cookie, which a few hundred
+        reasons would overflow.)
+        """
+        if not outcome.refused:
             flash(done_text.format(n=len(outcome.done)), "success")
-        for label, reasons in outcome.refused:
-            flash(f"{label}: {' '.join(reasons)}", "error")
+            return None
+        return self.show_outcome(title, outcome, done_heading=done_heading, refused_heading=refused_heading)
 
 
 # --- drop-down filters whose choices depend on the user's scope ------------------------------------------------

@@ -5,7 +5,7 @@ Making, changing and reading one statement stays in the stap 4 pages (admin_view
 
 from datetime import datetime
 
-from flask import Response, flash, g, url_for
+from flask import Response, g, url_for
 from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
 from mongoengine import Q
@@ -25,6 +25,7 @@ from admin_views.lists import (
 )
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.finality import FINAL
+from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services import statements as svc
 from services.clock import format_date
@@ -121,14 +122,8 @@ class StatementListView(ScopedListView):
 
     def _search(self, query, search_term):
         term = (search_term or "").strip()
-        people = scope(self._participants(), current_user).filter(search_filter(term)).scalar("id")
+        people = scope(Participant.objects, current_user).filter(search_filter(term)).scalar("id")
         return query.filter(Q(participant__in=list(people)) | Q(number__icontains=term))
-
-    @staticmethod
-    def _participants():
-        from documents.participants import Participant
-
-        return Participant.objects
 
     # --- cells ---------------------------------------------------------------------------------------------------
 
@@ -273,10 +268,13 @@ class StatementListView(ScopedListView):
         user = current_user._get_current_object()
         g.list_row_context = self.row_context(statements)
         outcome = Outcome().run(statements, lambda s: svc.delete_statement(s, user), self._label)
-        if not outcome.refused:
-            flash(f"{len(outcome.done)} praktijkverklaring(en) verwijderd.", "success")
-            return None
-        return self.show_outcome("Verwijderen", outcome, done_heading="Verwijderd", refused_heading="Niet verwijderd")
+        return self.report(
+            "Verwijderen",
+            outcome,
+            done_text="{n} praktijkverklaring(en) verwijderd.",
+            done_heading="Verwijderd",
+            refused_heading="Niet verwijderd",
+        )
 
 
 def register(admin, app):
