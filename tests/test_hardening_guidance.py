@@ -400,3 +400,35 @@ def test_filled_copy_upload_stands_or_falls_with_the_audit_event(
     assert [c.pk for c in FilledCopy.objects(guidance=final)] == [earlier.pk]
     assert FilledCopy.objects.get(pk=earlier.pk).is_latest
     assert AuditEvent.objects(object_id=str(final.pk), action="update").count() == before
+
+
+def test_anonymising_drops_the_kept_pdfs_and_renders_anonymised(participant, staff):
+    from services import privacy
+
+    def text(pdf_bytes):
+        return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages)
+
+    final = svc.finalize(svc.create_concept(participant, staff, [selection()]), staff)
+    concept = svc.create_concept(participant, staff, [selection(n=1)])
+    assert "Jansen" in text(svc.pdf(final)) and "Jansen" in text(svc.pdf(concept))  # both kept now
+    privacy.anonymise(Participant.objects.get(pk=participant.pk))
+    for doc in (final, concept):
+        again = svc.pdf(GuidanceDocument.objects.get(pk=doc.pk))
+        assert "Jansen" not in text(again) and "Geanonimiseerd" in text(again)
+    assert FilledCopy.objects(guidance__in=[final.pk, concept.pk]).count() == 0
+
+
+def test_afronden_page_says_so_when_the_pdf_cannot_be_made(client, auth, participant, staff, monkeypatch):
+    doc = svc.create_concept(participant, staff, [selection()])
+
+    def broken(data, *, concept):
+        raise RuntimeError("renderer down")
+
+    monkeypatch.setattr(renderer, "render_guidance", broken)
+    auth.login("mbo@school.example")
+    response = client.post(
+        f"/begeleidingsdocument/document/{doc.pk}/afronden", data={"confirm": "ja"}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "kon niet worden gemaakt; het document is niet afgerond" in response.data.decode()
+    assert GuidanceDocument.objects.get(pk=doc.pk).status == "concept"
