@@ -184,7 +184,7 @@ def anonymise(participant, user=None):
     guidance_ids = GuidanceDocument.objects(participant=pid).distinct("id")
     if guidance_ids:
         FilledCopy.objects(guidance__in=guidance_ids).delete()  # the trainer's filled-in PDFs carry the name
-        _drop_rendered_guidance(guidance_ids)  # cached PDFs of final documents too; they re-render anonymised
+        _drop_rendered_guidance(guidance_ids)  # kept and cached PDFs carry it too; re-rendered anonymised
     for model in (Placement, Trainer, AccreditationRequest):
         if "participant_name" in model._fields:
             model._get_collection().update_many({"participant": pid}, {"$set": {"participant_name": new_name}})
