@@ -50,7 +50,8 @@ def fold(text):
     decomposed = unicodedata.normalize("NFKD", str(text).casefold())
     # Accents and invisible format characters go; tab and line breaks stay (as word separators).
     stripped = "".join(
-        c for c in decomposed
+        c
+        for c in decomposed
         if c in "\t\n\r" or not (unicodedata.combining(c) or unicodedata.category(c) in ("Cf", "Cc"))
     )
     folded = stripped.translate(_LETTER_TABLE)

@@ -35,8 +35,29 @@ POSTCODE_RE = re.compile(r"^[1-9][0-9]{3} ?[A-Za-z]{2}$")
 MAX_LOGO_BYTES = 1024 * 1024
 
 # Words too common to search on by themselves (a prefix query on them would match half the registry).
-SEARCH_STOP_WORDS = frozenset({"b.v.", "bv", "b.v", "v.o.f.", "vof", "de", "het", "een", "en", "van", "der", "den",
-                               "te", "in", "op", "&", "-", "n.v.", "nv"})
+SEARCH_STOP_WORDS = frozenset(
+    {
+        "b.v.",
+        "bv",
+        "b.v",
+        "v.o.f.",
+        "vof",
+        "de",
+        "het",
+        "een",
+        "en",
+        "van",
+        "der",
+        "den",
+        "te",
+        "in",
+        "op",
+        "&",
+        "-",
+        "n.v.",
+        "nv",
+    }
+)
 
 TRAINER_SOURCES = (("sbb", "Geregistreerd door SBB"), ("school", "Toegevoegd door onderwijsinstelling"))
 REVIEW_STATUSES = (
@@ -55,10 +76,25 @@ REQUEST_STATUSES = (
 OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
 
 # Printed or shown text fields and their Dutch labels, for the hidden-character check.
-COMPANY_TEXT = {"company_id": "Leerbedrijf-ID", "name": "Naam", "address": "Adres", "postcode": "Postcode",
-                "city": "Plaats", "phone": "Telefoon", "email": "E-mailadres", "website": "Website"}
-TRAINER_TEXT = {"initials": "Voorletters", "first_name": "Voornaam", "infix": "Tussenvoegsel",
-                "last_name": "Achternaam", "function": "Functie", "email": "E-mailadres", "phone": "Telefoon"}
+COMPANY_TEXT = {
+    "company_id": "Leerbedrijf-ID",
+    "name": "Naam",
+    "address": "Adres",
+    "postcode": "Postcode",
+    "city": "Plaats",
+    "phone": "Telefoon",
+    "email": "E-mailadres",
+    "website": "Website",
+}
+TRAINER_TEXT = {
+    "initials": "Voorletters",
+    "first_name": "Voornaam",
+    "infix": "Tussenvoegsel",
+    "last_name": "Achternaam",
+    "function": "Functie",
+    "email": "E-mailadres",
+    "phone": "Telefoon",
+}
 
 
 def search_words(*texts):
@@ -85,8 +121,7 @@ class Accreditation(EmbeddedDocument):
     def validate(self, clean=True):
         self.crebo = (self.crebo or "").strip()
         if not CREBO_RE.match(self.crebo):
-            raise ValidationError("Een crebonummer bestaat uit vijf cijfers, bijvoorbeeld 25180.",
-                                  field_name="crebo")
+            raise ValidationError("Een crebonummer bestaat uit vijf cijfers, bijvoorbeeld 25180.", field_name="crebo")
         if self.start and self.end and self.end < self.start:
             raise ValidationError("De einddatum van de erkenning ligt vóór de begindatum.", field_name="end")
         return super().validate(clean=clean)
@@ -135,8 +170,9 @@ class Company(Document):
         refuse_hidden_characters(self, COMPANY_TEXT)
         self.company_id = re.sub(r"\s", "", self.company_id or "")
         if not COMPANY_ID_RE.match(self.company_id):
-            raise ValidationError("Het leerbedrijf-ID bestaat uit precies 9 cijfers (zie stagemarkt.nl).",
-                                  field_name="company_id")
+            raise ValidationError(
+                "Het leerbedrijf-ID bestaat uit precies 9 cijfers (zie stagemarkt.nl).", field_name="company_id"
+            )
         self.name = tidy(self.name)
         if not self.name:
             raise ValidationError("Vul de naam van het leerbedrijf in.", field_name="name")
@@ -253,8 +289,9 @@ class AccreditationRequest(Document):
         if self.kind == "new" and not self.proposed and not self.company:
             raise ValidationError("Vul de gegevens van het leerbedrijf in.", field_name="proposed")
         if self.kind == "extend" and not self.company:
-            raise ValidationError("Kies het leerbedrijf waarvan de erkenning uitgebreid moet worden.",
-                                  field_name="company")
+            raise ValidationError(
+                "Kies het leerbedrijf waarvan de erkenning uitgebreid moet worden.", field_name="company"
+            )
         self.crebos = sorted({(c or "").strip() for c in self.crebos if (c or "").strip()})
         if not self.crebos:
             raise ValidationError("Vul ten minste één crebonummer in.", field_name="crebos")
@@ -321,14 +358,16 @@ class Trainer(Document):
         if not self.last_name:
             raise ValidationError("Vul de achternaam van de praktijkopleider in.", field_name="last_name")
         if not self.first_name and not self.initials:
-            raise ValidationError("Vul de voorletters of de voornaam van de praktijkopleider in.",
-                                  field_name="initials")
+            raise ValidationError(
+                "Vul de voorletters of de voornaam van de praktijkopleider in.", field_name="initials"
+            )
         if not self.company and not self.request:
             raise ValidationError("Een praktijkopleider hoort bij een leerbedrijf.", field_name="company")
         if self.source == "school":
             if not self.participant or not self.institution:
-                raise ValidationError("Een door de school toegevoegde praktijkopleider hoort bij een deelnemer.",
-                                      field_name="participant")
+                raise ValidationError(
+                    "Een door de school toegevoegde praktijkopleider hoort bij een deelnemer.", field_name="participant"
+                )
             self.review_status = self.review_status or "open"
         if self.company:
             self.company_name = self.company.name

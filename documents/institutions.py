@@ -24,8 +24,9 @@ class Institution(Document):
     meta = {"collection": "institutions", "indexes": ["name"], "ordering": ["name"]}
 
     def clean(self):
-        refuse_hidden_characters(self, {"name": "Naam", "brin": "BRIN-code", "address": "Adres", "postcode": "Postcode",
-                                        "city": "Plaats"})
+        refuse_hidden_characters(
+            self, {"name": "Naam", "brin": "BRIN-code", "address": "Adres", "postcode": "Postcode", "city": "Plaats"}
+        )
         self.name = (self.name or "").strip()
         self.brin = (self.brin or "").strip().upper()
         if not re.fullmatch(r"[0-9]{2}[A-Z0-9]{2}", self.brin):

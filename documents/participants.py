@@ -157,8 +157,9 @@ class Participant(Document):
         self.email = (self.email or "").strip().lower() or None
         self.search_tokens = sorted(set(fold(f"{self.first_name} {self.infix or ''} {self.last_name}").split()))
         # The raw reference: no need to load the school for its id.
-        self.identity_key = identity_key(self._data.get("institution"), self.first_name, self.infix, self.last_name,
-                                         self.birth_date)
+        self.identity_key = identity_key(
+            self._data.get("institution"), self.first_name, self.infix, self.last_name, self.birth_date
+        )
 
     def __str__(self):
         return self.full_name

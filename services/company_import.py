@@ -15,11 +15,17 @@ from services.permissions import require
 KIND = "companies"
 
 COLUMNS = [
-    spreadsheet.Column("company_id", "Leerbedrijf-ID", required=True, max_length=9, width=16,
-                       help="9 cijfers, zoals op stagemarkt.nl."),
+    spreadsheet.Column(
+        "company_id", "Leerbedrijf-ID", required=True, max_length=9, width=16, help="9 cijfers, zoals op stagemarkt.nl."
+    ),
     # Required on a company's first row only (checked below); later rows of the same company may leave it empty.
-    spreadsheet.Column("name", "Naam", max_length=200, width=36,
-                       help="Verplicht op de eerste rij van een leerbedrijf; volgende rijen mogen leeg blijven."),
+    spreadsheet.Column(
+        "name",
+        "Naam",
+        max_length=200,
+        width=36,
+        help="Verplicht op de eerste rij van een leerbedrijf; volgende rijen mogen leeg blijven.",
+    ),
     spreadsheet.Column("address", "Adres", max_length=200, width=28),
     spreadsheet.Column("postcode", "Postcode", max_length=7, width=10, help="1234 AB"),
     spreadsheet.Column("city", "Plaats", max_length=100, width=18),
@@ -60,8 +66,12 @@ def _date(row, key, header):
 def check_rows(rows):
     """Add Dutch errors to rows (ID, crebo, dates, company data as Company.clean() sees it); return the companies."""
     companies = {}
-    existing = {c.company_id: c for c in Company.objects(
-        company_id__in=list({str(r.values.get("company_id") or "").replace(" ", "") for r in rows}))}
+    existing = {
+        c.company_id: c
+        for c in Company.objects(
+            company_id__in=list({str(r.values.get("company_id") or "").replace(" ", "") for r in rows})
+        )
+    }
     for row in rows:
         v = row.values
         cid = str(v.get("company_id") or "").replace(" ", "")
@@ -112,8 +122,10 @@ def import_rows(user, rows):
     companies = check_rows(parsed)
     bad = [r for r in parsed if r.errors]
     if bad:
-        raise ValueError(f"Er is niets geïmporteerd: {len(bad)} rij(en) bevatten fouten, bijvoorbeeld rij "
-                         f"{bad[0].number}: {bad[0].error_text()}. Verbeter het bestand en upload het opnieuw.")
+        raise ValueError(
+            f"Er is niets geïmporteerd: {len(bad)} rij(en) bevatten fouten, bijvoorbeeld rij "
+            f"{bad[0].number}: {bad[0].error_text()}. Verbeter het bestand en upload het opnieuw."
+        )
     new = sum(1 for c in companies.values() if c.pk is None)
     # MongoDB has no multi-document transaction here: keep the old state of updated companies and put it
     # back (and remove new ones) when any save fails, so an import is never half done.
@@ -122,9 +134,14 @@ def import_rows(user, rows):
     # The audit event is written first (audit.recorded takes it back when the saves fail), so the log never
     # misses an import that stands and never shows one that was undone.
     try:
-        with audit.recorded("import", None, object_type="Company", institution=None,
-                            label=f"Leerbedrijven: {new} nieuw, {len(companies) - new} bijgewerkt",
-                            changes={"rijen": len(parsed)}):
+        with audit.recorded(
+            "import",
+            None,
+            object_type="Company",
+            institution=None,
+            label=f"Leerbedrijven: {new} nieuw, {len(companies) - new} bijgewerkt",
+            changes={"rijen": len(parsed)},
+        ):
             try:
                 for company in companies.values():
                     company.save()
@@ -133,9 +150,11 @@ def import_rows(user, rows):
                 _put_back(saved, before)
                 raise
     except (NotUniqueError, MEValidationError) as exc:
-        raise ValueError("Er is niets geïmporteerd: een leerbedrijf kon niet worden opgeslagen "
-                         f"({'dit leerbedrijf-ID bestaat al' if isinstance(exc, NotUniqueError) else first_error(exc)}). "
-                         "Verbeter het bestand en upload het opnieuw.") from None
+        raise ValueError(
+            "Er is niets geïmporteerd: een leerbedrijf kon niet worden opgeslagen "
+            f"({'dit leerbedrijf-ID bestaat al' if isinstance(exc, NotUniqueError) else first_error(exc)}). "
+            "Verbeter het bestand en upload het opnieuw."
+        ) from None
     return new, len(companies) - new
 
 

@@ -29,13 +29,31 @@ STATUS_EXISTS = "bestaat al"
 STATUS_ERROR = "fout"
 
 COLUMNS = (
-    spreadsheet.Column("first_name", "Voornaam", required=True, max_length=100, width=18,
-                       help="Zoals op de praktijkverklaring moet komen, bijvoorbeeld Zoë."),
+    spreadsheet.Column(
+        "first_name",
+        "Voornaam",
+        required=True,
+        max_length=100,
+        width=18,
+        help="Zoals op de praktijkverklaring moet komen, bijvoorbeeld Zoë.",
+    ),
     spreadsheet.Column("infix", "Tussenvoegsel", max_length=30, width=14, help="Bijvoorbeeld: de, van der."),
-    spreadsheet.Column("last_name", "Achternaam", required=True, max_length=100, width=22,
-                       help="Zonder tussenvoegsel, bijvoorbeeld Vries."),
-    spreadsheet.Column("birth_date", "Geboortedatum", required=True, kind="date", width=16,
-                       help="Als datum (dd-mm-jjjj), bijvoorbeeld 14-03-2007."),
+    spreadsheet.Column(
+        "last_name",
+        "Achternaam",
+        required=True,
+        max_length=100,
+        width=22,
+        help="Zonder tussenvoegsel, bijvoorbeeld Vries.",
+    ),
+    spreadsheet.Column(
+        "birth_date",
+        "Geboortedatum",
+        required=True,
+        kind="date",
+        width=16,
+        help="Als datum (dd-mm-jjjj), bijvoorbeeld 14-03-2007.",
+    ),
     spreadsheet.Column("birth_place", "Geboorteplaats", max_length=100, width=18),
     spreadsheet.Column("group", "Groep", max_length=100, width=18, help="Bijvoorbeeld klas, cohort of begeleider."),
     spreadsheet.Column("student_number", "Leerlingnummer", max_length=30, width=16, help="Niet verplicht."),
@@ -81,8 +99,13 @@ def template_bytes():
 
 def _identity(values, institution=None):
     """The identity a row would get (the document's rule); None while the row lacks a name or date."""
-    return identity_key(institution or "-", values.get("first_name"), values.get("infix"),
-                        values.get("last_name"), values.get("birth_date"))
+    return identity_key(
+        institution or "-",
+        values.get("first_name"),
+        values.get("infix"),
+        values.get("last_name"),
+        values.get("birth_date"),
+    )
 
 
 def _existing_identities(institution, rows):
@@ -90,15 +113,16 @@ def _existing_identities(institution, rows):
     keys = sorted({k for k in (_identity(r.values, institution) for r in rows) if k})
     found = set()
     for start in range(0, len(keys), 1000):
-        found.update(Participant.objects(identity_key__in=keys[start:start + 1000]).distinct("identity_key"))
+        found.update(Participant.objects(identity_key__in=keys[start : start + 1000]).distinct("identity_key"))
     return found
 
 
 def preview(user, upload, file_name=None):
     """Read and check an uploaded file; stage every row with its state; return the StagedUpload."""
     _require(user)
-    rows = spreadsheet.read_upload(upload, COLUMNS, file_name=file_name, sheet_name=SHEET,
-                                   max_rows=MAX_ROWS, max_bytes=MAX_BYTES)
+    rows = spreadsheet.read_upload(
+        upload, COLUMNS, file_name=file_name, sheet_name=SHEET, max_rows=MAX_ROWS, max_bytes=MAX_BYTES
+    )
     for row in rows:
         if row.errors:
             continue
@@ -107,7 +131,8 @@ def preview(user, upload, file_name=None):
         except svc.ParticipantError as exc:
             row.errors.extend((HEADERS.get(f, ""), m) for f, m in exc.errors.items())
     spreadsheet.mark_duplicates(
-        [r for r in rows if not r.errors], _identity,
+        [r for r in rows if not r.errors],
+        _identity,
         "Deze deelnemer staat al eerder in het bestand (rij {row}).",
     )
     existing = _existing_identities(user.institution, [r for r in rows if not r.errors])
@@ -119,10 +144,12 @@ def preview(user, upload, file_name=None):
             status = STATUS_EXISTS
         else:
             status = STATUS_NEW
-        staged_rows.append({"row": row.number, "values": row.values, "errors": [list(e) for e in row.errors],
-                            "status": status})
-    return spreadsheet.stage(KIND, user, file_name or getattr(upload, "filename", None), staged_rows,
-                             institution=user.institution)
+        staged_rows.append(
+            {"row": row.number, "values": row.values, "errors": [list(e) for e in row.errors], "status": status}
+        )
+    return spreadsheet.stage(
+        KIND, user, file_name or getattr(upload, "filename", None), staged_rows, institution=user.institution
+    )
 
 
 def load(user, token):
@@ -152,7 +179,8 @@ def import_rows(user, token, selected_rows):
     if refused:
         raise ImportError_(
             "Alleen nieuwe deelnemers zonder fouten kunnen worden geïmporteerd; controleer rij "
-            + ", ".join(str(n) for n in refused[:10]) + ". Er is niets geïmporteerd."
+            + ", ".join(str(n) for n in refused[:10])
+            + ". Er is niets geïmporteerd."
         )
     institution = user.institution
     # Check again: a colleague may have added one of them since the preview.
@@ -165,22 +193,37 @@ def import_rows(user, token, selected_rows):
     author = user.name or user.email
     docs = []
     for row in parsed:
-        doc = Participant(id=ObjectId(), **row.values, institution=institution, created_by=author, created_at=now,
-                          version=1)
+        doc = Participant(
+            id=ObjectId(), **row.values, institution=institution, created_by=author, created_at=now, version=1
+        )
         doc.validate()
         docs.append(doc)
     # Ids up front: the audit event, the batch and the participants all name each other before any is written.
-    batch = ImportBatch(id=ObjectId(), kind=KIND, institution=institution, created_by=user, created_by_name=author,
-                        created_at=now, file_name=staged.file_name, count=len(docs),
-                        object_ids=[d.id for d in docs])
+    batch = ImportBatch(
+        id=ObjectId(),
+        kind=KIND,
+        institution=institution,
+        created_by=user,
+        created_by_name=author,
+        created_at=now,
+        file_name=staged.file_name,
+        count=len(docs),
+        object_ids=[d.id for d in docs],
+    )
     for doc in docs:
         doc.import_batch = str(batch.id)
     noun = "deelnemer" if len(docs) == 1 else "deelnemers"
     # Order of writes: audit event, batch, participants. A failure at any of them takes back what came before
     # (audit.recorded removes the event), so the log, the batch list and the participants always agree.
-    with audit.recorded("import", batch, user=user, institution=institution, object_type="ImportBatch",
-                        label=f"{len(docs)} {noun} uit {staged.file_name or 'bestand'}",
-                        changes={"bestand": staged.file_name, "aantal": len(docs)}):
+    with audit.recorded(
+        "import",
+        batch,
+        user=user,
+        institution=institution,
+        object_type="ImportBatch",
+        label=f"{len(docs)} {noun} uit {staged.file_name or 'bestand'}",
+        changes={"bestand": staged.file_name, "aantal": len(docs)},
+    ):
         batch.save(force_insert=True)
         try:
             Participant.objects.insert(docs, load_bulk=False)
@@ -206,10 +249,12 @@ def import_rows(user, token, selected_rows):
 
 def _lost_race_message(rows):
     listed = ", ".join(str(n) for n in rows[:10]) + (" en meer" if len(rows) > 10 else "")
-    return (f"{'Rij' if len(rows) == 1 else 'Rijen'} {listed} "
-            f"{'bestaat' if len(rows) == 1 else 'bestaan'} intussen al: een collega heeft "
-            f"{'deze deelnemer' if len(rows) == 1 else 'deze deelnemers'} net toegevoegd. Er is niets geïmporteerd. "
-            "Upload het bestand opnieuw.")
+    return (
+        f"{'Rij' if len(rows) == 1 else 'Rijen'} {listed} "
+        f"{'bestaat' if len(rows) == 1 else 'bestaan'} intussen al: een collega heeft "
+        f"{'deze deelnemer' if len(rows) == 1 else 'deze deelnemers'} net toegevoegd. Er is niets geïmporteerd. "
+        "Upload het bestand opnieuw."
+    )
 
 
 def batches_for(user, limit=10):
@@ -233,23 +278,33 @@ def undo_batch(user, batch_id):
     if batch.undone_at is not None:
         raise ImportError_("Deze import is al ongedaan gemaakt.")
     if not may_undo(batch):
-        raise ImportError_("Een import kan alleen binnen een dag ongedaan worden gemaakt. Verwijder de deelnemers "
-                           "zo nodig afzonderlijk.")
+        raise ImportError_(
+            "Een import kan alleen binnen een dag ongedaan worden gemaakt. Verwijder de deelnemers "
+            "zo nodig afzonderlijk."
+        )
     participants = list(Participant.objects(import_batch=str(batch.pk)))
     busy = [p.full_name for p in participants if any(count for _desc, count in svc.dependents(p))]
     if busy:
         raise ImportError_(
             "Deze import kan niet meer ongedaan worden gemaakt: er zijn al documenten gemaakt voor "
-            + ", ".join(busy[:5]) + (" en anderen" if len(busy) > 5 else "") + ". Er is niets verwijderd."
+            + ", ".join(busy[:5])
+            + (" en anderen" if len(busy) > 5 else "")
+            + ". Er is niets verwijderd."
         )
     count = len(participants)
     # Audit event first, then the claim, then the delete; a failure takes back the claim and the event.
-    with audit.recorded("import_undone", batch, user=user, institution=batch.institution,
-                        object_type="ImportBatch",
-                        label=f"{count} {'deelnemer' if count == 1 else 'deelnemers'} uit {batch.file_name or 'bestand'}",
-                        changes={"aantal": count}):
+    with audit.recorded(
+        "import_undone",
+        batch,
+        user=user,
+        institution=batch.institution,
+        object_type="ImportBatch",
+        label=f"{count} {'deelnemer' if count == 1 else 'deelnemers'} uit {batch.file_name or 'bestand'}",
+        changes={"aantal": count},
+    ):
         claimed = ImportBatch.objects(pk=batch.pk, undone_at=None).update_one(
-            set__undone_at=utcnow(), set__undone_by_name=user.name or user.email)
+            set__undone_at=utcnow(), set__undone_by_name=user.name or user.email
+        )
         if not claimed:
             raise ImportError_("Deze import is al ongedaan gemaakt.")
         try:

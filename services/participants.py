@@ -32,8 +32,15 @@ EDITABLE_FIELDS = (
 )
 FIELD_LABELS = dict(EDITABLE_FIELDS)
 REQUIRED_FIELDS = ("first_name", "last_name", "birth_date")
-MAX_LENGTHS = {"first_name": 100, "infix": 30, "last_name": 100, "birth_place": 100, "group": 100,
-               "student_number": 30, "email": 200}
+MAX_LENGTHS = {
+    "first_name": 100,
+    "infix": 30,
+    "last_name": 100,
+    "birth_place": 100,
+    "group": 100,
+    "student_number": 30,
+    "email": 200,
+}
 
 # Overview sort keys (query parameter -> indexed field).
 SORTS = {
@@ -154,7 +161,12 @@ def create_participant(user, data, *, import_batch=None):
         raise DuplicateParticipantError(existing)
     # The id up front: the audit event names the participant before it is written.
     participant = Participant(
-        id=ObjectId(), **values, institution=institution, created_by=_user_label(user), created_at=utcnow(), version=1,
+        id=ObjectId(),
+        **values,
+        institution=institution,
+        created_by=_user_label(user),
+        created_at=utcnow(),
+        version=1,
         import_batch=import_batch,
     )
     if import_batch is not None:
@@ -178,8 +190,10 @@ def _raise_lost_race(institution, values, exclude_id=None):
     if existing is not None:
         raise DuplicateParticipantError(existing) from None
     # The other one is gone again (deleted in between): nothing was saved, so saying so is honest.
-    raise ParticipantError("Er werd tegelijk een deelnemer met deze naam en geboortedatum opgeslagen. "
-                           "Er is niets opgeslagen; probeer het opnieuw.") from None
+    raise ParticipantError(
+        "Er werd tegelijk een deelnemer met deze naam en geboortedatum opgeslagen. "
+        "Er is niets opgeslagen; probeer het opnieuw."
+    ) from None
 
 
 def update_participant(user, participant, data, expected_version):
@@ -203,8 +217,10 @@ def update_participant(user, participant, data, expected_version):
     # Run the document's normalisation on a copy so the derived search fields are computed the same way.
     probe = Participant(**values, institution=participant._data.get("institution"))
     probe.clean()
-    derived = {f: getattr(probe, f) for f in ("sort_name", "search_first", "search_last", "group_key",
-                                                  "search_tokens", "identity_key")}
+    derived = {
+        f: getattr(probe, f)
+        for f in ("sort_name", "search_first", "search_last", "group_key", "search_tokens", "identity_key")
+    }
     updates = {f"set__{k}": v for k, v in {**values, **derived}.items() if v is not None}
     unsets = {f"unset__{k}": True for k, v in {**values, **derived}.items() if v is None}
     # The event is written first and taken back when the update does not happen, so log and data agree.
@@ -213,8 +229,11 @@ def update_participant(user, participant, data, expected_version):
         try:
             saved = participant.modify(
                 query={"version": expected_version},
-                **updates, **unsets,
-                set__changed_at=utcnow(), set__changed_by=_user_label(user), set__version=expected_version + 1,
+                **updates,
+                **unsets,
+                set__changed_at=utcnow(),
+                set__changed_by=_user_label(user),
+                set__version=expected_version + 1,
             )
         except NotUniqueError:
             _raise_lost_race(participant.institution, values, exclude_id=participant.pk)
@@ -241,12 +260,12 @@ def _move(user, ids, *, to_archive):
             with audit.recorded("archive" if to_archive else "restore", participant, user=user):
                 if to_archive:
                     changed = Participant.objects(pk=participant.pk, archived_at=None).update_one(
-                        set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user),
-                        inc__version=1)
+                        set__archived_at=now, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1
+                    )
                 else:
                     changed = Participant.objects(pk=participant.pk, archived_at__ne=None).update_one(
-                        unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user),
-                        inc__version=1)
+                        unset__archived_at=True, set__changed_at=now, set__changed_by=_user_label(user), inc__version=1
+                    )
                 if not changed:
                     raise _AlreadyMoved  # a colleague moved it first: take the event back
         except _AlreadyMoved:
@@ -269,8 +288,10 @@ class PartlyDoneError(ParticipantError):
 
 def _partly_done(done, verb):
     """The honest answer when the store failed after `done` participants of a selection were handled."""
-    return PartlyDoneError(f"{done} deelnemer(s) zijn {verb}; daarna ging het opslaan mis en zijn de andere niet "
-                           f"{verb}. Probeer het opnieuw voor de overige deelnemers.")
+    return PartlyDoneError(
+        f"{done} deelnemer(s) zijn {verb}; daarna ging het opslaan mis en zijn de andere niet "
+        f"{verb}. Probeer het opnieuw voor de overige deelnemers."
+    )
 
 
 def archive_participants(user, ids):
@@ -305,9 +326,15 @@ def delete_participant(user, participant):
     label = participant.full_name
     institution = participant.institution
     pk = participant.pk
-    with audit.recorded("delete", None, label=label, object_type="Participant", user=user,
-                        institution=institution,
-                        changes={"id": str(pk), "meeverwijderd": {desc: count for desc, count in gone}}):
+    with audit.recorded(
+        "delete",
+        None,
+        label=label,
+        object_type="Participant",
+        user=user,
+        institution=institution,
+        changes={"id": str(pk), "meeverwijderd": {desc: count for desc, count in gone}},
+    ):
         participant.delete()
     return gone
 

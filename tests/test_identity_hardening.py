@@ -22,11 +22,31 @@ from services import participants as svc
 from services import privacy
 from services.clock import utcnow
 
-HEADER = ["Voornaam *", "Tussenvoegsel", "Achternaam *", "Geboortedatum *", "Geboorteplaats", "Groep",
-          "Leerlingnummer", "E-mailadres"]
+HEADER = [
+    "Voornaam *",
+    "Tussenvoegsel",
+    "Achternaam *",
+    "Geboortedatum *",
+    "Geboorteplaats",
+    "Groep",
+    "Leerlingnummer",
+    "E-mailadres",
+]
 PERSON = {"first_name": "Ömer", "last_name": "Yıldız", "birth_date": date(2007, 2, 3), "group": "MZ2A"}
-HIDDEN = ["\u202e", "\u202a", "\u2066", "\u2069", "\u200b", "\u200d", "\u200e", "\u200f", "\u2060", "\ufeff",
-          "\u00ad", "\x07"]
+HIDDEN = [
+    "\u202e",
+    "\u202a",
+    "\u2066",
+    "\u2069",
+    "\u200b",
+    "\u200d",
+    "\u200e",
+    "\u200f",
+    "\u2060",
+    "\ufeff",
+    "\u00ad",
+    "\x07",
+]
 
 
 def user(email="mbo@school.example"):
@@ -46,8 +66,10 @@ def xlsx(rows):
 
 
 def fifty_rows():
-    return [[f"Voornaam{n}", None, f"Achternaam{n}", datetime(2007, 1, 1) + timedelta(days=n), None, "MZ9", None,
-             None] for n in range(50)]
+    return [
+        [f"Voornaam{n}", None, f"Achternaam{n}", datetime(2007, 1, 1) + timedelta(days=n), None, "MZ9", None, None]
+        for n in range(50)
+    ]
 
 
 def run_together(*calls):
@@ -103,8 +125,9 @@ def test_two_confirmations_of_the_same_import_create_one_set(app, monkeypatch):
     # Both requests pass the "does anyone exist already" check before either inserts: the old check-then-insert
     # created 100 participants here.
     meet_after(monkeypatch, importer, "_existing_identities")
-    results = run_together(lambda: importer.import_rows(mbo, staged.token, rows),
-                           lambda: importer.import_rows(mbo, staged.token, rows))
+    results = run_together(
+        lambda: importer.import_rows(mbo, staged.token, rows), lambda: importer.import_rows(mbo, staged.token, rows)
+    )
     batches = [r for r, e in results if e is None]
     errors = [e for r, e in results if e is not None]
     assert len(batches) == 1 and len(errors) == 1
@@ -129,9 +152,14 @@ def test_lost_race_message_names_the_rows(app, monkeypatch):
         if not calls:
             calls.append(1)
             for n in (1, 5):
-                svc.create_participant(user("collega@school.example"), {
-                    "first_name": f"Voornaam{n}", "last_name": f"Achternaam{n}",
-                    "birth_date": date(2007, 1, 1) + timedelta(days=n)})
+                svc.create_participant(
+                    user("collega@school.example"),
+                    {
+                        "first_name": f"Voornaam{n}",
+                        "last_name": f"Achternaam{n}",
+                        "birth_date": date(2007, 1, 1) + timedelta(days=n),
+                    },
+                )
         return found
 
     monkeypatch.setattr(importer, "_existing_identities", colleague_in_between)
@@ -140,14 +168,18 @@ def test_lost_race_message_names_the_rows(app, monkeypatch):
         importer.import_rows(mbo, staged.token, [str(n) for n in range(2, 10)])
     assert exc.value.message.startswith("Rijen 3, 7 bestaan intussen al")
     assert Participant.objects.count() == before + 2  # the colleague's two; none of the import (all or nothing)
-    assert ImportBatch.objects.count() == 0 and AuditEvent.objects(action="import", object_type="ImportBatch").count() == 0
+    assert (
+        ImportBatch.objects.count() == 0 and AuditEvent.objects(action="import", object_type="ImportBatch").count() == 0
+    )
 
 
 def test_two_hand_entries_at_once_create_one(app, monkeypatch):
     before = Participant.objects.count()
     meet_after(monkeypatch, svc, "find_duplicate")
-    results = run_together(lambda: svc.create_participant(user(), dict(PERSON)),
-                           lambda: svc.create_participant(user("collega@school.example"), dict(PERSON)))
+    results = run_together(
+        lambda: svc.create_participant(user(), dict(PERSON)),
+        lambda: svc.create_participant(user("collega@school.example"), dict(PERSON)),
+    )
     made = [r for r, e in results if e is None]
     errors = [e for r, e in results if e is not None]
     assert len(made) == 1 and len(errors) == 1
@@ -163,8 +195,10 @@ def test_two_edits_into_the_same_person_at_once_leave_one(app, monkeypatch):
     b = svc.create_participant(user(), {"first_name": "Bert", "last_name": "Twee", "birth_date": date(2007, 1, 1)})
     meet_after(monkeypatch, svc, "find_duplicate")
     target = {"first_name": "Chris", "last_name": "Drie", "birth_date": date(2007, 1, 1)}
-    results = run_together(lambda: svc.update_participant(user(), a, dict(target), 1),
-                           lambda: svc.update_participant(user(), b, dict(target), 1))
+    results = run_together(
+        lambda: svc.update_participant(user(), a, dict(target), 1),
+        lambda: svc.update_participant(user(), b, dict(target), 1),
+    )
     errors = [e for _r, e in results if e is not None]
     assert len(errors) == 1 and isinstance(errors[0], svc.DuplicateParticipantError)
     assert Participant.objects(first_name="Chris", last_name="Drie").count() == 1
@@ -178,16 +212,23 @@ def test_the_database_refuses_a_duplicate_that_skips_the_service(app):
         Participant(first_name="omer", last_name="YILDIZ", birth_date=PERSON["birth_date"], institution=school).save()
     # Another school may register the same person.
     Participant(**PERSON, institution=user("pro@school.example").institution).save()
-    index = [i for i in Participant._get_collection().index_information().values()
-             if i["key"] == [("identity_key", 1)]]
+    index = [i for i in Participant._get_collection().index_information().values() if i["key"] == [("identity_key", 1)]]
     assert index and index[0].get("unique") and index[0].get("sparse")
 
 
 def test_anonymised_participants_have_no_identity_and_do_not_collide(app):
     school = user().institution
     long_ago = utcnow() - timedelta(days=365 * 9)
-    old = [Participant(first_name="Oud", last_name=f"Persoon{n}", birth_date=date(1990, 1, 1), institution=school,
-                       archived_at=long_ago) for n in range(3)]
+    old = [
+        Participant(
+            first_name="Oud",
+            last_name=f"Persoon{n}",
+            birth_date=date(1990, 1, 1),
+            institution=school,
+            archived_at=long_ago,
+        )
+        for n in range(3)
+    ]
     for p in old:
         p.save()
     done = privacy.apply_retention(7)
@@ -195,8 +236,9 @@ def test_anonymised_participants_have_no_identity_and_do_not_collide(app):
     raw = list(Participant._get_collection().find({"_id": {"$in": [p.pk for p in old]}}))
     assert len(raw) == 3 and all("identity_key" not in doc for doc in raw)
     # The person may be registered again; the anonymised record does not stand in the way.
-    again = svc.create_participant(user(), {"first_name": "Oud", "last_name": "Persoon0",
-                                            "birth_date": date(1990, 1, 1)})
+    again = svc.create_participant(
+        user(), {"first_name": "Oud", "last_name": "Persoon0", "birth_date": date(1990, 1, 1)}
+    )
     assert again.identity_key
 
 
@@ -211,19 +253,22 @@ def test_seeded_and_factory_participants_carry_the_identity(app):
 # --- item 14: names fold the way people type them ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed, folded", [
-    ("Ömer Yıldız", "omer yildiz"),
-    ("İPEK IŞIK", "ipek isik"),
-    ("Straße", "strasse"),
-    ("Ærø Søren", "aero soren"),
-    ("Łukasz Wałęsa", "lukasz walesa"),
-    ("Đorđe", "dorde"),
-    ("Þórunn Guðmundsdóttir", "thorunn gudmundsdottir"),
-    ("Œdipe", "oedipe"),
-    ("Ĳsbrand", "ijsbrand"),
-    ("D’Ancona", "d'ancona"),
-    ("  Jan\u00a0 de   Vries ", "jan de vries"),
-])
+@pytest.mark.parametrize(
+    "typed, folded",
+    [
+        ("Ömer Yıldız", "omer yildiz"),
+        ("İPEK IŞIK", "ipek isik"),
+        ("Straße", "strasse"),
+        ("Ærø Søren", "aero soren"),
+        ("Łukasz Wałęsa", "lukasz walesa"),
+        ("Đorđe", "dorde"),
+        ("Þórunn Guðmundsdóttir", "thorunn gudmundsdottir"),
+        ("Œdipe", "oedipe"),
+        ("Ĳsbrand", "ijsbrand"),
+        ("D’Ancona", "d'ancona"),
+        ("  Jan\u00a0 de   Vries ", "jan de vries"),
+    ],
+)
 def test_fold_treats_letter_variants_as_plain_letters(typed, folded):
     assert fold(typed) == folded
 
@@ -245,11 +290,17 @@ def test_hand_entry_with_plain_letters_is_the_same_person(app):
 
 def test_import_row_with_plain_letters_is_marked_existing(app):
     svc.create_participant(user(), dict(PERSON))
-    staged = importer.preview(user(), xlsx([
-        ["Omer", None, "Yildiz", datetime(2007, 2, 3), None, None, None, None],
-        ["Sören", None, "Strasse", datetime(2007, 2, 3), None, None, None, None],
-        ["Soren", None, "Straße", datetime(2007, 2, 3), None, None, None, None],
-    ]), "namen.xlsx")
+    staged = importer.preview(
+        user(),
+        xlsx(
+            [
+                ["Omer", None, "Yildiz", datetime(2007, 2, 3), None, None, None, None],
+                ["Sören", None, "Strasse", datetime(2007, 2, 3), None, None, None, None],
+                ["Soren", None, "Straße", datetime(2007, 2, 3), None, None, None, None],
+            ]
+        ),
+        "namen.xlsx",
+    )
     by_row = {r["row"]: r for r in staged.rows}
     assert by_row[2]["status"] == importer.STATUS_EXISTS
     assert by_row[3]["status"] == importer.STATUS_NEW
@@ -286,7 +337,8 @@ def test_participant_service_refuses_hidden_characters_per_field(app, field):
         svc.create_participant(user(), {**PERSON, field: value})
     assert exc.value.errors[field] == (
         f"{PRINTED_FIELDS[field]} bevat een onzichtbaar of tekenrichting-wijzigend teken; typ de "
-        f"{'naam' if field in ('first_name', 'infix', 'last_name') else 'tekst'} opnieuw.")
+        f"{'naam' if field in ('first_name', 'infix', 'last_name') else 'tekst'} opnieuw."
+    )
     assert Participant.objects.count() == before
 
 
@@ -305,42 +357,69 @@ def test_participant_document_refuses_hidden_characters_on_every_path(app):
 
 def test_participant_form_shows_the_dutch_message(client, auth):
     auth.login("mbo@school.example")
-    html = client.post("/deelnemers/nieuw/gegevens", data={
-        "first_name": "Zeynep\u202e", "last_name": "Çelik", "birth_date": "03-02-2007"}).get_data(as_text=True)
+    html = client.post(
+        "/deelnemers/nieuw/gegevens",
+        data={"first_name": "Zeynep\u202e", "last_name": "Çelik", "birth_date": "03-02-2007"},
+    ).get_data(as_text=True)
     assert "Voornaam bevat een onzichtbaar of tekenrichting-wijzigend teken; typ de naam opnieuw." in html
     assert Participant.objects(last_name="Çelik").count() == 0
 
 
 def test_import_row_with_hidden_character_gets_a_row_error(app):
-    staged = importer.preview(user(), xlsx([
-        ["Ömer", None, "Yıl\u200bdız", datetime(2007, 2, 3), None, None, None, None],
-        ["Sara", None, "Smit", datetime(2007, 2, 3), "Breda\u202e", None, None, None],
-        ["Piet", None, "Puk", datetime(2007, 2, 3), None, None, None, None],
-    ]), "verborgen.xlsx")
+    staged = importer.preview(
+        user(),
+        xlsx(
+            [
+                ["Ömer", None, "Yıl\u200bdız", datetime(2007, 2, 3), None, None, None, None],
+                ["Sara", None, "Smit", datetime(2007, 2, 3), "Breda\u202e", None, None, None],
+                ["Piet", None, "Puk", datetime(2007, 2, 3), None, None, None, None],
+            ]
+        ),
+        "verborgen.xlsx",
+    )
     by_row = {r["row"]: r for r in staged.rows}
     assert by_row[2]["status"] == importer.STATUS_ERROR and by_row[3]["status"] == importer.STATUS_ERROR
-    assert by_row[2]["errors"] == [["Achternaam", "Achternaam bevat een onzichtbaar of tekenrichting-wijzigend "
-                                                  "teken; typ de naam opnieuw."]]
+    assert by_row[2]["errors"] == [
+        ["Achternaam", "Achternaam bevat een onzichtbaar of tekenrichting-wijzigend teken; typ de naam opnieuw."]
+    ]
     assert by_row[3]["errors"][0][0] == "Geboorteplaats"
     assert by_row[4]["status"] == importer.STATUS_NEW
 
 
-@pytest.mark.parametrize("make, field", [
-    (lambda: Company(company_id="123450002", name="Bakkerij\u202e Jansen"), "name"),
-    (lambda: Company(company_id="123450003", name="Bakkerij", city="Ede\u200b"), "city"),
-    (lambda: Company(company_id="123450004", name="Bakkerij", address="Markt\u2067 1"), "address"),
-    (lambda: Trainer(company=Company.objects.first(), last_name="Jan\u202esen", initials="J."), "last_name"),
-    (lambda: Trainer(company=Company.objects.first(), last_name="Jansen", initials="J.",
-                     function="Chef\u200d"), "function"),
-    (lambda: Institution(name="ROC\u202e Test", brin="99ZZ", kind="mbo"), "name"),
-    (lambda: Institution(name="ROC Test", brin="99ZY", kind="mbo", city="Gouda\ufeff"), "city"),
-    (lambda: AccreditationRequest(kind="new", crebos=["25180"], motivation="Graag\u202e snel",
-                                  proposed=ProposedCompany(name="Nieuw")), "motivation"),
-    (lambda: AccreditationRequest(kind="new", crebos=["25180"],
-                                  proposed=ProposedCompany(name="Nieuw\u202e")), "proposed"),
-    (lambda: AccreditationRequest(kind="new", crebos=["25180"], proposed=ProposedCompany(name="Nieuw"),
-                                  notes=[RequestNote(text="bel\u200b terug")]), "notes"),
-])
+@pytest.mark.parametrize(
+    "make, field",
+    [
+        (lambda: Company(company_id="123450002", name="Bakkerij\u202e Jansen"), "name"),
+        (lambda: Company(company_id="123450003", name="Bakkerij", city="Ede\u200b"), "city"),
+        (lambda: Company(company_id="123450004", name="Bakkerij", address="Markt\u2067 1"), "address"),
+        (lambda: Trainer(company=Company.objects.first(), last_name="Jan\u202esen", initials="J."), "last_name"),
+        (
+            lambda: Trainer(company=Company.objects.first(), last_name="Jansen", initials="J.", function="Chef\u200d"),
+            "function",
+        ),
+        (lambda: Institution(name="ROC\u202e Test", brin="99ZZ", kind="mbo"), "name"),
+        (lambda: Institution(name="ROC Test", brin="99ZY", kind="mbo", city="Gouda\ufeff"), "city"),
+        (
+            lambda: AccreditationRequest(
+                kind="new", crebos=["25180"], motivation="Graag\u202e snel", proposed=ProposedCompany(name="Nieuw")
+            ),
+            "motivation",
+        ),
+        (
+            lambda: AccreditationRequest(kind="new", crebos=["25180"], proposed=ProposedCompany(name="Nieuw\u202e")),
+            "proposed",
+        ),
+        (
+            lambda: AccreditationRequest(
+                kind="new",
+                crebos=["25180"],
+                proposed=ProposedCompany(name="Nieuw"),
+                notes=[RequestNote(text="bel\u200b terug")],
+            ),
+            "notes",
+        ),
+    ],
+)
 def test_other_printed_documents_refuse_hidden_characters(app, make, field):
     with pytest.raises(ValidationError) as exc:
         make().validate()
@@ -348,8 +427,13 @@ def test_other_printed_documents_refuse_hidden_characters(app, make, field):
 
 
 def test_multiline_note_keeps_its_line_breaks(app):
-    request = AccreditationRequest(kind="new", crebos=["25180"], motivation="Regel een\nRegel twee",
-                                   proposed=ProposedCompany(name="Nieuw"), notes=[RequestNote(text="a\nb")])
+    request = AccreditationRequest(
+        kind="new",
+        crebos=["25180"],
+        motivation="Regel een\nRegel twee",
+        proposed=ProposedCompany(name="Nieuw"),
+        notes=[RequestNote(text="a\nb")],
+    )
     request.validate()
 
 
@@ -421,8 +505,10 @@ def test_archive_and_restore_with_failing_writes(app, monkeypatch):
 
 
 def test_bulk_archive_failing_part_way_says_how_many_moved(app, monkeypatch, client, auth):
-    ids = [svc.create_participant(user(), {"first_name": f"P{n}", "last_name": "Bulk",
-                                           "birth_date": date(2007, 1, 1)}).pk for n in range(3)]
+    ids = [
+        svc.create_participant(user(), {"first_name": f"P{n}", "last_name": "Bulk", "birth_date": date(2007, 1, 1)}).pk
+        for n in range(3)
+    ]
     original = AuditEvent.save
     saved = []
 
@@ -434,8 +520,9 @@ def test_bulk_archive_failing_part_way_says_how_many_moved(app, monkeypatch, cli
 
     auth.login("mbo@school.example")
     monkeypatch.setattr(AuditEvent, "save", second_fails)
-    html = client.post("/deelnemers/selectie", data={"ids": [str(i) for i in ids], "action": "archive"},
-                       follow_redirects=True).get_data(as_text=True)
+    html = client.post(
+        "/deelnemers/selectie", data={"ids": [str(i) for i in ids], "action": "archive"}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "1 deelnemer(s) zijn verplaatst; daarna ging het opslaan mis" in html
     archived = Participant.objects(pk__in=ids, archived_at__ne=None).count()
     assert archived == 1
@@ -455,7 +542,10 @@ def test_delete_with_failing_audit_or_delete(app, monkeypatch):
             svc.delete_participant(user(), made)
     assert AuditEvent.objects(action="delete", object_type="Participant").count() == 0
     svc.delete_participant(user(), made)
-    assert Participant.objects(pk=made.pk).count() == 0 and AuditEvent.objects(action="delete", object_type="Participant").count() == 1
+    assert (
+        Participant.objects(pk=made.pk).count() == 0
+        and AuditEvent.objects(action="delete", object_type="Participant").count() == 1
+    )
 
 
 @pytest.mark.parametrize("failing", ["audit", "batch", "insert"])
@@ -463,8 +553,9 @@ def test_import_failing_at_each_write_leaves_nothing_and_can_be_retried(app, mon
     mbo = user()
     staged = importer.preview(mbo, xlsx(fifty_rows()[:5]), "vijf.xlsx")
     before = Participant.objects.count()
-    target = {"audit": (AuditEvent, "save"), "batch": (ImportBatch, "save"),
-              "insert": (ParticipantQuerySet, "insert")}[failing]
+    target = {"audit": (AuditEvent, "save"), "batch": (ImportBatch, "save"), "insert": (ParticipantQuerySet, "insert")}[
+        failing
+    ]
     with monkeypatch.context() as m:
         m.setattr(*target, boom)
         with pytest.raises(RuntimeError):
@@ -513,10 +604,28 @@ def test_undo_with_failing_audit_changes_nothing(app, monkeypatch):
 def _company_rows():
     existing = Company.objects.first()
     return existing, [
-        {"row": 2, "values": {"company_id": "555000111", "name": "Eerste Nieuw", "city": "Ede",
-                              "crebo": None, "start": None, "end": None}},
-        {"row": 3, "values": {"company_id": existing.company_id, "name": "Hernoemd", "city": existing.city,
-                              "crebo": None, "start": None, "end": None}},
+        {
+            "row": 2,
+            "values": {
+                "company_id": "555000111",
+                "name": "Eerste Nieuw",
+                "city": "Ede",
+                "crebo": None,
+                "start": None,
+                "end": None,
+            },
+        },
+        {
+            "row": 3,
+            "values": {
+                "company_id": existing.company_id,
+                "name": "Hernoemd",
+                "city": existing.city,
+                "crebo": None,
+                "start": None,
+                "end": None,
+            },
+        },
     ]
 
 
