@@ -1,0 +1,58 @@
+"""Upkeep of stored data after an upgrade: recompute the derived search and identity fields with today's rules."""
+
+from dataclasses import dataclass, field
+
+from mongoengine import NotUniqueError, ValidationError
+
+from documents.companies import Company
+from documents.participants import Participant
+
+# The fields each document's clean() derives from what people typed; nothing else is written.
+DERIVED_FIELDS = {
+    Participant: ("sort_name", "search_first", "search_last", "group_key", "search_tokens", "identity_key"),
+    Company: ("search_name", "search_words", "search_city"),
+}
+
+
+@dataclass
+class RecomputeResult:
+    updated: dict = field(default_factory=dict)  # document name -> count
+    duplicates: list = field(default_factory=list)  # participants whose identity another one already has
+    invalid: list = field(default_factory=list)  # (document name, id, message): stored text today's rules refuse
+
+
+def _derived(doc, names):
+    values = {name: getattr(doc, name) for name in names}
+    sets = {k: v for k, v in values.items() if v not in (None, [], "")}
+    unsets = {k: "" for k in values if k not in sets}
+    return sets, unsets
+
+
+def recompute_derived_fields():
+    """Recompute the folded search fields and the participant identity of every stored document."""
+    result = RecomputeResult()
+    for cls, names in DERIVED_FIELDS.items():
+        count = 0
+        collection = cls._get_collection()
+        for doc in cls.objects.no_cache():
+            if cls is Participant and doc.birth_date is None:
+                continue  # anonymised (services.privacy): plain ASCII names, no identity to compute
+            try:
+                doc.clean()
+            except ValidationError as exc:
+                result.invalid.append((cls.__name__, str(doc.pk), str(exc)))
+                continue
+            sets, unsets = _derived(doc, names)
+            update = {"$set": sets} if sets else {}
+            if unsets:
+                update["$unset"] = unsets
+            try:
+                collection.update_one({"_id": doc.pk}, update)
+            except Exception as exc:  # pymongo's DuplicateKeyError, or mongomock's
+                if "duplicate" not in str(exc).lower() and not isinstance(exc, NotUniqueError):
+                    raise
+                result.duplicates.append(doc)
+                continue
+            count += 1
+        result.updated[cls.__name__] = count
+    return result

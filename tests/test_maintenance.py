@@ -1,0 +1,76 @@
+"""`flask herbereken`: stored search fields and identities follow today's folding after an upgrade."""
+
+from datetime import date
+
+from documents.participants import Participant
+from services.maintenance import recompute_derived_fields
+from tests.factories import InstitutionFactory, ParticipantFactory
+
+
+def _stale(participant, **fields):
+    """Write fields the way an older version of the app left them, bypassing clean()."""
+    Participant._get_collection().update_one({"_id": participant.pk}, {"$set": fields, "$unset": {"identity_key": ""}})
+
+
+def test_recompute_sets_identity_and_new_folding(app):
+    school = InstitutionFactory()
+    person = ParticipantFactory(
+        institution=school, first_name="Ömer", infix=None, last_name="Yıldız", birth_date=date(2008, 5, 1)
+    )
+    _stale(person, search_tokens=["omer", "yıldız"], search_last="yıldız")
+
+    result = recompute_derived_fields()
+
+    raw = Participant._get_collection().find_one({"_id": person.pk})
+    assert raw["search_tokens"] == ["omer", "yildiz"]
+    assert raw["search_last"] == "yildiz"
+    assert raw["identity_key"]
+    assert raw["first_name"] == "Ömer"  # what people typed stays as typed
+    assert result.updated["Participant"] >= 1
+    assert not result.duplicates
+
+
+def test_recompute_reports_duplicates_instead_of_failing(app):
+    school = InstitutionFactory()
+    first = ParticipantFactory(
+        institution=school, first_name="Omer", infix=None, last_name="Yildiz", birth_date=date(2008, 5, 1)
+    )
+    second = ParticipantFactory(
+        institution=school, first_name="Anna", infix=None, last_name="Smit", birth_date=date(2008, 5, 1)
+    )
+    # An older version let a second "Ömer Yıldız" in (its folding did not see the two as one person).
+    _stale(second, first_name="Ömer", last_name="Yıldız")
+
+    result = recompute_derived_fields()
+
+    assert [d.pk for d in result.duplicates] == [second.pk]
+    raw = Participant._get_collection().find_one({"_id": second.pk})
+    assert "identity_key" not in raw  # left for a person to merge, never overwritten
+    assert Participant._get_collection().find_one({"_id": first.pk})["identity_key"]
+
+
+def test_anonymised_participants_are_left_alone(app):
+    person = ParticipantFactory()
+    Participant._get_collection().update_one({"_id": person.pk}, {"$unset": {"birth_date": "", "identity_key": ""}})
+
+    result = recompute_derived_fields()
+
+    assert "identity_key" not in Participant._get_collection().find_one({"_id": person.pk})
+    assert not result.invalid
+
+
+def test_command_names_duplicates_and_fails(app):
+    school = InstitutionFactory()
+    ParticipantFactory(
+        institution=school, first_name="Omer", infix=None, last_name="Yildiz", birth_date=date(2008, 5, 1)
+    )
+    second = ParticipantFactory(
+        institution=school, first_name="Anna", infix=None, last_name="Smit", birth_date=date(2008, 5, 1)
+    )
+    _stale(second, first_name="Ömer", last_name="Yıldız")
+
+    outcome = app.test_cli_runner().invoke(args=["herbereken"])
+
+    assert outcome.exit_code == 1
+    assert "Dubbel: deelnemer" in outcome.output
+    assert "01-05-2008" in outcome.output
