@@ -144,3 +144,20 @@ def smtp_server():
     controller.start()
     yield inbox
     controller.stop()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many pages per role the browser tests checked with axe (when any browser test ran)."""
+    import sys
+
+    browser_module = sys.modules.get("tests.browser")
+    if browser_module is None or not browser_module.AXE_CHECKED:
+        return
+    terminalreporter.section("axe: pagina's gecontroleerd per rol")
+    checked = browser_module.AXE_CHECKED
+    for role in sorted(checked):
+        terminalreporter.write_line(
+            f"{role}: {len(checked[role])} pagina's ({browser_module.AXE_RUNS[role]} controles)"
+        )
+    total = sum(len(pages) for pages in checked.values())
+    terminalreporter.write_line(f"totaal: {total} pagina's x rollen")
