@@ -102,9 +102,14 @@ def zip_bytes(files):
     return buffer.getvalue()
 
 
-def link(url, text):
-    """An escaped link for a list cell."""
-    return Markup('<a href="{}">{}</a>').format(url, text)
+def link(url, text, *, css=None, title=None, label=None):
+    """An escaped link for a list cell (optionally with a class, a tooltip and an accessible name)."""
+    extra = Markup("").join(
+        Markup(' {}="{}"').format(attr, value)
+        for attr, value in (("class", css), ("title", title), ("aria-label", label))
+        if value
+    )
+    return Markup('<a href="{}"{}>{}</a>').format(url, extra, text)
 
 
 def participant_names(participant_ids):

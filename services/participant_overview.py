@@ -19,14 +19,29 @@ from services.ids import ref_id
 BATCH = 500
 
 
+def columns():
+    """The registry's overview columns [(key, header, provider)], each key once (a second app registers again)."""
+    seen, result = set(), []
+    for key, header, provider in registry.PARTICIPANT_OVERVIEW_COLUMNS:
+        if key not in seen:
+            seen.add(key)
+            result.append((key, header, provider))
+    return result
+
+
+def headers():
+    """{column key: Dutch header} of the overview columns."""
+    return {key: header for key, header, _provider in columns()}
+
+
 def refresh(participant_ids):
     """Recompute and store the overview columns of these participants."""
     ids = list(dict.fromkeys(ref_id(pid) for pid in participant_ids if pid is not None))
     for start in range(0, len(ids), BATCH):
         chunk = ids[start:start + BATCH]
-        columns = [(key, provider(chunk) or {}) for key, _header, provider in registry.PARTICIPANT_OVERVIEW_COLUMNS]
+        computed = [(key, provider(chunk) or {}) for key, _header, provider in columns()]
         for pid in chunk:
-            overview = {key: values.get(pid, values.get(str(pid), "")) or "" for key, values in columns}
+            overview = {key: values.get(pid, values.get(str(pid), "")) or "" for key, values in computed}
             Participant.objects(pk=pid).update_one(set__overview=overview)
 
 
