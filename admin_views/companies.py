@@ -2,14 +2,20 @@
 
 from datetime import date, datetime
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.contrib.mongoengine import filters
+from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup, escape
+from mongoengine import Q
 
 from admin_views.base import SecureView
 from admin_views.beheer import AuditedModelView
+from admin_views.lists import Outcome, ScopedChoiceFilter, ScopedListView, link, scoped_action
 from documents.companies import (
+    OPEN_REQUEST_STATUSES,
     REQUEST_KINDS,
     REQUEST_STATUSES,
     REVIEW_STATUSES,
@@ -18,17 +24,18 @@ from documents.companies import (
     Placement,
     Trainer,
 )
+from documents.institutions import Institution
 from services import accreditation_requests as requests_service
 from services import companies as company_service
 from services import placements as placement_service
 from services import registry
+from services.ids import parse_object_id, ref_id
 from services.permissions import can, require
 from services.qualifications import qualification_titles
 from services.urls import local_url
 
 LEERBEDRIJVEN = "Leerbedrijven"
 VERZOEKEN = "Verzoeken"
-QUEUE_PAGE_SIZE = 25
 
 
 def _user():
@@ -90,24 +97,36 @@ class CompanySearchView(SecureView):
         q = request.args.get("q", "")
         city = request.args.get("plaats", "")
         result, error = _search(q, city)
-        return self.render("companies/search.html", q=q, city=city, result=result, error=error,
-                           titles=_titles_for(result.items), today=date.today())
+        return self.render(
+            "companies/search.html",
+            q=q,
+            city=city,
+            result=result,
+            error=error,
+            titles=_titles_for(result.items),
+            today=date.today(),
+        )
 
     @expose("/<company_id>")
     def details(self, company_id):
         company = company_service.get_company(company_id)
-        return self.render("companies/details.html", company=company,
-                           titles=qualification_titles(a.crebo for a in company.accreditations),
-                           trainers=company_service.registered_trainers(company), today=date.today(),
-                           may_manage=can(current_user, "manage_registry"))
+        return self.render(
+            "companies/details.html",
+            company=company,
+            titles=qualification_titles(a.crebo for a in company.accreditations),
+            trainers=company_service.registered_trainers(company),
+            today=date.today(),
+            may_manage=can(current_user, "manage_registry"),
+        )
 
     @expose("/<company_id>/logo")
     def logo(self, company_id):
         company = company_service.get_company(company_id)
         if not company.logo:
             abort(404)
-        return Response(company.logo, mimetype=company.logo_type or "image/png",
-                        headers={"Cache-Control": "private, max-age=300"})
+        return Response(
+            company.logo, mimetype=company.logo_type or "image/png", headers={"Cache-Control": "private, max-age=300"}
+        )
 
     @expose("/<company_id>/praktijkopleider", methods=("POST",))
     def add_trainer(self, company_id):
@@ -127,8 +146,10 @@ class CompanySearchView(SecureView):
 
 def _accreditation_formatter(view, context, model, name):
     titles = getattr(view, "_titles", {})
-    items = [f"{escape(a.crebo)} {escape(titles.get(a.crebo, ''))} ({escape(str(a).split(' ', 1)[1])})"
-             for a in model.accreditations]
+    items = [
+        f"{escape(a.crebo)} {escape(titles.get(a.crebo, ''))} ({escape(str(a).split(' ', 1)[1])})"
+        for a in model.accreditations
+    ]
     return Markup("<br>".join(items))
 
 
@@ -144,8 +165,15 @@ class CompanyRegistryView(AuditedModelView):
     column_searchable_list = ("name",)
     column_formatters = {"accreditations": _accreditation_formatter}
     column_details_exclude_list = ("logo", "logo_type", "search_name", "search_words", "search_city")
-    form_excluded_columns = ("logo", "logo_type", "search_name", "search_words", "search_city", "created_at",
-                             "changed_at")
+    form_excluded_columns = (
+        "logo",
+        "logo_type",
+        "search_name",
+        "search_words",
+        "search_city",
+        "created_at",
+        "changed_at",
+    )
     can_export = True
     export_types = ("csv", "xlsx")
     column_export_list = ("company_id", "name", "address", "postcode", "city", "phone", "email", "website")
@@ -201,17 +229,25 @@ class CompanyImportView(SecureView):
                 flash(exc.message, "error")
                 return redirect(url_for(".index"))
             staged = spreadsheet.stage(company_import.KIND, _user(), upload.filename, rows)
-            return self.render("companies/import_preview.html", rows=rows, token=staged.token,
-                               columns=company_import.COLUMNS, errors=sum(1 for r in rows if r.errors),
-                               value=spreadsheet.value_or_blank)
+            return self.render(
+                "companies/import_preview.html",
+                rows=rows,
+                token=staged.token,
+                columns=company_import.COLUMNS,
+                errors=sum(1 for r in rows if r.errors),
+                value=spreadsheet.value_or_blank,
+            )
         return self.render("companies/import.html")
 
     @expose("/sjabloon")
     def template(self):
         from services import company_import, spreadsheet
 
-        return Response(company_import.template_bytes(), mimetype=spreadsheet.XLSX_MIMETYPE,
-                        headers={"Content-Disposition": "attachment; filename=sjabloon-leerbedrijven.xlsx"})
+        return Response(
+            company_import.template_bytes(),
+            mimetype=spreadsheet.XLSX_MIMETYPE,
+            headers={"Content-Disposition": "attachment; filename=sjabloon-leerbedrijven.xlsx"},
+        )
 
     @expose("/bevestigen", methods=("POST",))
     def confirm(self):
@@ -232,40 +268,23 @@ class CompanyImportView(SecureView):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# The advisors' queue
+# The advisors' queue: two lists (accreditation requests, trainers added by schools) and one page per item
 
 
 class RequestQueueView(SecureView):
+    """The pages of one request or one trainer (forms with dates and notes); the old list URL leads to the lists."""
+
     capability = "handle_requests"
+
+    def is_visible(self):
+        return False
 
     @expose("/")
     def index(self):
-        tab = request.args.get("tab", "verzoeken")
         status = request.args.get("status", "open")
-        kind = request.args.get("soort", "")
-        page = _page()
-        if tab == "opleiders":
-            query = Trainer.objects(source="school")
-            if status == "open":
-                query = query.filter(review_status__in=("open", "in_progress"))
-            elif status in dict(REVIEW_STATUSES):
-                query = query.filter(review_status=status)
-            query = query.order_by("-created_at")
-        else:
-            query = AccreditationRequest.objects
-            if status == "open":
-                query = query.filter(status__in=requests_service.OPEN_REQUEST_STATUSES)
-            elif status in dict(REQUEST_STATUSES):
-                query = query.filter(status=status)
-            if kind in dict(REQUEST_KINDS):
-                query = query.filter(kind=kind)
-            query = query.order_by("-created_at")
-        total = query.count()
-        items = list(query.skip((page - 1) * QUEUE_PAGE_SIZE).limit(QUEUE_PAGE_SIZE).select_related(max_depth=1))
-        pages = max(1, -(-total // QUEUE_PAGE_SIZE))
-        return self.render("companies/queue.html", tab=tab, status=status, kind=kind, items=items, total=total,
-                           page=page, pages=pages, request_statuses=REQUEST_STATUSES, review_statuses=REVIEW_STATUSES,
-                           request_kinds=REQUEST_KINDS)
+        if request.args.get("tab") == "opleiders":
+            return redirect(trainer_list_url(status=status))
+        return redirect(request_list_url(status=status, kind=request.args.get("soort")))
 
     @expose("/verzoek/<request_id>", methods=("GET", "POST"))
     def request_details(self, request_id):
@@ -276,32 +295,45 @@ class RequestQueueView(SecureView):
                 if action == "grant":
                     start = _parse_date(request.form.get("start"), "Erkend vanaf") or date.today()
                     end = _parse_date(request.form.get("end"), "Erkend tot en met")
-                    company = requests_service.grant_request(_user(), req, start=start, end=end,
-                                                             note=request.form.get("note"),
-                                                             company_id=request.form.get("company_id"))
+                    company = requests_service.grant_request(
+                        _user(),
+                        req,
+                        start=start,
+                        end=end,
+                        note=request.form.get("note"),
+                        company_id=request.form.get("company_id"),
+                    )
                     flash(f"Erkenning toegekend aan {company.name}; de aanvrager krijgt een e-mail.", "success")
                 elif action == "note":
                     requests_service.add_request_note(_user(), req, request.form.get("note"))
                     flash("De notitie is opgeslagen.", "success")
                 else:
-                    requests_service.change_request_status(_user(), req, request.form.get("status"),
-                                                           request.form.get("note"))
+                    requests_service.change_request_status(
+                        _user(), req, request.form.get("status"), request.form.get("note")
+                    )
                     flash(f"De status is nu '{req.status_label}'; de aanvrager krijgt een e-mail.", "success")
                 return redirect(url_for(".request_details", request_id=request_id))
             except ValueError as exc:
                 flash(str(exc), "error")
         titles = qualification_titles(req.crebos)
-        trainers = list(Trainer.objects(request=req)) + (list(Trainer.objects(company=req.company, source="school",
-                                                                               participant=req.participant))
-                                                          if req.company and req.participant else [])
-        return self.render("companies/request_details.html", req=req, titles=titles, trainers=trainers,
-                           today=date.today(), form=request.form)
+        trainers = list(Trainer.objects(request=req)) + (
+            list(Trainer.objects(company=req.company, source="school", participant=req.participant))
+            if req.company and req.participant
+            else []
+        )
+        return self.render(
+            "companies/request_details.html",
+            req=req,
+            titles=titles,
+            trainers=trainers,
+            today=date.today(),
+            form=request.form,
+            back_url=request_list_url(),
+        )
 
     @expose("/opleider/<trainer_id>", methods=("GET", "POST"))
     def trainer_details(self, trainer_id):
-        trainer = placement_service.get_trainer_or_404(trainer_id)
-        if trainer.source != "school":
-            abort(404)
+        trainer = requests_service.school_trainer(trainer_id)
         if request.method == "POST":
             try:
                 requests_service.review_trainer(_user(), trainer, request.form.get("status"), request.form.get("note"))
@@ -309,7 +341,381 @@ class RequestQueueView(SecureView):
                 return redirect(url_for(".trainer_details", trainer_id=trainer_id))
             except ValueError as exc:
                 flash(str(exc), "error")
-        return self.render("companies/trainer_details.html", trainer=trainer, review_statuses=REVIEW_STATUSES)
+        return self.render(
+            "companies/trainer_details.html",
+            trainer=trainer,
+            review_statuses=REVIEW_STATUSES,
+            back_url=trainer_list_url(),
+        )
+
+
+OPEN = "open"
+ALL = "alle"
+
+
+class OpenStatusFilter(BaseMongoEngineFilter):
+    """Status as a drop-down with 'Open' (new or in behandeling) first, as the advisers work the queue."""
+
+    def __init__(self, column, name, statuses, open_statuses):
+        options = ((OPEN, "Open (nieuw of in behandeling)"), *statuses)
+        super().__init__(column, name, options=options)
+        self.statuses = dict(statuses)
+        self.open_statuses = tuple(open_statuses)
+
+    def validate(self, value):
+        return value == OPEN or value in self.statuses
+
+    def apply(self, query, value):
+        if value == OPEN:
+            return query.filter(**{f"{self.column}__in": self.open_statuses})
+        return query.filter(**{self.column: value})
+
+    def operation(self):
+        return "is"
+
+
+class InstitutionFilter(ScopedChoiceFilter):
+    """Onderwijsinstelling: the schools that have items in this list."""
+
+    def request_options(self, view):
+        ids = [i for i in view.get_query().distinct("institution") if i is not None]
+        ids = [ref_id(i) for i in ids]
+        return [(str(i.pk), i.name) for i in Institution.objects(pk__in=ids).only("name").order_by("name")]
+
+    def apply(self, query, value):
+        oid = parse_object_id(value)
+        return query.filter(institution=oid) if oid is not None else query.none()
+
+
+def _names(model_class, ids):
+    ids = [i for i in dict.fromkeys(ids) if i is not None]
+    return {o.pk: o.name for o in model_class.objects(pk__in=ids).only("name")} if ids else {}
+
+
+class QueueListView(ScopedListView):
+    """What both queue lists share: SBB roles only, school names per page, Afwijzen with a required reason."""
+
+    capability = "handle_requests"
+    list_template = "companies/queue_list.html"
+    reject_template = "companies/queue_reject.html"
+    column_default_sort = ("created_at", True)
+
+    def row_context(self, rows):
+        refs = [ref_id(r._data.get(name)) for r in rows for name in ("institution", "advisor") if name in r._fields]
+        from documents.users import User
+
+        return {
+            "rows": {str(r.pk) for r in rows},
+            "schools": _names(Institution, refs),
+            "people": _names(User, refs),
+        }
+
+    def queue_urls(self):
+        """The tabs above both lists: each list filtered on its open items."""
+        return {"requests": request_list_url(), "trainers": trainer_list_url()}
+
+    def _school(self, model):
+        return self.context_for(model)["schools"].get(ref_id(model._data.get("institution")), "")
+
+    def reject_with_reason(self, ids, call, *, title, noun):
+        """Afwijzen: ask the reason on a page of its own first; refuse without one; then one service call per item."""
+        items = self.objects(ids)
+        reason = (request.form.get("reden") or "").strip()
+        if not reason:
+            if "reden" in request.form:
+                flash("Vul de reden van de afwijzing in; de aanvrager krijgt die te lezen.", "error")
+            return self.render(
+                self.reject_template,
+                items=[(str(i.pk), self._label(i)) for i in items],
+                title=title,
+                noun=noun,
+                return_url=get_redirect_target() or self.get_url(".index_view"),
+            )
+        user = _user()
+        g.list_row_context = self.row_context(items)
+        outcome = Outcome().run(items, lambda item: call(user, item, reason), self._label)
+        return self.report(
+            title,
+            outcome,
+            done_text=f"{{n}} {noun} afgewezen.",
+            done_heading="Afgewezen",
+            refused_heading="Niet afgewezen",
+        )
+
+
+class RequestListView(QueueListView):
+    """Erkenningsverzoeken of schools: filter, search, and In behandeling / Toekennen / Afwijzen on many at once."""
+
+    search_hint = "Leerbedrijf, deelnemer, crebo of e-mail"
+    column_list = (
+        "created_at",
+        "kind",
+        "company_name",
+        "crebos",
+        "institution",
+        "requested_by_email",
+        "status",
+        "advisor",
+    )
+    column_labels = {
+        "created_at": "Ingediend op",
+        "kind": "Soort",
+        "company_name": "Leerbedrijf",
+        "crebos": "Crebo's",
+        "institution": "Onderwijsinstelling",
+        "requested_by_email": "Aangevraagd door",
+        "status": "Status",
+        "advisor": "Adviseur",
+        "participant_name": "Deelnemer",
+        "motivation": "Toelichting",
+        "changed_at": "Gewijzigd op",
+        "decided_at": "Besloten op",
+        "notes": "Notities",
+    }
+    column_choices = {"status": REQUEST_STATUSES, "kind": REQUEST_KINDS}
+    column_sortable_list = ("created_at", "status", "kind", "company_name")
+    column_searchable_list = ("company_name",)  # the search itself is _search
+    column_filters = (
+        OpenStatusFilter("status", "Status", REQUEST_STATUSES, OPEN_REQUEST_STATUSES),
+        filters.FilterEqual("kind", "Soort", options=REQUEST_KINDS),
+        InstitutionFilter("institution", "Onderwijsinstelling"),
+    )
+    column_details_list = (
+        "kind",
+        "status",
+        "company_name",
+        "crebos",
+        "participant_name",
+        "motivation",
+        "institution",
+        "requested_by_email",
+        "advisor",
+        "created_at",
+        "changed_at",
+        "decided_at",
+        "notes",
+    )
+    can_export = True
+    export_types = ("xlsx", "csv")
+    column_export_list = (
+        "created_at",
+        "kind",
+        "company_name",
+        "crebos",
+        "institution",
+        "requested_by_email",
+        "status",
+        "advisor",
+    )
+
+    def _search(self, query, search_term):
+        term = (search_term or "").strip()
+        return query.filter(
+            Q(company_name__icontains=term)
+            | Q(participant_name__icontains=term)
+            | Q(requested_by_email__icontains=term)
+            | Q(crebos=term)
+        )
+
+    def _label(self, req):
+        return str(req)
+
+    column_formatters = {
+        "company_name": lambda v, c, m, n: link(
+            url_for("request_queue.request_details", request_id=m.pk), m.company_name or "(onbekend)"
+        ),
+        "crebos": lambda v, c, m, n: ", ".join(m.crebos),
+        "institution": lambda v, c, m, n: v._school(m),
+        "advisor": lambda v, c, m, n: v.context_for(m)["people"].get(ref_id(m._data.get("advisor")), ""),
+        "notes": lambda v, c, m, n: Markup("<br>").join(str(note) for note in m.notes),
+    }
+    column_formatters_export = {
+        "created_at": lambda v, c, m, n: m.created_at,
+        "kind": lambda v, c, m, n: m.kind_label,
+        "company_name": lambda v, c, m, n: m.company_name or "",
+        "crebos": lambda v, c, m, n: ", ".join(m.crebos),
+        "institution": lambda v, c, m, n: v._school(m),
+        "requested_by_email": lambda v, c, m, n: m.requested_by_email or "",
+        "status": lambda v, c, m, n: m.status_label,
+        "advisor": lambda v, c, m, n: v.context_for(m)["people"].get(ref_id(m._data.get("advisor")), ""),
+    }
+
+    def _export_data(self):
+        count, data = super()._export_data()
+        data = list(data)
+        g.list_row_context = self.row_context(data)
+        return count, data
+
+    @scoped_action(
+        "in_progress", "In behandeling", "{n} verzoek(en) in behandeling nemen? De aanvragers krijgen een e-mail."
+    )
+    def action_in_progress(self, ids):
+        user = _user()
+        outcome = Outcome().run(
+            self.objects(ids), lambda r: requests_service.change_request_status(user, r, "in_progress"), self._label
+        )
+        return self.report(
+            "In behandeling",
+            outcome,
+            done_text="{n} verzoek(en) in behandeling genomen.",
+            done_heading="In behandeling genomen",
+            refused_heading="Niet gewijzigd",
+        )
+
+    @scoped_action(
+        "grant",
+        "Toekennen",
+        "{n} verzoek(en) toekennen, erkend vanaf vandaag? De aanvragers krijgen een "
+        "e-mail. (Een andere begindatum of een leerbedrijf-ID: open het verzoek.)",
+    )
+    def action_grant(self, ids):
+        user = _user()
+        outcome = Outcome().run(
+            self.objects(ids),
+            lambda r: requests_service.grant_request(user, r),
+            self._label,
+            note=lambda company: f"{company.name} ({company.company_id})",
+        )
+        return self.report(
+            "Toekennen",
+            outcome,
+            done_text="{n} verzoek(en) toegekend.",
+            done_heading="Toegekend",
+            refused_heading="Niet toegekend",
+        )
+
+    @scoped_action("reject", "Afwijzen", None)
+    def action_reject(self, ids):
+        return self.reject_with_reason(
+            ids,
+            lambda user, r, reason: requests_service.change_request_status(user, r, "rejected", reason),
+            title="Verzoeken afwijzen",
+            noun="verzoek(en)",
+        )
+
+
+class TrainerReviewListView(QueueListView):
+    """Praktijkopleiders that schools added: SBB follows each up (in behandeling, goedgekeurd, afgewezen)."""
+
+    search_hint = "Naam, leerbedrijf of deelnemer"
+    column_list = ("created_at", "last_name", "company_name", "participant_name", "institution", "review_status")
+    column_labels = {
+        "created_at": "Toegevoegd op",
+        "last_name": "Praktijkopleider",
+        "company_name": "Leerbedrijf",
+        "participant_name": "Deelnemer",
+        "institution": "Onderwijsinstelling",
+        "review_status": "Status",
+        "added_by_email": "Toegevoegd door",
+        "reviewed_by": "Beoordeeld door",
+        "function": "Functie",
+        "email": "E-mailadres",
+        "phone": "Telefoon",
+        "notes": "Notities",
+    }
+    column_choices = {"review_status": REVIEW_STATUSES}
+    column_sortable_list = ("created_at", "review_status", ("last_name", "sort_name"), "company_name")
+    column_searchable_list = ("last_name",)  # the search itself is _search
+    column_filters = (
+        OpenStatusFilter("review_status", "Status", REVIEW_STATUSES, requests_service.OPEN_REVIEW_STATUSES),
+        InstitutionFilter("institution", "Onderwijsinstelling"),
+    )
+    column_details_list = (
+        "last_name",
+        "function",
+        "email",
+        "phone",
+        "company_name",
+        "participant_name",
+        "institution",
+        "added_by_email",
+        "review_status",
+        "reviewed_by",
+        "created_at",
+        "notes",
+    )
+
+    def get_query(self):
+        return super().get_query().filter(source="school")
+
+    def _search(self, query, search_term):
+        term = (search_term or "").strip()
+        return query.filter(
+            Q(last_name__icontains=term)
+            | Q(first_name__icontains=term)
+            | Q(company_name__icontains=term)
+            | Q(participant_name__icontains=term)
+        )
+
+    def _label(self, trainer):
+        return f"{trainer.full_name} ({trainer.company_name or 'leerbedrijf onbekend'})"
+
+    column_formatters = {
+        "last_name": lambda v, c, m, n: link(url_for("request_queue.trainer_details", trainer_id=m.pk), m.full_name),
+        "institution": lambda v, c, m, n: v._school(m),
+        "notes": lambda v, c, m, n: Markup("<br>").join(str(note) for note in m.notes),
+    }
+
+    def _review(self, ids, status, title, done_text, done_heading):
+        user = _user()
+        outcome = Outcome().run(
+            self.objects(ids), lambda t: requests_service.review_trainer(user, t, status), self._label
+        )
+        return self.report(
+            title, outcome, done_text=done_text, done_heading=done_heading, refused_heading="Niet gewijzigd"
+        )
+
+    @scoped_action("in_progress", "In behandeling", "{n} praktijkopleider(s) in behandeling nemen?")
+    def action_in_progress(self, ids):
+        return self._review(
+            ids,
+            "in_progress",
+            "In behandeling",
+            "{n} praktijkopleider(s) in behandeling genomen.",
+            "In behandeling genomen",
+        )
+
+    @scoped_action(
+        "approve",
+        "Goedkeuren",
+        "{n} praktijkopleider(s) goedkeuren? Ze worden geregistreerd bij hun "
+        "leerbedrijf en zijn voor iedere deelnemer te kiezen.",
+    )
+    def action_approve(self, ids):
+        return self._review(ids, "approved", "Goedkeuren", "{n} praktijkopleider(s) goedgekeurd.", "Goedgekeurd")
+
+    @scoped_action("reject", "Afwijzen", None)
+    def action_reject(self, ids):
+        return self.reject_with_reason(
+            ids,
+            lambda user, t, reason: requests_service.review_trainer(user, t, "rejected", reason),
+            title="Praktijkopleiders afwijzen",
+            noun="praktijkopleider(s)",
+        )
+
+
+def _list_url(endpoint, view_class, **wanted):
+    """A list URL with its filters set by column name (Flask-Admin numbers them by position: flt<n>_<index>)."""
+    args, n = {}, 0
+    for index, flt in enumerate(view_class.column_filters):
+        value = wanted.get(flt.column)
+        if value:
+            args[f"flt{n}_{index}"] = value
+            n += 1
+    return url_for(endpoint, **args)
+
+
+def request_list_url(status=OPEN, kind=None):
+    """The requests list filtered on status ('open' by default, 'alle' for every one) and kind."""
+    status = status if status == OPEN or status in dict(REQUEST_STATUSES) else None
+    kind = kind if kind in dict(REQUEST_KINDS) else None
+    return _list_url("request_list.index_view", RequestListView, status=status, kind=kind)
+
+
+def trainer_list_url(status=OPEN):
+    """The list of trainers added by schools, filtered on review status ('open' by default)."""
+    status = status if status == OPEN or status in dict(REVIEW_STATUSES) else None
+    return _list_url("trainer_review_list.index_view", TrainerReviewListView, review_status=status)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -344,9 +750,19 @@ class Step2View(SecureView):
         city = request.args.get("plaats", "")
         result, error = _search(q, city)
         current = placement_service.current_placement(participant)
-        return self.render("companies/step2_company.html",
-                           **self._context(participant, q=q, city=city, result=result, error=error,
-                                           titles=_titles_for(result.items), current=current, today=date.today()))
+        return self.render(
+            "companies/step2_company.html",
+            **self._context(
+                participant,
+                q=q,
+                city=city,
+                result=result,
+                error=error,
+                titles=_titles_for(result.items),
+                current=current,
+                today=date.today(),
+            ),
+        )
 
     @expose("/<participant_id>/voordragen", methods=("GET", "POST"))
     def propose(self, participant_id):
@@ -354,8 +770,9 @@ class Step2View(SecureView):
         require(current_user, "make_requests")
         if request.method == "POST":
             try:
-                req = requests_service.propose_company(_user(), participant, request.form, request.form.get("crebos"),
-                                                       request.form.get("motivation"))
+                req = requests_service.propose_company(
+                    _user(), participant, request.form, request.form.get("crebos"), request.form.get("motivation")
+                )
                 flash(f"{req.company_name} is voorgedragen voor erkenning. Kies nu de praktijkopleider.", "success")
                 return redirect(url_for(".trainer", participant_id=participant_id, verzoek=str(req.pk)))
             except ValueError as exc:
@@ -373,20 +790,31 @@ class Step2View(SecureView):
         crebos = source.getlist("crebo") if request.method == "GET" else source.get("crebos", "")
         if request.method == "POST":
             try:
-                req = requests_service.request_extension(_user(), company, crebos, participant=participant,
-                                                         motivation=request.form.get("motivation"))
-                flash(f"Het verzoek om de erkenning van {company.name} uit te breiden ({', '.join(req.crebos)}) "
-                      "is naar SBB gestuurd. U krijgt bericht per e-mail.", "success")
+                req = requests_service.request_extension(
+                    _user(), company, crebos, participant=participant, motivation=request.form.get("motivation")
+                )
+                flash(
+                    f"Het verzoek om de erkenning van {company.name} uit te breiden ({', '.join(req.crebos)}) "
+                    "is naar SBB gestuurd. U krijgt bericht per e-mail.",
+                    "success",
+                )
                 return redirect(back)
             except ValueError as exc:
                 flash(str(exc), "error")
         else:
             crebos = ", ".join(crebos)
-        return self.render("companies/step2_extend.html",
-                           **self._context(participant, company=company, crebos=crebos, back=back,
-                                           motivation=request.form.get("motivation", ""),
-                                           titles=qualification_titles(
-                                               a.crebo for a in company.accreditations), today=date.today()))
+        return self.render(
+            "companies/step2_extend.html",
+            **self._context(
+                participant,
+                company=company,
+                crebos=crebos,
+                back=back,
+                motivation=request.form.get("motivation", ""),
+                titles=qualification_titles(a.crebo for a in company.accreditations),
+                today=date.today(),
+            ),
+        )
 
     def _target(self, participant, source):
         company = request_obj = None
@@ -412,21 +840,31 @@ class Step2View(SecureView):
                 start = _parse_date(request.form.get("start"), "Begindatum")
                 end = _parse_date(request.form.get("end"), "Einddatum")
                 if choice == "new":
-                    placement_service.place_with_new_trainer(_user(), participant, request.form, company=company,
-                                                             request=request_obj, start=start, end=end)
+                    placement_service.place_with_new_trainer(
+                        _user(), participant, request.form, company=company, request=request_obj, start=start, end=end
+                    )
                 elif choice:
                     placement_service.create_placement(
-                        _user(), participant, company=company, request=request_obj,
-                        trainer=placement_service.get_trainer_or_404(choice), start=start, end=end)
+                        _user(),
+                        participant,
+                        company=company,
+                        request=request_obj,
+                        trainer=placement_service.get_trainer_or_404(choice),
+                        start=start,
+                        end=end,
+                    )
                 else:
                     raise ValueError("Kies een praktijkopleider of voeg er een toe.")
                 return redirect(url_for(".done", participant_id=participant_id))
             except ValueError as exc:
                 flash(str(exc), "error")
         trainers = company_service.trainers_for(company=company, request=request_obj, participant=participant)
-        return self.render("companies/step2_trainer.html",
-                           **self._context(participant, company=company, request_obj=request_obj, trainers=trainers,
-                                           form=request.form))
+        return self.render(
+            "companies/step2_trainer.html",
+            **self._context(
+                participant, company=company, request_obj=request_obj, trainers=trainers, form=request.form
+            ),
+        )
 
     @expose("/<participant_id>/klaar")
     def done(self, participant_id):
@@ -434,8 +872,10 @@ class Step2View(SecureView):
         placement = placement_service.current_placement(participant)
         if placement is None:
             return redirect(url_for(".company", participant_id=participant_id))
-        return self.render("companies/step2_done.html",
-                           **self._context(participant, placement=placement, next_links=_next_step_links(participant)))
+        return self.render(
+            "companies/step2_done.html",
+            **self._context(participant, placement=placement, next_links=_next_step_links(participant)),
+        )
 
 
 def _next_step_links(participant):
@@ -444,8 +884,10 @@ def _next_step_links(participant):
 
     fallback = participant_url(participant.pk)
     links = {}
-    for key, candidates in (("guidance", ("guidance.new", "guidance.start")),
-                            ("statement", ("statements.new", "statements.start"))):
+    for key, candidates in (
+        ("guidance", ("guidance.new", "guidance.start")),
+        ("statement", ("statements.new", "statements.start")),
+    ):
         links[key] = fallback
         for endpoint in candidates:
             if endpoint in current_app.view_functions:
@@ -465,7 +907,9 @@ def participant_panel(participant, user):
     placement = placement_service.current_placement(participant)
     req = requests_service.open_request_for(participant)
     history = placement_service.placement_history(participant)[1:6]
-    own_trainer = placement.trainer if placement and placement.trainer and placement.trainer.source == "school" else None
+    own_trainer = (
+        placement.trainer if placement and placement.trainer and placement.trainer.source == "school" else None
+    )
     return {
         "order": 2,
         "template": "companies/_participant_panel.html",
@@ -495,14 +939,47 @@ def participant_dependents(participant):
 
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
-    admin.add_view(CompanySearchView(name="Zoeken", category=LEERBEDRIJVEN, endpoint="companies",
-                                     url="/leerbedrijven"))
-    admin.add_view(CompanyRegistryView(Company, name="Register (SBB)", category=LEERBEDRIJVEN,
-                                       endpoint="company_registry", url="/leerbedrijven-register"))
-    admin.add_view(CompanyImportView(name="Import (SBB)", category=LEERBEDRIJVEN, endpoint="company_import",
-                                     url="/leerbedrijven-import"))
-    admin.add_view(RequestQueueView(name="Leerbedrijven en praktijkopleiders", category=VERZOEKEN,
-                                    endpoint="request_queue", url="/verzoeken/leerbedrijven"))
+    admin.add_view(CompanySearchView(name="Zoeken", category=LEERBEDRIJVEN, endpoint="companies", url="/leerbedrijven"))
+    admin.add_view(
+        CompanyRegistryView(
+            Company,
+            name="Register (SBB)",
+            category=LEERBEDRIJVEN,
+            endpoint="company_registry",
+            url="/leerbedrijven-register",
+        )
+    )
+    admin.add_view(
+        CompanyImportView(
+            name="Import (SBB)", category=LEERBEDRIJVEN, endpoint="company_import", url="/leerbedrijven-import"
+        )
+    )
+    admin.add_view(
+        RequestListView(
+            AccreditationRequest,
+            name="Erkenningsverzoeken",
+            category=VERZOEKEN,
+            endpoint="request_list",
+            url="/lijsten/verzoeken",
+        )
+    )
+    admin.add_view(
+        TrainerReviewListView(
+            Trainer,
+            name="Praktijkopleiders van scholen",
+            category=VERZOEKEN,
+            endpoint="trainer_review_list",
+            url="/lijsten/praktijkopleiders",
+        )
+    )
+    admin.add_view(
+        RequestQueueView(
+            name="Leerbedrijven en praktijkopleiders",
+            category=VERZOEKEN,
+            endpoint="request_queue",
+            url="/verzoeken/leerbedrijven",
+        )
+    )
     admin.add_view(Step2View(name="Stap 2", endpoint="step2", url="/stap2"))
     registry.PARTICIPANT_PANELS.append(participant_panel)
     registry.PARTICIPANT_OVERVIEW_COLUMNS.append(("leerbedrijf", "Leerbedrijf", overview_column))

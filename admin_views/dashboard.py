@@ -106,9 +106,11 @@ def sbb_panel(user):
     for row in data["work_processes"]:
         row["url"] = _url("reports.statements", status="final", crebo=row["crebo"], werkproces=row["code"])
     queue = data["queue"]
-    queue["links"] = {code: _url("request_queue.index", status=code) for code in queue["requests"]}
-    queue["links"]["all"] = _url("request_queue.index", status="open")
-    queue["links"]["trainers"] = _url("request_queue.index", tab="opleiders", status="open")
+    from admin_views.companies import request_list_url, trainer_list_url
+
+    queue["links"] = {code: request_list_url(status=code) for code in queue["requests"]}
+    queue["links"]["all"] = request_list_url()
+    queue["links"]["trainers"] = trainer_list_url()
     queue["links"]["access"] = _url("access_requests.index_view", flt0_0="submitted")
     return {
         "template": "dashboard/sbb.html",

@@ -26,6 +26,9 @@ from services.errors import first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
 
+# Trainers added by schools that still wait for an adviser.
+OPEN_REVIEW_STATUSES = ("open", "in_progress")
+
 PROPOSED_FIELDS = ("company_id", "name", "address", "postcode", "city", "phone", "email", "website", "contact_name")
 
 
@@ -45,8 +48,10 @@ def parse_crebos(value):
         raise RequestError(f"Geen geldig crebonummer: {', '.join(wrong)}. Een crebonummer bestaat uit vijf cijfers.")
     unknown = _unknown_crebos(crebos)
     if unknown:
-        raise RequestError(f"Onbekend crebonummer: {', '.join(unknown)}. Zoek de kwalificatie op onder Kwalificaties "
-                           "en neem het crebonummer over.")
+        raise RequestError(
+            f"Onbekend crebonummer: {', '.join(unknown)}. Zoek de kwalificatie op onder Kwalificaties "
+            "en neem het crebonummer over."
+        )
     return crebos
 
 
@@ -107,9 +112,16 @@ def request_extension(user, company, crebos, participant=None, motivation=""):
 def _new_request(user, kind, participant, crebos, motivation):
     institution = participant.institution if participant is not None else getattr(user, "institution", None)
     return AccreditationRequest(
-        kind=kind, crebos=crebos, motivation=(motivation or "").strip() or None, participant=participant,
-        participant_name=participant.full_name if participant is not None else None, institution=institution,
-        requested_by=user, requested_by_email=user.email, status="submitted", created_at=utcnow(),
+        kind=kind,
+        crebos=crebos,
+        motivation=(motivation or "").strip() or None,
+        participant=participant,
+        participant_name=participant.full_name if participant is not None else None,
+        institution=institution,
+        requested_by=user,
+        requested_by_email=user.email,
+        status="submitted",
+        created_at=utcnow(),
     )
 
 
@@ -133,8 +145,10 @@ def _notify(req, subject, body):
 
 def _status_mail(req, note):
     who = f" voor {req.participant_name}" if req.participant_name else ""
-    body = (f"Beste collega,\n\nDe status van uw verzoek '{req.kind_label}' voor {req.company_name}"
-            f" (crebo {', '.join(req.crebos)}){who} is nu: {req.status_label}.\n")
+    body = (
+        f"Beste collega,\n\nDe status van uw verzoek '{req.kind_label}' voor {req.company_name}"
+        f" (crebo {', '.join(req.crebos)}){who} is nu: {req.status_label}.\n"
+    )
     if note:
         body += f"\nToelichting van de adviseur praktijkleren:\n{note}\n"
     body += "\nU ziet de status ook bij de deelnemer in het Praktijkloket.\n\nMet vriendelijke groet,\nSBB"
@@ -151,7 +165,10 @@ def change_request_status(user, req, status, note=""):
         raise RequestError("Vul de reden van de afwijzing in; de aanvrager krijgt die te lezen.")
     entry = RequestNote(at=utcnow(), by=user.name, status=status, text=note or None)
     updated = AccreditationRequest.objects(pk=req.pk, status__in=OPEN_REQUEST_STATUSES).update_one(
-        set__status=status, set__advisor=user, set__changed_at=utcnow(), push__notes=entry,
+        set__status=status,
+        set__advisor=user,
+        set__changed_at=utcnow(),
+        push__notes=entry,
         **({"set__decided_at": utcnow()} if status == "rejected" else {}),
     )
     if not updated:
@@ -168,7 +185,8 @@ def add_request_note(user, req, note):
     if not note:
         raise RequestError("Vul een notitie in.")
     AccreditationRequest.objects(pk=req.pk).update_one(
-        push__notes=RequestNote(at=utcnow(), by=user.name, status=req.status, text=note))
+        push__notes=RequestNote(at=utcnow(), by=user.name, status=req.status, text=note)
+    )
     req.reload()
     audit.record("update", req, institution=req.institution, changes={"notitie": note})
     return req
@@ -195,8 +213,16 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
         company = Company.objects(company_id=wanted_id).first()
         if company is None:
             created = True
-            company = Company(company_id=wanted_id, name=p.name, address=p.address, postcode=p.postcode,
-                              city=p.city, phone=p.phone, email=p.email, website=p.website)
+            company = Company(
+                company_id=wanted_id,
+                name=p.name,
+                address=p.address,
+                postcode=p.postcode,
+                city=p.city,
+                phone=p.phone,
+                email=p.email,
+                website=p.website,
+            )
     for crebo in req.crebos:
         if not company.is_accredited_for(crebo, start):
             company.accreditations.append(Accreditation(crebo=crebo, start=start, end=end))
@@ -207,8 +233,8 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
 
     entry = RequestNote(at=utcnow(), by=user.name, status="granted", text=note or None)
     claimed = AccreditationRequest.objects(pk=req.pk, status__in=OPEN_REQUEST_STATUSES).update_one(
-        set__status="granted", set__advisor=user, set__changed_at=utcnow(), set__decided_at=utcnow(),
-        push__notes=entry)
+        set__status="granted", set__advisor=user, set__changed_at=utcnow(), set__decided_at=utcnow(), push__notes=entry
+    )
     if not claimed:
         raise RequestError("Dit verzoek is zojuist door iemand anders afgehandeld.")
     try:
@@ -222,11 +248,19 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
     participant_overview.refresh(waiting)
     Trainer.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
     req.reload()
-    audit.record("status_change", req, institution=req.institution,
-                 changes={"status": "granted", "leerbedrijf": company.company_id, "crebos": req.crebos,
-                          "vanaf": format_date(start), "notitie": note})
-    audit.record("create" if created else "update", company, institution=None,
-                  changes={"erkenning": req.crebos})
+    audit.record(
+        "status_change",
+        req,
+        institution=req.institution,
+        changes={
+            "status": "granted",
+            "leerbedrijf": company.company_id,
+            "crebos": req.crebos,
+            "vanaf": format_date(start),
+            "notitie": note,
+        },
+    )
+    audit.record("create" if created else "update", company, institution=None, changes={"erkenning": req.crebos})
     _status_mail(req, note)
     return company
 
@@ -234,6 +268,14 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
 def open_request_for(participant):
     """The newest request made for this participant (for the participant page)."""
     return AccreditationRequest.objects(participant=participant).order_by("-created_at").first()
+
+
+def school_trainer(trainer_id):
+    """A trainer that a school added (the ones advisers review), else 404."""
+    trainer = Trainer.objects(pk=object_id_or_404(trainer_id), source="school").first()
+    if trainer is None:
+        abort(404)
+    return trainer
 
 
 def review_trainer(user, trainer, status, note=""):
@@ -247,11 +289,16 @@ def review_trainer(user, trainer, status, note=""):
     if status == "rejected" and not note:
         raise RequestError("Vul de reden van de afwijzing in.")
     entry = RequestNote(at=utcnow(), by=user.name, status=status, text=note or None)
-    Trainer.objects(pk=trainer.pk).update_one(set__review_status=status, set__reviewed_by=user.name,
-                                              set__changed_at=utcnow(), push__notes=entry)
+    Trainer.objects(pk=trainer.pk).update_one(
+        set__review_status=status, set__reviewed_by=user.name, set__changed_at=utcnow(), push__notes=entry
+    )
     trainer.reload()
-    audit.record("status_change", trainer, institution=trainer.institution,
-                 changes={"beoordeling": label(REVIEW_STATUSES, status), "notitie": note})
+    audit.record(
+        "status_change",
+        trainer,
+        institution=trainer.institution,
+        changes={"beoordeling": label(REVIEW_STATUSES, status), "notitie": note},
+    )
     return trainer
 
 

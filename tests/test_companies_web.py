@@ -17,8 +17,9 @@ def user(email):
 
 
 def participant_of(email, first_name="Noa"):
-    p = Participant(first_name=first_name, last_name="Webtest", birth_date=date(2007, 5, 1),
-                    institution=user(email).institution)
+    p = Participant(
+        first_name=first_name, last_name="Webtest", birth_date=date(2007, 5, 1), institution=user(email).institution
+    )
     p.save()
     return p
 
@@ -28,8 +29,10 @@ PAGES = [
     ("/leerbedrijven/?q=bakkerij", {"sbb_admin": 200, "sbb_advisor": 200, "school_staff": 200}),
     ("/leerbedrijven-register/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
     ("/leerbedrijven-register/new/", {"sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
-    ("/verzoeken/leerbedrijven/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 200, "school_staff": 403}),
-    ("/verzoeken/leerbedrijven/?tab=opleiders", {"sbb_admin": 200, "sbb_advisor": 200, "school_staff": 403}),
+    # The queue is two lists now; the old URL leads there (for SBB roles only).
+    ("/verzoeken/leerbedrijven/", {"anonymous": 302, "sbb_admin": 302, "sbb_advisor": 302, "school_staff": 403}),
+    ("/lijsten/verzoeken/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 200, "school_staff": 403}),
+    ("/lijsten/praktijkopleiders/", {"sbb_admin": 200, "sbb_advisor": 200, "school_staff": 403}),
 ]
 CASES = [(url, role, status) for url, expected in PAGES for role, status in expected.items()]
 
@@ -81,10 +84,17 @@ def test_registry_search_uses_indexed_query(client, auth):
 
 def test_registry_create_company_with_accreditation(client, auth):
     auth.login_role("sbb_admin")
-    response = client.post("/leerbedrijven-register/new/", data={
-        "company_id": "777000111", "name": "Registertest B.V.", "city": "Ede", "postcode": "6711aa",
-        "accreditations-0-crebo": "25180", "accreditations-0-start": "2025-01-01",
-    })
+    response = client.post(
+        "/leerbedrijven-register/new/",
+        data={
+            "company_id": "777000111",
+            "name": "Registertest B.V.",
+            "city": "Ede",
+            "postcode": "6711aa",
+            "accreditations-0-crebo": "25180",
+            "accreditations-0-start": "2025-01-01",
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:3000]
     company = Company.objects(company_id="777000111").get()
     assert company.postcode == "6711 AA" and company.search_name == "registertest b.v."
@@ -107,8 +117,9 @@ def test_step2_pages_flow_with_registered_trainer(client, auth):
     html = client.get(f"/stap2/{p.pk}/praktijkopleider?company={company.pk}").get_data(as_text=True)
     assert "Praktijkopleider toevoegen" in html
     trainer = Trainer.objects(company=company, source="sbb").first()
-    response = client.post(f"/stap2/{p.pk}/praktijkopleider", data={"company": str(company.pk),
-                                                                    "trainer": str(trainer.pk)})
+    response = client.post(
+        f"/stap2/{p.pk}/praktijkopleider", data={"company": str(company.pk), "trainer": str(trainer.pk)}
+    )
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/stap2/{p.pk}/klaar")
     html = client.get(f"/stap2/{p.pk}/klaar").get_data(as_text=True)
     assert "U hebt nu 2 keuzes" in html and company.name in html
@@ -120,11 +131,13 @@ def test_step2_without_choice_says_what_to_do(client, auth):
     p = participant_of("mbo@school.example")
     auth.login_role("school_staff")
     company = Company.objects(company_id="100200301").get()
-    html = client.post(f"/stap2/{p.pk}/praktijkopleider", data={"company": str(company.pk)},
-                       follow_redirects=True).get_data(as_text=True)
+    html = client.post(
+        f"/stap2/{p.pk}/praktijkopleider", data={"company": str(company.pk)}, follow_redirects=True
+    ).get_data(as_text=True)
     assert "Kies een praktijkopleider of voeg er een toe." in html
-    html = client.post(f"/stap2/{p.pk}/praktijkopleider",
-                       data={"company": str(company.pk), "trainer": "new", "first_name": "Jo"}).get_data(as_text=True)
+    html = client.post(
+        f"/stap2/{p.pk}/praktijkopleider", data={"company": str(company.pk), "trainer": "new", "first_name": "Jo"}
+    ).get_data(as_text=True)
     assert "achternaam" in html and 'value="Jo"' in html
     assert Placement.objects(participant=p).count() == 0
 
@@ -133,26 +146,43 @@ def test_tenancy_other_schools_participant_request_and_trainer_are_404(client, a
     other = participant_of("pro@school.example", first_name="Anders")
     pro = user("pro@school.example")
     bakery = Company.objects(company_id="100200301").get()
-    other_req = req_service.propose_company(pro, other, {"name": "Geheim Bedrijf", "city": "Eindhoven"}, demo_crebos()[0])
-    other_trainer = placement_service.add_trainer_for_participant(pro, other, {"initials": "G.", "last_name": "Heim"},
-                                                                  company=bakery)
+    other_req = req_service.propose_company(
+        pro, other, {"name": "Geheim Bedrijf", "city": "Eindhoven"}, demo_crebos()[0]
+    )
+    other_trainer = placement_service.add_trainer_for_participant(
+        pro, other, {"initials": "G.", "last_name": "Heim"}, company=bakery
+    )
     mine = participant_of("mbo@school.example")
     auth.login_role("school_staff")
-    for url in (f"/stap2/{other.pk}/leerbedrijf", f"/stap2/{other.pk}/voordragen", f"/stap2/{other.pk}/klaar",
-                f"/stap2/{other.pk}/praktijkopleider?company={bakery.pk}",
-                f"/stap2/{mine.pk}/praktijkopleider?verzoek={other_req.pk}",
-                f"/verzoeken/leerbedrijven/verzoek/{other_req.pk}"):
+    for url in (
+        f"/stap2/{other.pk}/leerbedrijf",
+        f"/stap2/{other.pk}/voordragen",
+        f"/stap2/{other.pk}/klaar",
+        f"/stap2/{other.pk}/praktijkopleider?company={bakery.pk}",
+        f"/stap2/{mine.pk}/praktijkopleider?verzoek={other_req.pk}",
+        f"/verzoeken/leerbedrijven/verzoek/{other_req.pk}",
+    ):
         assert client.get(url).status_code in (404, 403), url
     assert client.get(f"/stap2/{other.pk}/leerbedrijf").status_code == 404
     assert client.get(f"/stap2/{mine.pk}/praktijkopleider?verzoek={other_req.pk}").status_code == 404
     # Posting another school's request or trainer changes nothing.
-    assert client.post(f"/stap2/{mine.pk}/praktijkopleider",
-                       data={"verzoek": str(other_req.pk), "trainer": "new", "last_name": "X"}).status_code == 404
-    response = client.post(f"/stap2/{mine.pk}/praktijkopleider",
-                           data={"company": str(bakery.pk), "trainer": str(other_trainer.pk)})
+    assert (
+        client.post(
+            f"/stap2/{mine.pk}/praktijkopleider",
+            data={"verzoek": str(other_req.pk), "trainer": "new", "last_name": "X"},
+        ).status_code
+        == 404
+    )
+    response = client.post(
+        f"/stap2/{mine.pk}/praktijkopleider", data={"company": str(bakery.pk), "trainer": str(other_trainer.pk)}
+    )
     assert "hoort niet bij" in response.get_data(as_text=True)
-    assert client.post(f"/stap2/{other.pk}/voordragen", data={"name": "X", "city": "Y", "crebos": demo_crebos()[0]}
-                       ).status_code == 404
+    assert (
+        client.post(
+            f"/stap2/{other.pk}/voordragen", data={"name": "X", "city": "Y", "crebos": demo_crebos()[0]}
+        ).status_code
+        == 404
+    )
     assert Placement.objects(participant=mine).count() == 0
     assert Placement.objects(participant=other).count() == 0
     # The school's trainer list for its own participant does not show the other school's trainer.
@@ -167,13 +197,18 @@ def test_advisor_queue_grant_and_reject_in_the_browserless_web(client, auth, mon
     monkeypatch.setattr(mail, "send_mail", lambda to, subject, body: sent.append((to, subject, body)))
     req = AccreditationRequest.objects(kind="new", status="submitted").first()
     auth.login_role("sbb_advisor")
-    html = client.get("/verzoeken/leerbedrijven/").get_data(as_text=True)
+    html = client.get("/verzoeken/leerbedrijven/", follow_redirects=True).get_data(as_text=True)
     assert req.company_name in html
-    html = client.post(f"/verzoeken/leerbedrijven/verzoek/{req.pk}", data={"action": "status", "status": "rejected"},
-                       follow_redirects=True).get_data(as_text=True)
+    html = client.post(
+        f"/verzoeken/leerbedrijven/verzoek/{req.pk}",
+        data={"action": "status", "status": "rejected"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "reden van de afwijzing" in html
-    client.post(f"/verzoeken/leerbedrijven/verzoek/{req.pk}",
-                data={"action": "grant", "company_id": "888000111", "start": "01-09-2026", "note": "Welkom"})
+    client.post(
+        f"/verzoeken/leerbedrijven/verzoek/{req.pk}",
+        data={"action": "grant", "company_id": "888000111", "start": "01-09-2026", "note": "Welkom"},
+    )
     req.reload()
     assert req.status == "granted"
     company = Company.objects(company_id="888000111").get()
@@ -184,10 +219,11 @@ def test_advisor_queue_grant_and_reject_in_the_browserless_web(client, auth, mon
 def test_school_trainers_in_queue_and_review(client, auth):
     p = participant_of("mbo@school.example")
     bakery = Company.objects(company_id="100200301").get()
-    t = placement_service.add_trainer_for_participant(user("mbo@school.example"), p,
-                                                      {"initials": "Q.", "last_name": "Wachtrij"}, company=bakery)
+    t = placement_service.add_trainer_for_participant(
+        user("mbo@school.example"), p, {"initials": "Q.", "last_name": "Wachtrij"}, company=bakery
+    )
     auth.login_role("sbb_advisor")
-    html = client.get("/verzoeken/leerbedrijven/?tab=opleiders").get_data(as_text=True)
+    html = client.get("/verzoeken/leerbedrijven/?tab=opleiders", follow_redirects=True).get_data(as_text=True)
     assert "Q. Wachtrij" in html
     client.post(f"/verzoeken/leerbedrijven/opleider/{t.pk}", data={"status": "approved", "note": "ok"})
     t.reload()
@@ -230,8 +266,10 @@ def test_extend_page_prefilled_and_submits(client, auth):
     url = f"/stap2/{p.pk}/erkenning-uitbreiden?company={ended.pk}&crebo={crebo}&next=/elders"
     html = client.get(url).get_data(as_text=True)
     assert f'value="{crebo}"' in html and ended.name in html
-    response = client.post(f"/stap2/{p.pk}/erkenning-uitbreiden",
-                           data={"company": str(ended.pk), "crebos": crebo, "next": "https://evil.example/"})
+    response = client.post(
+        f"/stap2/{p.pk}/erkenning-uitbreiden",
+        data={"company": str(ended.pk), "crebos": crebo, "next": "https://evil.example/"},
+    )
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
     req = AccreditationRequest.objects(kind="extend", company=ended, participant=p).get()
     assert req.crebos == [crebo] and req.institution == p.institution
