@@ -1,1 +1,1 @@
-"""Small pure helpers every layer may use (text folding and checks); imports nothing of the project."""
+"""Small pure helpers every layer may use (clock and time zone, text folding and checks); imports nothing of ours."""

@@ -11,10 +11,10 @@ from mongoengine import (
 )
 from mongoengine.errors import ValidationError as MongoValidationError
 
+from core.clock import utcnow
 from documents.constants import INSTITUTION_KINDS
 from documents.institutions import Institution
 from documents.users import User, normalise_email
-from services.clock import utcnow
 
 STATUS_SUBMITTED = "submitted"
 STATUS_APPROVED = "approved"

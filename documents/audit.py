@@ -2,7 +2,7 @@
 
 from mongoengine import DateTimeField, DictField, Document, ObjectIdField, StringField
 
-from services.clock import utcnow
+from core.clock import utcnow
 
 ACTIONS = (
     ("login", "Ingelogd"),

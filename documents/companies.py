@@ -21,13 +21,13 @@ from mongoengine import (
     ValidationError,
 )
 
+from core.clock import utcnow
 from core.text import fold, tidy
 from documents.constants import label
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.printed import refuse_hidden_characters
 from documents.users import User
-from services.clock import utcnow
 
 COMPANY_ID_RE = re.compile(r"^[0-9]{9}$")
 CREBO_RE = re.compile(r"^[0-9]{5}$")
@@ -127,7 +127,7 @@ class Accreditation(EmbeddedDocument):
         return super().validate(clean=clean)
 
     def __str__(self):
-        from services.clock import format_date
+        from core.clock import format_date
 
         until = f" t/m {format_date(self.end)}" if self.end else ""
         return f"{self.crebo} vanaf {format_date(self.start)}{until}"

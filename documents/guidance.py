@@ -16,11 +16,11 @@ from mongoengine import (
     StringField,
 )
 
+from core.clock import utcnow
 from documents.constants import GUIDANCE_STATUSES
 from documents.finality import CONCEPT, FinalGuardMixin, FinalGuardQuerySet
 from documents.institutions import Institution
 from documents.users import User
-from services.clock import utcnow
 
 
 class Selection(EmbeddedDocument):

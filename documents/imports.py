@@ -11,9 +11,9 @@ from mongoengine import (
     StringField,
 )
 
+from core.clock import utcnow
 from documents.institutions import Institution
 from documents.users import User
-from services.clock import utcnow
 
 IMPORT_KINDS = (
     ("participants", "Deelnemers"),

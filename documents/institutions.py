@@ -4,9 +4,9 @@ import re
 
 from mongoengine import BinaryField, DateTimeField, Document, StringField, ValidationError
 
+from core.clock import utcnow
 from documents.constants import INSTITUTION_KINDS
 from documents.printed import refuse_hidden_characters
-from services.clock import utcnow
 
 
 class Institution(Document):

@@ -16,10 +16,10 @@ from mongoengine import (
     ValidationError,
 )
 
+from core.clock import utcnow
 from core.text import fold, hidden_character_errors, tidy
 from documents.institutions import Institution
 from documents.printed import refuse_hidden_characters
-from services.clock import utcnow
 
 # A learner in praktijkonderwijs or vso is at least about twelve; ten leaves room for typing the year right.
 MIN_AGE = 10

@@ -26,7 +26,7 @@ from mongoengine import (
     StringField,
 )
 
-from services.clock import utcnow
+from core.clock import utcnow
 
 PARTS = (("basis", "Basisdeel"), ("profiel", "Profieldeel"))
 

@@ -21,13 +21,13 @@ from mongoengine import (
 )
 from mongoengine.errors import NotUniqueError
 
+from core.clock import utcnow
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, VERIFICATION_STATUSES
 from documents.finality import CONCEPT, FINAL, FinalGuardMixin, FinalGuardQuerySet
 from documents.guidance import GuidanceDocument, Selection
 from documents.institutions import Institution
 from documents.printed import refuse_hidden_characters
 from documents.users import User
-from services.clock import utcnow
 
 
 class BranchOrganisation(Document):

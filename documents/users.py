@@ -17,6 +17,7 @@ from mongoengine import (
 )
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from core.clock import utcnow
 from documents.constants import (
     ROLE_SBB_ADMIN,
     ROLE_SBB_ADVISOR,
@@ -25,7 +26,6 @@ from documents.constants import (
     label,
 )
 from documents.institutions import Institution
-from services.clock import utcnow
 
 MIN_PASSWORD_LENGTH = 12
 
