@@ -166,7 +166,7 @@ def test_participant_panel_lists_documents_and_offers_copy_after_trainer_change(
     assert response.status_code == 302
     new = GuidanceDocument.objects(participant=participant, status="concept").get()
     assert new.snapshot["trainer"]["name"] == "Pien Nieuw"
-    overview = client.get("/deelnemers/?q=Ösztürk")
+    overview = client.get("/deelnemers/?search=Ösztürk")
     assert "Begeleidingsdocument" in overview.text and "Concept" in overview.text
 
 

@@ -521,7 +521,7 @@ def test_bulk_archive_failing_part_way_says_how_many_moved(app, monkeypatch, cli
     auth.login("mbo@school.example")
     monkeypatch.setattr(AuditEvent, "save", second_fails)
     html = client.post(
-        "/deelnemers/selectie", data={"ids": [str(i) for i in ids], "action": "archive"}, follow_redirects=True
+        "/deelnemers/action/", data={"rowid": [str(i) for i in ids], "action": "archive"}, follow_redirects=True
     ).get_data(as_text=True)
     assert "1 deelnemer(s) zijn verplaatst; daarna ging het opslaan mis" in html
     archived = Participant.objects(pk__in=ids, archived_at__ne=None).count()

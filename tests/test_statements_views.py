@@ -174,10 +174,10 @@ def test_overview_shows_the_status_of_the_latest_statement(client, auth):
     participant = participant_at(last_name="Zzzoverzicht")
     final_statement(participant=participant)
     auth.login("mbo@school.example")
-    page = html(client.get("/deelnemers/?q=zzzoverzicht"))
+    page = html(client.get("/deelnemers/?search=zzzoverzicht"))
     assert "Praktijkverklaring" in page and "Definitief" in page
     ready_concept(participant)  # a newer concept
-    page = html(client.get("/deelnemers/?q=zzzoverzicht"))
+    page = html(client.get("/deelnemers/?search=zzzoverzicht"))
     row = page[page.index("Zzzoverzicht"):]
     assert "Concept" in row[:3000]
 
