@@ -496,6 +496,8 @@ def audit_export(count):
     audit.record(
         "export", None, object_type="Participant", label="Deelnemersoverzicht selectie (xlsx)", changes={"rijen": count}
     )
+
+
 class ParticipantImportView(SecureView):
     capability = "edit_participants"
 
@@ -518,14 +520,23 @@ class ParticipantImportView(SecureView):
                 else:
                     return redirect(url_for("participant_import.preview", token=staged.token))
         batches = importer.batches_for(current_user)
-        return self.render("participants/import.html", error=error, batches=batches,
-                           may_undo=importer.may_undo, max_rows=importer.MAX_ROWS,
-                           max_mb=importer.MAX_BYTES // (1024 * 1024), has_school=current_user.institution is not None)
+        return self.render(
+            "participants/import.html",
+            error=error,
+            batches=batches,
+            may_undo=importer.may_undo,
+            max_rows=importer.MAX_ROWS,
+            max_mb=importer.MAX_BYTES // (1024 * 1024),
+            has_school=current_user.institution is not None,
+        )
 
     @expose("/sjabloon")
     def template(self):
-        return Response(importer.template_bytes(), mimetype=spreadsheet.XLSX_MIMETYPE,
-                        headers={"Content-Disposition": 'attachment; filename="sjabloon-deelnemers.xlsx"'})
+        return Response(
+            importer.template_bytes(),
+            mimetype=spreadsheet.XLSX_MIMETYPE,
+            headers={"Content-Disposition": 'attachment; filename="sjabloon-deelnemers.xlsx"'},
+        )
 
     @expose("/voorbeeld/<token>", methods=("GET", "POST"))
     def preview(self, token):
@@ -536,13 +547,24 @@ class ParticipantImportView(SecureView):
             except importer.ImportError_ as exc:
                 flash(exc.message, "danger")
             else:
-                flash(f"{batch.count} deelnemer(s) geïmporteerd uit {batch.file_name}. U kunt deze import tot "
-                      "morgen deze tijd ongedaan maken via Bulk import.", "success")
+                flash(
+                    f"{batch.count} deelnemer(s) geïmporteerd uit {batch.file_name}. U kunt deze import tot "
+                    "morgen deze tijd ongedaan maken via Bulk import.",
+                    "success",
+                )
                 return redirect(url_for("participants.index_view"))
-        counts = {s: sum(1 for r in staged.rows if r.get("status") == s)
-                  for s in (importer.STATUS_NEW, importer.STATUS_EXISTS, importer.STATUS_ERROR)}
-        return self.render("participants/preview.html", staged=staged, counts=counts, columns=importer.COLUMNS,
-                           show=spreadsheet.value_or_blank, statuses=importer)
+        counts = {
+            s: sum(1 for r in staged.rows if r.get("status") == s)
+            for s in (importer.STATUS_NEW, importer.STATUS_EXISTS, importer.STATUS_ERROR)
+        }
+        return self.render(
+            "participants/preview.html",
+            staged=staged,
+            counts=counts,
+            columns=importer.COLUMNS,
+            show=spreadsheet.value_or_blank,
+            statuses=importer,
+        )
 
     @expose("/ongedaan/<batch_id>", methods=("POST",))
     def undo(self, batch_id):
@@ -562,5 +584,8 @@ def register(admin, app):
             Participant, name="Deelnemersoverzicht", category=CATEGORY, endpoint="participants", url="/deelnemers"
         )
     )
-    admin.add_view(ParticipantImportView(name="Bulk import", category=CATEGORY, endpoint="participant_import",
-                                         url="/deelnemers/import"))
+    admin.add_view(
+        ParticipantImportView(
+            name="Bulk import", category=CATEGORY, endpoint="participant_import", url="/deelnemers/import"
+        )
+    )

@@ -38,7 +38,7 @@ def refresh(participant_ids):
     """Recompute and store the overview columns of these participants."""
     ids = list(dict.fromkeys(ref_id(pid) for pid in participant_ids if pid is not None))
     for start in range(0, len(ids), BATCH):
-        chunk = ids[start:start + BATCH]
+        chunk = ids[start : start + BATCH]
         computed = [(key, provider(chunk) or {}) for key, _header, provider in columns()]
         for pid in chunk:
             overview = {key: values.get(pid, values.get(str(pid), "")) or "" for key, values in computed}
