@@ -13,7 +13,7 @@ from mongoengine.errors import ValidationError as MongoValidationError
 
 from services import audit, spreadsheet
 from services.clock import format_date, format_datetime, local_naive, utcnow
-from services.errors import validation_messages
+from services.errors import DomainError, validation_messages
 from services.permissions import can
 from services.text import fold
 
@@ -111,6 +111,9 @@ class SecureModelView(AccessMixin, ModelView):
             return True
         if isinstance(exc, MongoValidationError):
             flash("Dit kan niet worden opgeslagen: " + " ".join(validation_messages(exc)), "error")
+            return True
+        if isinstance(exc, DomainError):
+            flash(exc.message, "error")
             return True
         return super().handle_view_exception(exc)
 

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 from admin_views.base import SecureModelView
 from documents.companies import Company, Placement
 from documents.finality import CONCEPT, FinalDocumentError
+from services.errors import DomainError
 from services.ids import ref_id
 from services.permissions import can, scope
 from services.qualifications import qualification_titles
@@ -59,7 +60,7 @@ def reasons_of(exc):
 UNEXPECTED = "Er ging iets mis; er is voor dit item niets gewijzigd. Probeer het later opnieuw."
 
 # The domain errors of the services: each says in Dutch why one object was refused; anything else is a real fault.
-REFUSALS = (ValueError, FinalDocumentError, HTTPException)
+REFUSALS = (ValueError, FinalDocumentError, HTTPException, DomainError)
 
 
 @dataclass

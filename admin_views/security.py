@@ -1,6 +1,8 @@
 """Login manager, CSRF, rate limits, security headers, the terms gate and Dutch error pages."""
 
-from flask import redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import flash, has_request_context, redirect, render_template, request, url_for
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -9,6 +11,8 @@ from mongoengine.errors import ValidationError as MongoValidationError
 
 from documents.users import User
 from services.accounts import needs_terms
+from services.errors import NotFound, NotPermitted, RuleBroken
+from services.urls import local_url
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, headers_enabled=False)
@@ -44,8 +48,18 @@ def load_user(user_id):
     return user
 
 
+def audit_context():
+    """(user, IP address) of the request being served, for the audit log; (None, None) outside a request."""
+    if not has_request_context():
+        return None, None
+    user = current_user._get_current_object() if current_user and current_user.is_authenticated else None
+    return user, request.remote_addr
+
+
 def init_security(app):
     csrf.init_app(app)
+    # The services write who did what from where, but read no request: the web layer tells them.
+    app.extensions["audit_context"] = audit_context
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config.get("MONGODB_URI") or "memory://")
     app.config.setdefault("RATELIMIT_STRATEGY", "fixed-window")
     limiter.init_app(app)
@@ -96,6 +110,27 @@ def init_security(app):
             "Niet gevonden",
             "Deze pagina of dit gegeven bestaat niet (meer), of hoort niet bij uw onderwijsinstelling.",
         )
+
+    # The one place where the services' domain errors become answers: they know nothing of HTTP.
+    @app.errorhandler(NotFound)
+    def domain_not_found(exc):
+        return error_page(404, "Niet gevonden", exc.message)
+
+    @app.errorhandler(NotPermitted)
+    def domain_not_permitted(exc):
+        return error_page(403, "Geen toegang", exc.message)
+
+    @app.errorhandler(RuleBroken)
+    def domain_rule_broken(exc):
+        """A rule a view did not catch itself: say it, and go back to the page the user came from."""
+        flash(exc.message, "error")
+        referrer = urlsplit(request.referrer or "")
+        back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
+        if referrer.netloc not in ("", request.host):
+            back = None
+        if request.method == "GET" and back == request.full_path.rstrip("?"):
+            back = None  # the page itself refused: going back to it would loop
+        return redirect(local_url(back) or url_for("admin.index"))
 
     @app.errorhandler(413)
     def too_large(_e):

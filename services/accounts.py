@@ -5,8 +5,6 @@ import secrets
 import time
 from datetime import timedelta
 
-from flask import has_request_context, request
-
 from documents.users import (
     MIN_PASSWORD_LENGTH,
     PasswordResetToken,
@@ -99,7 +97,7 @@ def accept_terms(user, version):
         user=user,
         version=version,
         accepted_at=now,
-        ip_address=request.remote_addr if has_request_context() else None,
+        ip_address=audit.request_context()[1],
     ).save()
     user.reload()
     audit.record("terms_accepted", user, user=user, changes={"versie": version})

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-from flask import abort
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MEValidationError
 
@@ -22,7 +21,7 @@ from documents.companies import (
 from documents.constants import label
 from services import audit, mail, participant_overview
 from services.clock import format_date, utcnow
-from services.errors import first_error
+from services.errors import NotFound, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
 
@@ -133,7 +132,7 @@ def requests_visible_to(user):
 def get_request_for(user, request_id):
     req = AccreditationRequest.objects(pk=object_id_or_404(request_id)).first()
     if req is None:
-        abort(404)
+        raise NotFound()
     check_institution(user, req.institution)
     return req
 
@@ -274,7 +273,7 @@ def school_trainer(trainer_id):
     """A trainer that a school added (the ones advisers review), else 404."""
     trainer = Trainer.objects(pk=object_id_or_404(trainer_id), source="school").first()
     if trainer is None:
-        abort(404)
+        raise NotFound()
     return trainer
 
 

@@ -2,22 +2,22 @@
 
 from contextlib import contextmanager
 
-from flask import has_request_context, request
-from flask_login import current_user
+from flask import current_app, has_app_context
 
 from documents.audit import AuditEvent
 from services.ids import ref_id
 
 
-def _request_user():
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user._get_current_object()
-    return None
+def request_context():
+    """(user, IP address) of the request being served, as the web layer provides it (app.extensions); else none."""
+    provider = current_app.extensions.get("audit_context") if has_app_context() else None
+    return provider() if provider is not None else (None, None)
 
 
 def record(action, obj=None, *, label=None, changes=None, user=None, institution=None, object_type=None):
     """Write one audit event; user, institution and IP default to the current request's."""
-    user = user or _request_user()
+    request_user, ip_address = request_context()
+    user = user or request_user
     if institution is None:
         institution = getattr(obj, "institution", None) or getattr(user, "institution", None)
     event = AuditEvent(
@@ -31,7 +31,7 @@ def record(action, obj=None, *, label=None, changes=None, user=None, institution
         object_label=(label if label is not None else (str(obj) if obj is not None else None)),
         participant_id=_participant_id(obj),
         changes=_plain(changes or {}),
-        ip_address=request.remote_addr if has_request_context() else None,
+        ip_address=ip_address,
     )
     event.save()
     return event

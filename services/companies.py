@@ -4,13 +4,12 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from flask import abort
 from mongoengine import Q
 from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import Company, Trainer, search_words
 from services import audit
-from services.errors import first_error
+from services.errors import NotFound, first_error
 from services.ids import object_id_or_404
 from services.permissions import require
 from services.text import fold
@@ -107,7 +106,7 @@ def get_company(company_pk):
     """The company or a 404 (the registry is public to every signed-in user)."""
     company = Company.objects(pk=object_id_or_404(company_pk)).first()
     if company is None:
-        abort(404)
+        raise NotFound()
     return company
 
 

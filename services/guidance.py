@@ -6,7 +6,6 @@ import json
 from datetime import date, datetime, timedelta
 
 from bson import ObjectId
-from flask import abort
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MongoValidationError
 
@@ -14,6 +13,7 @@ from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
 from services import audit, statement_data
 from services.clock import utcnow
+from services.errors import NotFound
 from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require, scope
 
@@ -46,7 +46,7 @@ def get_guidance_for(user, guidance_id):
     except (MongoValidationError, TypeError):
         doc = None
     if doc is None:
-        abort(404)
+        raise NotFound()
     check_institution(user, doc.institution)
     return doc
 
@@ -125,7 +125,7 @@ def trainer_changed(doc, placement):
 def _require_editor(user, doc):
     require(user, "edit_participants")
     if not may_access_institution(user, doc.institution):
-        abort(404)
+        raise NotFound()
 
 
 def _qualification_for(selection):

@@ -2,7 +2,8 @@
 
 from bson import DBRef, ObjectId
 from bson.errors import InvalidId
-from flask import abort
+
+from services.errors import NotFound
 
 
 def parse_object_id(value):
@@ -23,8 +24,8 @@ def ref_id(value):
 
 
 def object_id_or_404(value):
-    """Return an ObjectId, or answer 404 for anything that is not one."""
+    """Return an ObjectId, or raise NotFound for anything that is not one."""
     oid = parse_object_id(value)
     if oid is None:
-        abort(404)
+        raise NotFound()
     return oid

@@ -5,7 +5,6 @@ import logging
 from datetime import timedelta
 
 from bson import ObjectId
-from flask import abort
 from mongoengine.errors import BulkWriteError, NotUniqueError
 
 from documents.imports import ImportBatch
@@ -13,6 +12,7 @@ from documents.participants import Participant, identity_key
 from services import audit, spreadsheet
 from services import participants as svc
 from services.clock import format_number, utcnow
+from services.errors import NotFound, NotPermitted
 from services.ids import parse_object_id
 from services.permissions import can, scope
 
@@ -86,7 +86,7 @@ class ImportError_(ValueError):
 
 def _require(user):
     if not can(user, "edit_participants"):
-        abort(403)
+        raise NotPermitted()
     if getattr(user, "institution", None) is None:
         raise ImportError_("Alleen een medewerker van een onderwijsinstelling kan deelnemers importeren.")
 
@@ -156,7 +156,7 @@ def load(user, token):
     """The staged preview of this user, or 404 when it expired or is someone else's."""
     staged = spreadsheet.load_staged(KIND, user, token)
     if staged is None:
-        abort(404)
+        raise NotFound()
     return staged
 
 
@@ -274,7 +274,7 @@ def undo_batch(user, batch_id):
     oid = parse_object_id(batch_id)
     batch = scope(ImportBatch.objects(pk=oid, kind=KIND), user).first() if oid else None
     if batch is None:
-        abort(404)
+        raise NotFound()
     if batch.undone_at is not None:
         raise ImportError_("Deze import is al ongedaan gemaakt.")
     if not may_undo(batch):

@@ -1,8 +1,7 @@
 """Roles mapped to capabilities, and the tenancy scope: the one module every view and service asks."""
 
-from flask import abort
-
 from documents.constants import ROLE_SBB_ADMIN, ROLE_SBB_ADVISOR, ROLE_SCHOOL_STAFF
+from services.errors import NotFound, NotPermitted
 
 ALL_ROLES = frozenset({ROLE_SBB_ADMIN, ROLE_SBB_ADVISOR, ROLE_SCHOOL_STAFF})
 SBB_ROLES = frozenset({ROLE_SBB_ADMIN, ROLE_SBB_ADVISOR})
@@ -36,9 +35,9 @@ def can(user, capability):
 
 
 def require(user, capability):
-    """Abort with the Dutch 403 page when the user lacks the capability."""
+    """Refuse (NotPermitted: the web layer answers 403) when the user lacks the capability."""
     if not can(user, capability):
-        abort(403)
+        raise NotPermitted()
 
 
 def sees_all_institutions(user):
@@ -64,6 +63,6 @@ def may_access_institution(user, institution):
 
 
 def check_institution(user, institution):
-    """Abort with 404 (not 403: do not confirm the id exists) for another school's object."""
+    """Refuse with NotFound (not NotPermitted: do not confirm the id exists) for another school's object."""
     if not may_access_institution(user, institution):
-        abort(404)
+        raise NotFound()

@@ -1,6 +1,5 @@
 """Stap 2: a participant's company and trainer (a placement); trainers a school adds for one participant."""
 
-from flask import abort
 from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import AccreditationRequest, Placement, Trainer
@@ -8,7 +7,7 @@ from documents.participants import Participant
 from services import audit
 from services.clock import utcnow
 from services.companies import TRAINER_FIELDS
-from services.errors import first_error
+from services.errors import NotFound, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require
 
@@ -26,11 +25,11 @@ def participant_for(user, participant_id):
     if get_participant_for is not None:
         participant = get_participant_for(user, participant_id)
         if participant is None:
-            abort(404)
+            raise NotFound()
         return participant
     participant = Participant.objects(pk=object_id_or_404(participant_id)).first()
     if participant is None:
-        abort(404)
+        raise NotFound()
     check_institution(user, participant.institution)
     return participant
 
@@ -39,7 +38,7 @@ def request_for_participant(participant, request_id):
     """An accreditation request of the participant's school, else 404."""
     req = AccreditationRequest.objects(pk=object_id_or_404(request_id)).first()
     if req is None or req.institution is None or req.institution.pk != participant.institution.pk:
-        abort(404)
+        raise NotFound()
     return req
 
 
@@ -80,7 +79,7 @@ def create_placement(user, participant, company=None, request=None, trainer=None
         raise PlacementError("Kies een leerbedrijf.")
     if request is not None:
         if request.institution is None or request.institution.pk != participant.institution.pk:
-            abort(404)
+            raise NotFound()
         if request.company is not None:  # granted meanwhile: use the real company
             company, request = request.company, None
     if trainer is not None and not trainer_may_be_used(trainer, participant, company, request):
@@ -139,5 +138,5 @@ def current_company_names(participant_ids):
 def get_trainer_or_404(trainer_id):
     trainer = Trainer.objects(pk=object_id_or_404(trainer_id)).first()
     if trainer is None:
-        abort(404)
+        raise NotFound()
     return trainer

@@ -25,6 +25,7 @@ from documents.guidance import Selection
 from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
 from services import audit
 from services.clock import utcnow
+from services.errors import NotFound
 from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require
 
@@ -129,7 +130,6 @@ def next_number(year):
 
 def get_statement_for(user, statement_id):
     """The statement with this id when the user may see it; 404 otherwise (also for malformed ids)."""
-    from flask import abort
     from mongoengine.errors import ValidationError as MongoValidationError
 
     try:
@@ -137,7 +137,7 @@ def get_statement_for(user, statement_id):
     except MongoValidationError:
         statement = None
     if statement is None:
-        abort(404)
+        raise NotFound()
     check_institution(user, statement.institution)
     return statement
 

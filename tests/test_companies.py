@@ -302,7 +302,7 @@ def test_unknown_crebo_is_refused_when_the_structure_is_there(app):
 
 
 def test_only_advisors_decide(app):
-    from werkzeug.exceptions import Forbidden
+    from services.errors import NotPermitted as Forbidden
 
     staff = user("mbo@school.example")
     req = AccreditationRequest.objects(status="submitted").first()

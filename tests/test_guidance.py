@@ -146,7 +146,7 @@ def test_registry_edit_later_does_not_change_snapshot(participant, staff, compan
 
 
 def test_other_school_cannot_reach_guidance(participant, staff):
-    from werkzeug.exceptions import NotFound
+    from services.errors import NotFound
 
     doc = svc.create_concept(participant, staff, [selection()])
     other = User.objects(email="pro@school.example").get()

@@ -8,8 +8,8 @@ from werkzeug.exceptions import Forbidden, NotFound
 from documents.audit import AuditEvent
 from documents.participants import Participant
 from documents.users import User
+from services import errors, registry
 from services import participants as svc
-from services import registry
 from tests.factories import InstitutionFactory, ParticipantFactory, UserFactory
 
 
@@ -177,7 +177,7 @@ def test_delete_lists_dependents_deletes_and_audits(app, monkeypatch):
 def test_delete_other_school_is_404(app):
     mbo, pro = user("mbo@school.example"), user("pro@school.example")
     other = Participant.objects(institution=pro.institution).first()
-    with pytest.raises(NotFound):
+    with pytest.raises(errors.NotFound):  # services.permissions.check_institution: a domain error now
         svc.delete_participant(mbo, other)
     assert Participant.objects(pk=other.pk).count() == 1
 

@@ -6,7 +6,6 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from werkzeug.exceptions import NotFound
 
 from documents.companies import Accreditation, Company
 from documents.finality import FinalDocumentError
@@ -16,6 +15,7 @@ from services import guidance as guidance_svc
 from services import statements as svc
 from services import verification
 from services.clock import utcnow
+from services.errors import NotFound
 from tests.statement_helpers import (
     BAKERY,
     ENDED,
