@@ -11,8 +11,9 @@ from services import participant_overview, participants, placements, statements
 
 
 def _new_participant(user, last_name="Overzicht"):
-    return participants.create_participant(user, {"first_name": "Tess", "last_name": last_name,
-                                                  "birth_date": date(2006, 2, 2)})
+    return participants.create_participant(
+        user, {"first_name": "Tess", "last_name": last_name, "birth_date": date(2006, 2, 2)}
+    )
 
 
 def _fresh(participant):
@@ -67,6 +68,7 @@ def test_new_group_appears_in_the_filter_at_once(app, client, auth):
     auth.login("mbo@school.example")
     user = User.objects.get(email="mbo@school.example")
     client.get("/deelnemers/")
-    participants.create_participant(user, {"first_name": "Gijs", "last_name": "Groep", "birth_date": date(2005, 1, 1),
-                                           "group": "Klas Nieuw-2027"})
+    participants.create_participant(
+        user, {"first_name": "Gijs", "last_name": "Groep", "birth_date": date(2005, 1, 1), "group": "Klas Nieuw-2027"}
+    )
     assert "Klas Nieuw-2027" in client.get("/deelnemers/").get_data(as_text=True)

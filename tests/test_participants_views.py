@@ -46,8 +46,11 @@ def test_overview_group_filter_sort_and_page_size(client, auth):
     page = html(client.get("/deelnemers/", query_string={"groep": "MZ2B"}, follow_redirects=True))
     names = re.findall(r'class="participant-link">([^<]+)<', page)
     assert set(names) == {"Jansen, Noël", "Dijk, Sem van", "Amrani, Anaïs el"}
-    page = html(client.get("/deelnemers/", query_string={"sort": "geboortedatum", "desc": "1", "aantal": 20},
-                           follow_redirects=True))
+    page = html(
+        client.get(
+            "/deelnemers/", query_string={"sort": "geboortedatum", "desc": "1", "aantal": 20}, follow_redirects=True
+        )
+    )
     dates = re.findall(r'<td class="col-birth_date">\s*(\d\d-\d\d-\d{4})\s*</td>', page)
     assert len(dates) == 13
     as_iso = [d[6:] + d[3:5] + d[:2] for d in dates]
@@ -104,9 +107,11 @@ def test_new_participant_intro_form_and_creation(client, auth):
     intro = html(client.get("/deelnemers/nieuw"))
     assert "Aan de slag" in intro
     form = html(client.get("/deelnemers/nieuw/gegevens"))
-    assert "Voornaam <span class=\"required-mark\"" in form and "vermeld op de praktijkverklaring" in form
-    response = client.post("/deelnemers/nieuw/gegevens", data={
-        "first_name": "Ilse", "infix": "de", "last_name": "Graaf", "birth_date": "03-02-2007", "group": "MZ9"})
+    assert 'Voornaam <span class="required-mark"' in form and "vermeld op de praktijkverklaring" in form
+    response = client.post(
+        "/deelnemers/nieuw/gegevens",
+        data={"first_name": "Ilse", "infix": "de", "last_name": "Graaf", "birth_date": "03-02-2007", "group": "MZ9"},
+    )
     assert response.status_code == 302
     participant = Participant.objects.get(first_name="Ilse", last_name="Graaf")
     assert participant.institution.name == "ROC Demo"
@@ -121,19 +126,29 @@ def test_new_participant_intro_form_and_creation(client, auth):
 def test_new_participant_validation_in_dutch(client, auth):
     auth.login("mbo@school.example")
     before = Participant.objects.count()
-    page = html(client.post("/deelnemers/nieuw/gegevens", data={"first_name": "", "last_name": "Graaf",
-                                                                  "birth_date": "31-02-2007"}))
+    page = html(
+        client.post(
+            "/deelnemers/nieuw/gegevens", data={"first_name": "", "last_name": "Graaf", "birth_date": "31-02-2007"}
+        )
+    )
     assert "Vul voornaam in." in page and "Vul de geboortedatum in als dd-mm-jjjj." in page
-    page = html(client.post("/deelnemers/nieuw/gegevens", data={"first_name": "A", "last_name": "B",
-                                                                  "birth_date": "01-01-2090"}))
+    page = html(
+        client.post(
+            "/deelnemers/nieuw/gegevens", data={"first_name": "A", "last_name": "B", "birth_date": "01-01-2090"}
+        )
+    )
     assert "De geboortedatum moet in het verleden liggen." in page
     assert Participant.objects.count() == before
 
 
 def test_duplicate_warning_links_to_existing(client, auth):
     auth.login("collega@school.example")
-    page = html(client.post("/deelnemers/nieuw/gegevens", data={
-        "first_name": "jan", "infix": "De", "last_name": "vries", "birth_date": "14-03-2006"}))
+    page = html(
+        client.post(
+            "/deelnemers/nieuw/gegevens",
+            data={"first_name": "jan", "infix": "De", "last_name": "vries", "birth_date": "14-03-2006"},
+        )
+    )
     existing = pid_of("Jan", "Vries")
     assert 'id="duplicate-warning"' in page and f"/deelnemers/{existing}/" in page
     assert Participant.objects(last_name="Vries").count() == 1
@@ -144,8 +159,15 @@ def test_edit_and_stale_edit(client, auth):
     pid = pid_of("Jan", "Vries")
     form = html(client.get(f"/deelnemers/{pid}/wijzigen"))
     assert 'value="14-03-2006"' in form and 'name="version"' in form
-    data = {"first_name": "Jan", "infix": "de", "last_name": "Vries", "birth_date": "14-03-2006",
-            "birth_place": "Utrecht", "group": "MZ3A", "version": "1"}
+    data = {
+        "first_name": "Jan",
+        "infix": "de",
+        "last_name": "Vries",
+        "birth_date": "14-03-2006",
+        "birth_place": "Utrecht",
+        "group": "MZ3A",
+        "version": "1",
+    }
     assert client.post(f"/deelnemers/{pid}/wijzigen", data=data).status_code == 302
     assert Participant.objects.get(pk=pid).group == "MZ3A"
     # The same (now stale) form again, with another change: refused, names who changed it.
@@ -157,8 +179,9 @@ def test_edit_and_stale_edit(client, auth):
 def test_bulk_archive_restore_and_page_actions(client, auth):
     auth.login("mbo@school.example")
     ids = [pid_of("Jan", "Vries"), pid_of("Zoë", "Bakker")]
-    response = client.post("/deelnemers/action/", data={"rowid": ids, "action": "archive", "url": "/deelnemers/"},
-                           follow_redirects=True)
+    response = client.post(
+        "/deelnemers/action/", data={"rowid": ids, "action": "archive", "url": "/deelnemers/"}, follow_redirects=True
+    )
     assert "2 deelnemer(s) naar het archief verplaatst." in html(response)
     assert Participant.objects(pk__in=ids, archived_at__ne=None).count() == 2
     client.post("/deelnemers/action/?tab=archief", data={"rowid": ids, "action": "restore"})
@@ -170,8 +193,11 @@ def test_bulk_archive_restore_and_page_actions(client, auth):
 
 
 def test_delete_confirmation_names_dependents_then_deletes(client, auth, monkeypatch):
-    monkeypatch.setattr(registry, "PARTICIPANT_DEPENDENTS",
-                        [lambda p: [("begeleidingsdocumenten", 2), ("praktijkverklaringen (1 definitief)", 1)]])
+    monkeypatch.setattr(
+        registry,
+        "PARTICIPANT_DEPENDENTS",
+        [lambda p: [("begeleidingsdocumenten", 2), ("praktijkverklaringen (1 definitief)", 1)]],
+    )
     auth.login("mbo@school.example")
     pid = pid_of("Jan", "Vries")
     page = html(client.get(f"/deelnemers/{pid}/verwijderen"))
@@ -197,11 +223,18 @@ def test_delete_cascades_to_every_document_that_references_the_participant(clien
     from services.database import all_documents
 
     school = User.objects.get(email="mbo@school.example").institution
-    referencing = [(cls, name) for cls in all_documents() for name, f in cls._fields.items()
-                   if isinstance(f, ReferenceField) and f.document_type_obj in (Participant, "Participant")]
+    referencing = [
+        (cls, name)
+        for cls in all_documents()
+        for name, f in cls._fields.items()
+        if isinstance(f, ReferenceField) and f.document_type_obj in (Participant, "Participant")
+    ]
     # The demo participant with the most documents hanging off it (other areas' demo data).
-    candidates = [p for p in Participant.objects(institution=school)
-                  if sum(cls.objects(**{name: p.pk}).count() for cls, name in referencing)]
+    candidates = [
+        p
+        for p in Participant.objects(institution=school)
+        if sum(cls.objects(**{name: p.pk}).count() for cls, name in referencing)
+    ]
     if not candidates:
         pytest.skip("Geen demodocumenten aan deelnemers gekoppeld (de andere stappen ontbreken nog).")
     victim = candidates[0]
@@ -218,14 +251,19 @@ def test_delete_cascades_to_every_document_that_references_the_participant(clien
 def test_panels_from_registry_render_sorted(client, auth, monkeypatch, tmp_path, app):
     import jinja2
 
-    app.jinja_loader = jinja2.ChoiceLoader([app.jinja_loader, jinja2.DictLoader(
-        {"t_a.html": "<p>PANEL-{{ panel.label }}</p>"})])
+    app.jinja_loader = jinja2.ChoiceLoader(
+        [app.jinja_loader, jinja2.DictLoader({"t_a.html": "<p>PANEL-{{ panel.label }}</p>"})]
+    )
     app.jinja_env.loader = app.create_global_jinja_loader()
-    monkeypatch.setattr(registry, "PARTICIPANT_PANELS", [
-        lambda p, u: {"order": 4, "template": "t_a.html", "label": "vier"},
-        lambda p, u: None,
-        lambda p, u: {"order": 2, "template": "t_a.html", "label": "twee"},
-    ])
+    monkeypatch.setattr(
+        registry,
+        "PARTICIPANT_PANELS",
+        [
+            lambda p, u: {"order": 4, "template": "t_a.html", "label": "vier"},
+            lambda p, u: None,
+            lambda p, u: {"order": 2, "template": "t_a.html", "label": "twee"},
+        ],
+    )
     auth.login("mbo@school.example")
     page = html(client.get(f"/deelnemers/{pid_of('Jan', 'Vries')}/"))
     assert page.index("PANEL-twee") < page.index("PANEL-vier")
@@ -247,8 +285,9 @@ def test_tenancy_post_other_school_is_404_and_unchanged(client, auth, url):
     auth.login("mbo@school.example")
     pid = pid_of("Mila", "Jong")
     before = Participant.objects.get(pk=pid).to_mongo().to_dict()
-    response = client.post(url.format(pid=pid), data={"first_name": "X", "last_name": "Y",
-                                                      "birth_date": "01-01-2007", "version": "1"})
+    response = client.post(
+        url.format(pid=pid), data={"first_name": "X", "last_name": "Y", "birth_date": "01-01-2007", "version": "1"}
+    )
     assert response.status_code == 404
     assert Participant.objects.get(pk=pid).to_mongo().to_dict() == before
 
@@ -269,8 +308,9 @@ def test_tenancy_search_and_export(client, auth):
     pro = User.objects.get(email="pro@school.example").institution
     page = html(client.get("/deelnemers/", query_string={"q": "mila", "school": str(pro.pk)}, follow_redirects=True))
     assert "Jong, Mila" not in page
-    csv_text = client.get("/deelnemers/export/csv", query_string={"school": str(pro.pk)},
-                          follow_redirects=True).data.decode("utf-8-sig")
+    csv_text = client.get(
+        "/deelnemers/export/csv", query_string={"school": str(pro.pk)}, follow_redirects=True
+    ).data.decode("utf-8-sig")
     assert "Vries" in csv_text and "Jong" not in csv_text and "Mila" not in csv_text
 
 
@@ -279,8 +319,12 @@ def test_editing_pages_need_the_right(client, auth, role, status):
     if role != "anonymous":
         auth.login_role(role)
     pid = pid_of("Jan", "Vries")
-    for url in ("/deelnemers/nieuw", "/deelnemers/nieuw/gegevens", f"/deelnemers/{pid}/wijzigen",
-                "/deelnemers/import/"):
+    for url in (
+        "/deelnemers/nieuw",
+        "/deelnemers/nieuw/gegevens",
+        f"/deelnemers/{pid}/wijzigen",
+        "/deelnemers/import/",
+    ):
         assert client.get(url).status_code == status, url
     assert client.post("/deelnemers/action/", data={"rowid": [pid], "action": "archive"}).status_code == status
     assert Participant.objects.get(pk=pid).archived_at is None
@@ -295,8 +339,9 @@ def test_csrf_is_enforced_on_participant_posts(demo_dump):
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
         Auth(client).login("mbo@school.example")  # accepts the terms
-        client.post("/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo",
-                                    "csrf_token": token})
+        client.post(
+            "/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo", "csrf_token": token}
+        )
         pid = pid_of("Jan", "Vries")
         response = client.post(f"/deelnemers/{pid}/archiveren")
         assert response.status_code == 400
