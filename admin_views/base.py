@@ -12,7 +12,7 @@ from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MongoValidationError
 
 from services import audit, spreadsheet
-from services.clock import format_date, format_datetime, local_naive, utcnow
+from services.clock import format_date, format_datetime, utcnow
 from services.errors import DomainError, validation_messages
 from services.permissions import can
 from services.text import fold
@@ -133,7 +133,7 @@ class SecureModelView(AccessMixin, ModelView):
         if isinstance(value, bool):
             return "Ja" if value else "Nee"
         if isinstance(value, (date, datetime, int, float)):
-            return local_naive(value) if isinstance(value, datetime) else value
+            return value  # stored UTC: write_csv and write_xlsx show Dutch time themselves
         return str(value)
 
     @expose("/export/<export_type>/")

@@ -1,4 +1,9 @@
-"""Time in one place, so tests can reason about it (UTC, naive as MongoDB returns it); documents use it too."""
+"""Time in one place, so tests can reason about it (UTC, naive as MongoDB returns it); documents use it too.
+
+People see Europe/Amsterdam: every screen, CSV and XLSX export and every count per day, month or year goes
+through ``local`` (stored -> Dutch time) or ``utc_of_local`` (a Dutch calendar day -> the stored UTC instant it
+starts at), so a statement made final at 00:30 on 1 February in Amsterdam is February everywhere.
+"""
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
@@ -13,10 +18,23 @@ def utcnow():
 
 
 def local(dt):
-    """Convert a stored naive UTC datetime to Dutch local time."""
+    """Convert a stored naive UTC datetime (or an aware one) to Dutch local time."""
     if dt is None:
         return None
-    return dt.replace(tzinfo=UTC).astimezone(AMSTERDAM)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(AMSTERDAM)
+
+
+def local_today():
+    """Return today's date in the Netherlands (after 23:00 UTC in winter it is already tomorrow there)."""
+    return local(utcnow()).date()
+
+
+def utc_of_local(day):
+    """Return the naive UTC instant at which a Dutch calendar day starts, for queries on stored times."""
+    start = datetime(day.year, day.month, day.day, tzinfo=AMSTERDAM)
+    return start.astimezone(UTC).replace(tzinfo=None)
 
 
 def format_date(value):
@@ -41,5 +59,5 @@ def format_number(value):
 
 
 def local_naive(dt):
-    """A stored UTC datetime as Dutch local time without tzinfo (for Excel cells)."""
+    """Return a stored UTC datetime as Dutch local time without tzinfo (Excel cells have no time zone)."""
     return local(dt).replace(tzinfo=None) if dt is not None else None

@@ -1,7 +1,7 @@
 """The figures of the home dashboard: one aggregate or count query per figure group, scoped to the user's school.
 
-Months and periods are counted in UTC, the same way the report lists filter, so a drill-down link lands on a list
-with the same count.
+Months and periods are Dutch calendar months (Europe/Amsterdam, services.clock), the same way the report lists
+filter, so a drill-down link lands on a list with the same count.
 """
 
 from datetime import date, datetime, timedelta
@@ -20,7 +20,7 @@ from documents.imports import ImportBatch
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement
-from services.clock import utcnow
+from services.clock import local, local_today, utc_of_local, utcnow
 from services.ids import ref_id
 from services.permissions import scope, sees_all_institutions
 from services.qualifications import qualification_titles
@@ -222,18 +222,19 @@ def add_months(year, month, delta):
 
 
 def per_month(user, months=MONTHS_BACK, today=None):
-    """Statements made final per calendar month over the last `months` months (current month included)."""
-    today = today or utcnow().date()
+    """Statements made final per Dutch calendar month over the last `months` months (current month included)."""
+    today = today or local_today()
     first = add_months(today.year, today.month, -(months - 1))
-    since = month_start(*first)
+    since = utc_of_local(date(*first, 1))
+    # Grouped here, not with $year/$month (those count UTC months, and mongomock has no timezone option):
+    # one small field per final statement of the period.
     found = {}
-    for row in PracticeStatement.objects.aggregate(
-        [
-            _match(user, {"status": "final", "finalized_at": {"$gte": since}}),
-            {"$group": {"_id": {"y": {"$year": "$finalized_at"}, "m": {"$month": "$finalized_at"}}, "n": {"$sum": 1}}},
-        ]
-    ):
-        found[(row["_id"]["y"], row["_id"]["m"])] = row["n"]
+    query = PracticeStatement.objects(
+        __raw__=_match(user, {"status": "final", "finalized_at": {"$gte": since}})["$match"]
+    )
+    for finalized_at in query.scalar("finalized_at"):
+        when = local(finalized_at)
+        found[(when.year, when.month)] = found.get((when.year, when.month), 0) + 1
     result = []
     for i in range(months):
         year, month = add_months(first[0], first[1], i)

@@ -38,7 +38,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from services.clock import format_date, format_datetime, format_number, utcnow
+from services.clock import format_date, format_datetime, format_number, local_naive, utcnow
 from services.text import fold
 from services.upload_limits import TooManyRows, ZipLimitError, check_zip
 
@@ -383,6 +383,9 @@ def neutralise(value):
 
 
 def _xlsx_cell(sheet, value):
+    if isinstance(value, datetime):
+        # Stored times are UTC; people read Dutch time, the same as on screen and in the CSV.
+        value = local_naive(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, datetime):
         cell.number_format = "DD-MM-YYYY HH:MM"

@@ -1,0 +1,85 @@
+"""One time zone for people (issue 13 item 4): a moment stored as 23:30 UTC on 31 January is 1 February, 00:30 in
+Amsterdam, on screen, in the CSV and in the XLSX alike, and the dashboard and reports count it in February."""
+
+import csv
+import io
+from datetime import date, datetime
+
+import lxml.html
+import openpyxl
+
+from documents.audit import AuditEvent
+from documents.users import User
+from services import dashboard, reports, spreadsheet
+from services.clock import local_today, utc_of_local
+from tests import reports_data as data
+
+LATE = datetime(2027, 1, 31, 23, 30)  # stored UTC; 00:30 on 1 February in Amsterdam (winter time, UTC+1)
+LOCAL_TEXT = "01-02-2027 00:30"
+LABEL = "tijdzonetest"
+
+
+def _event():
+    AuditEvent(at=LATE, action="export", object_type="Report", object_label=LABEL, user_email="tz@sbb.example").save()
+
+
+def test_write_xlsx_and_write_csv_show_dutch_time():
+    book = openpyxl.load_workbook(io.BytesIO(spreadsheet.write_xlsx(["Tijdstip"], [[LATE]])))
+    assert book.active["A2"].value == datetime(2027, 2, 1, 0, 30)
+    text = spreadsheet.write_csv(["Tijdstip"], [[LATE]]).decode("utf-8-sig")
+    assert LOCAL_TEXT in text
+
+
+def test_summer_time_is_two_hours_ahead():
+    book = openpyxl.load_workbook(io.BytesIO(spreadsheet.write_xlsx(["t"], [[datetime(2027, 7, 1, 22, 15)]])))
+    assert book.active["A2"].value == datetime(2027, 7, 2, 0, 15)
+
+
+def test_screen_csv_and_xlsx_export_of_a_list_agree(client, auth):
+    _event()
+    auth.login_role("sbb_admin")
+    page = client.get(f"/beheer/geschiedenis/?search={LABEL}")
+    assert page.status_code == 200
+    row = lxml.html.fromstring(page.data.decode()).xpath(f'//tr[.//td[contains(., "{LABEL}")]]')[0]
+    assert LOCAL_TEXT in row.text_content()
+
+    body = client.get(f"/beheer/geschiedenis/export/csv/?search={LABEL}").data.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+    assert rows[1][0] == LOCAL_TEXT, rows  # not shifted twice (the view and the writer each converting)
+
+    book = openpyxl.load_workbook(io.BytesIO(client.get(f"/beheer/geschiedenis/export/xlsx/?search={LABEL}").data))
+    assert book.active["A2"].value == datetime(2027, 2, 1, 0, 30)
+
+
+def _months(user):
+    return {(m["year"], m["month"]): m["count"] for m in dashboard.per_month(user, months=3, today=date(2027, 2, 10))}
+
+
+def test_dashboard_counts_the_month_in_dutch_time(app):
+    user = User.objects.get(email="beheerder@sbb.example")
+    before = _months(user)
+    data.statement(data.participant(data.school("12PD")), form="pro", final_at=LATE)
+    after = _months(user)
+    assert after[(2027, 2)] == before[(2027, 2)] + 1
+    assert after[(2027, 1)] == before[(2027, 1)]
+
+
+def _year_total(user, year, school):
+    _forms, rows, _totals = reports.year_matrix(user, year)
+    return sum(r["total"] for r in rows if r["school"].pk == school.pk)
+
+
+def test_report_year_starts_at_dutch_midnight(app):
+    school = data.school("12PD")
+    user = User.objects.get(email="beheerder@sbb.example")
+    before = {year: _year_total(user, year, school) for year in (2026, 2027)}
+    # 23:30 UTC on New Year's Eve is 00:30 on 1 January 2027 in Amsterdam.
+    data.statement(data.participant(school), form="pro", final_at=datetime(2026, 12, 31, 23, 30))
+    assert _year_total(user, 2026, school) == before[2026]
+    assert _year_total(user, 2027, school) == before[2027] + 1
+
+
+def test_clock_helpers():
+    assert utc_of_local(date(2027, 2, 1)) == datetime(2027, 1, 31, 23, 0)
+    assert utc_of_local(date(2027, 7, 1)) == datetime(2027, 6, 30, 22, 0)
+    assert isinstance(local_today(), date)
