@@ -16,6 +16,7 @@ from documents.users import (
 )
 from services import audit
 from services.clock import utcnow
+from services.errors import RuleBroken
 from services.mail import send_mail, send_mail_quietly
 from services.permissions import require
 from services.urls import external_url
@@ -27,7 +28,7 @@ RESET_LINK_INVALID = (
 )
 
 
-class AccountError(ValueError):
+class AccountError(RuleBroken):
     """A Dutch message for the user about an account action that cannot go ahead."""
 
 

@@ -21,7 +21,7 @@ from documents.companies import (
 from documents.constants import label
 from services import audit, mail, participant_overview
 from services.clock import format_date, utcnow
-from services.errors import NotFound, first_error
+from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
 
@@ -31,7 +31,7 @@ OPEN_REVIEW_STATUSES = ("open", "in_progress")
 PROPOSED_FIELDS = ("company_id", "name", "address", "postcode", "city", "phone", "email", "website", "contact_name")
 
 
-class RequestError(ValueError):
+class RequestError(RuleBroken):
     """A request or decision we cannot accept; the message is Dutch and says what to fix."""
 
 

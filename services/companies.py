@@ -9,7 +9,7 @@ from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import Company, Trainer, search_words
 from services import audit
-from services.errors import NotFound, first_error
+from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import require
 from services.text import fold
@@ -22,7 +22,7 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-class SearchError(ValueError):
+class SearchError(RuleBroken):
     """Search input we cannot run; the message is Dutch and says what to change."""
 
 

@@ -13,7 +13,7 @@ from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
 from services import audit, statement_data
 from services.clock import utcnow
-from services.errors import NotFound
+from services.errors import NotFound, RuleBroken
 from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require, scope
 
@@ -24,7 +24,7 @@ STALE_FINAL_PDF = timedelta(minutes=2)
 STATUS_LABELS = {CONCEPT: "Concept", FINAL: "Afgerond"}
 
 
-class GuidanceError(ValueError):
+class GuidanceError(RuleBroken):
     """A Dutch message about a guidance-document action that cannot go ahead."""
 
 

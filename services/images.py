@@ -6,6 +6,7 @@ import warnings
 from PIL import Image, UnidentifiedImageError
 
 from services.clock import format_number
+from services.errors import RuleBroken
 
 MAX_LOGO_BYTES = 2 * 1024 * 1024
 MAX_LOGO_PIXELS = 1200
@@ -15,7 +16,7 @@ MAX_SOURCE_PIXELS = 16_000_000
 NOT_AN_IMAGE = "Dit bestand is geen afbeelding die we kunnen lezen. Kies een JPG- of PNG-bestand."
 
 
-class ImageError(ValueError):
+class ImageError(RuleBroken):
     """A Dutch message about an uploaded image that cannot be used."""
 
 

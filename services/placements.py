@@ -7,12 +7,12 @@ from documents.participants import Participant
 from services import audit
 from services.clock import utcnow
 from services.companies import TRAINER_FIELDS
-from services.errors import NotFound, first_error
+from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require
 
 
-class PlacementError(ValueError):
+class PlacementError(RuleBroken):
     """A placement or trainer we cannot save; the message is Dutch and says what to fix."""
 
 

@@ -3,19 +3,20 @@ Excel/CSV downloads, so what a dashboard figure counts is what its drill-down li
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from documents.companies import OPEN_REQUEST_STATUSES, REQUEST_KINDS, REQUEST_STATUSES, AccreditationRequest
 from documents.constants import EDUCATION_FORMS, GUIDANCE_STATUSES, STATEMENT_STATUSES, label
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.statements import PracticeStatement
-from services.clock import utcnow
+from services.clock import utc_of_local, utcnow
+from services.errors import RuleBroken
 from services.ids import parse_object_id, ref_id
 from services.permissions import scope, sees_all_institutions
 
 
-class ReportError(ValueError):
+class ReportError(RuleBroken):
     """A filter the user typed cannot be used; the message says in Dutch what to fix."""
 
 
@@ -33,7 +34,7 @@ def parse_day(value, what):
 
 
 def _day_start(day):
-    return datetime(day.year, day.month, day.day)
+    return utc_of_local(day)  # a Dutch calendar day, like the dashboard's months
 
 
 @dataclass
@@ -210,7 +211,7 @@ def document_table(model, user, f):
 
 def year_matrix(user, year):
     """Final statements per school and onderwijsvorm made final in `year`: (forms, rows, totals)."""
-    match = {"status": "final", "finalized_at": {"$gte": datetime(year, 1, 1), "$lt": datetime(year + 1, 1, 1)}}
+    match = {"status": "final", "finalized_at": {"$gte": utc_of_local(date(year, 1, 1)), "$lt": utc_of_local(date(year + 1, 1, 1))}}
     if not sees_all_institutions(user):
         institution = getattr(user, "institution", None)
         match["institution"] = institution.pk if institution else None
