@@ -53,7 +53,8 @@ def init_web(app):
         theme=Bootstrap4Theme(base_template="layout.html", fluid=True),
         static_url_path="/admin-static",
     )
-    for area in AREAS:
-        area.register(admin, app)
+    with app.app_context():  # the areas add to services.registry, which lives on this app
+        for area in AREAS:
+            area.register(admin, app)
     app.extensions["praktijkloket_admin"] = admin
     return admin
