@@ -24,6 +24,7 @@ from documents.companies import (
     Placement,
     Trainer,
 )
+from documents.constants import OPEN_REVIEW_STATUSES
 from documents.institutions import Institution
 from services import accreditation_requests as requests_service
 from services import companies as company_service
@@ -617,7 +618,7 @@ class TrainerReviewListView(QueueListView):
     column_sortable_list = ("created_at", "review_status", ("last_name", "sort_name"), "company_name")
     column_searchable_list = ("last_name",)  # the search itself is _search
     column_filters = (
-        OpenStatusFilter("review_status", "Status", REVIEW_STATUSES, requests_service.OPEN_REVIEW_STATUSES),
+        OpenStatusFilter("review_status", "Status", REVIEW_STATUSES, OPEN_REVIEW_STATUSES),
         InstitutionFilter("institution", "Onderwijsinstelling"),
     )
     column_details_list = (

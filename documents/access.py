@@ -12,18 +12,15 @@ from mongoengine import (
 from mongoengine.errors import ValidationError as MongoValidationError
 
 from core.clock import utcnow
-from documents.constants import INSTITUTION_KINDS
+from documents.constants import (
+    ACCESS_STATUSES,
+    INSTITUTION_KINDS,
+    STATUS_APPROVED,  # noqa: F401 - kept importable from here; the codes live in constants
+    STATUS_REJECTED,
+    STATUS_SUBMITTED,
+)
 from documents.institutions import Institution
 from documents.users import User, normalise_email
-
-STATUS_SUBMITTED = "submitted"
-STATUS_APPROVED = "approved"
-STATUS_REJECTED = "rejected"
-ACCESS_STATUSES = (
-    (STATUS_SUBMITTED, "Ingediend"),
-    (STATUS_APPROVED, "Goedgekeurd"),
-    (STATUS_REJECTED, "Afgewezen"),
-)
 
 BRIN_PATTERN = re.compile(r"[0-9]{2}[A-Z0-9]{2}")
 # Deliberately simple: the set-password mail is the real proof the address works.

@@ -23,7 +23,14 @@ from mongoengine import (
 
 from core.clock import utcnow
 from core.text import fold, tidy
-from documents.constants import label
+from documents.constants import (
+    OPEN_REQUEST_STATUSES,
+    REQUEST_KINDS,
+    REQUEST_STATUSES,
+    REVIEW_STATUSES,
+    TRAINER_SOURCES,
+    label,
+)
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.printed import refuse_hidden_characters
@@ -59,21 +66,6 @@ SEARCH_STOP_WORDS = frozenset(
     }
 )
 
-TRAINER_SOURCES = (("sbb", "Geregistreerd door SBB"), ("school", "Toegevoegd door onderwijsinstelling"))
-REVIEW_STATUSES = (
-    ("open", "Nieuw"),
-    ("in_progress", "In behandeling"),
-    ("approved", "Goedgekeurd"),
-    ("rejected", "Afgewezen"),
-)
-REQUEST_KINDS = (("new", "Voordragen voor erkenning"), ("extend", "Erkenning uitbreiden"))
-REQUEST_STATUSES = (
-    ("submitted", "Ingediend"),
-    ("in_progress", "In behandeling"),
-    ("granted", "Toegekend"),
-    ("rejected", "Afgewezen"),
-)
-OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
 
 # Printed or shown text fields and their Dutch labels, for the hidden-character check.
 COMPANY_TEXT = {

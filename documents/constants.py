@@ -21,6 +21,7 @@ def label(choices, code):
     """Return the Dutch label of a stored code (or the code itself when unknown)."""
     return dict(choices).get(code, code or "")
 
+
 EDUCATION_FORMS = (
     ("mbo_diploma", "mbo (diplomagericht, voortijdig schoolverlater)"),
     ("mbo_maatwerk", "mbo derde leerweg (maatwerk)"),
@@ -41,3 +42,82 @@ VERIFICATION_STATUSES = (("valid", "Geldig"), ("withdrawn", "Ingetrokken"))
 
 BPV_HOURS_MIN = 10
 BPV_HOURS_MAX = 10_000
+
+# Leerbedrijven: trainers, their review by SBB, accreditation requests.
+TRAINER_SOURCES = (("sbb", "Geregistreerd door SBB"), ("school", "Toegevoegd door onderwijsinstelling"))
+REVIEW_STATUSES = (
+    ("open", "Nieuw"),
+    ("in_progress", "In behandeling"),
+    ("approved", "Goedgekeurd"),
+    ("rejected", "Afgewezen"),
+)
+REQUEST_KINDS = (("new", "Voordragen voor erkenning"), ("extend", "Erkenning uitbreiden"))
+REQUEST_STATUSES = (
+    ("submitted", "Ingediend"),
+    ("in_progress", "In behandeling"),
+    ("granted", "Toegekend"),
+    ("rejected", "Afgewezen"),
+)
+OPEN_REQUEST_STATUSES = ("submitted", "in_progress")
+OPEN_REVIEW_STATUSES = ("open", "in_progress")  # trainers added by schools that still wait for an adviser
+
+# Toegangsaanvragen.
+STATUS_SUBMITTED = "submitted"
+STATUS_APPROVED = "approved"
+STATUS_REJECTED = "rejected"
+ACCESS_STATUSES = (
+    (STATUS_SUBMITTED, "Ingediend"),
+    (STATUS_APPROVED, "Goedgekeurd"),
+    (STATUS_REJECTED, "Afgewezen"),
+)
+
+# Audit log: what happened, and document class names as a user reads them.
+ACTIONS = (
+    ("login", "Ingelogd"),
+    ("login_failed", "Inloggen mislukt"),
+    ("logout", "Uitgelogd"),
+    ("password_reset_requested", "Nieuw wachtwoord aangevraagd"),
+    ("password_reset", "Wachtwoord ingesteld"),
+    ("terms_accepted", "Voorwaarden geaccepteerd"),
+    ("terms_published", "Voorwaarden gepubliceerd"),
+    ("create", "Aangemaakt"),
+    ("update", "Gewijzigd"),
+    ("delete", "Verwijderd"),
+    ("archive", "Naar archief"),
+    ("restore", "Naar actueel"),
+    ("import", "Geïmporteerd"),
+    ("import_undone", "Import ongedaan gemaakt"),
+    ("finalize", "Definitief gemaakt"),
+    ("export", "Geëxporteerd"),
+    ("status_change", "Status gewijzigd"),
+    ("anonymise", "Geanonimiseerd"),
+)
+# Document class names as a user reads them.
+OBJECT_TYPES = (
+    ("User", "Gebruiker"),
+    ("Institution", "Onderwijsinstelling"),
+    ("Terms", "Algemene Voorwaarden"),
+    ("Participant", "Deelnemer"),
+    ("ImportBatch", "Import deelnemers"),
+    ("Company", "Leerbedrijf"),
+    ("Trainer", "Praktijkopleider"),
+    ("Placement", "Leerbedrijf van deelnemer"),
+    ("AccreditationRequest", "Erkenningsverzoek"),
+    ("QualificationDossier", "Kwalificatiedossier"),
+    ("Qualification", "Kwalificatie"),
+    ("GuidanceDocument", "Begeleidingsdocument"),
+    ("PracticeStatement", "Praktijkverklaring"),
+    ("BranchOrganisation", "Branche-organisatie"),
+    ("AccessRequest", "Toegangsaanvraag"),
+    ("Report", "Rapportage"),
+    ("FilledCopy", "Ingevuld begeleidingsdocument"),
+)
+
+# Spreadsheet imports.
+IMPORT_KINDS = (
+    ("participants", "Deelnemers"),
+    ("companies", "Leerbedrijven"),
+)
+
+# Kwalificatiestructuur.
+PARTS = (("basis", "Basisdeel"), ("profiel", "Profieldeel"))

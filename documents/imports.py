@@ -12,13 +12,9 @@ from mongoengine import (
 )
 
 from core.clock import utcnow
+from documents.constants import IMPORT_KINDS
 from documents.institutions import Institution
 from documents.users import User
-
-IMPORT_KINDS = (
-    ("participants", "Deelnemers"),
-    ("companies", "Leerbedrijven"),
-)
 
 
 class StagedUpload(Document):

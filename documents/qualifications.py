@@ -27,8 +27,7 @@ from mongoengine import (
 )
 
 from core.clock import utcnow
-
-PARTS = (("basis", "Basisdeel"), ("profiel", "Profieldeel"))
+from documents.constants import PARTS
 
 
 class WorkProcess(EmbeddedDocument):

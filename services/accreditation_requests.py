@@ -25,9 +25,6 @@ from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
 
-# Trainers added by schools that still wait for an adviser.
-OPEN_REVIEW_STATUSES = ("open", "in_progress")
-
 PROPOSED_FIELDS = ("company_id", "name", "address", "postcode", "city", "phone", "email", "website", "contact_name")
 
 
