@@ -78,7 +78,7 @@ def test_step2_choose_company_and_add_trainer(page):  # noqa: F811
     page.context.clear_cookies()
     sign_in(page, "adviseur@sbb.example")
     page.goto("/verzoeken/leerbedrijven/?tab=opleiders")
-    assert "Hülya Şahin" in page.locator("#queue").inner_text()
+    assert "Hülya Şahin" in page.locator("table.model-list").inner_text()
 
 
 def test_step2_propose_company_then_advisor_grants(page):  # noqa: F811
