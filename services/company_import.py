@@ -58,8 +58,8 @@ def _date(row, key, header):
         return None
     try:
         return spreadsheet.parse_date(value)
-    except (ValueError, OverflowError):
-        row.errors.append((header, f"'{value}' is geen geldige datum; gebruik dd-mm-jjjj"))
+    except (ValueError, OverflowError) as exc:
+        row.errors.append((header, str(exc)))  # parse_date says in Dutch what is wrong
         return None
 
 

@@ -126,7 +126,12 @@ def clean_values(data):
             errors[field] = f"{FIELD_LABELS[field]} is te lang (maximaal {limit} tekens)."
     birth_date = values.get("birth_date")
     if birth_date is not None and not isinstance(birth_date, date):
-        errors["birth_date"] = "Vul de geboortedatum in als dd-mm-jjjj."
+        from services.spreadsheet import parse_date  # the one date parser, with its Dutch messages
+
+        try:
+            values["birth_date"] = birth_date = parse_date(birth_date)
+        except ValueError as exc:
+            errors["birth_date"] = f"Geboortedatum: {exc}."
     for field, message in printed_text_errors(values).items():
         errors.setdefault(field, message)
     if values.get("email") and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):

@@ -165,8 +165,17 @@ def open_workbook(data, file_name=None, *, max_rows=None):
         raise SpreadsheetError(NOT_XLSX.format(why=": het bestand kan niet worden gelezen")) from None
 
 
+class DateError(ValueError):
+    """A value that is no date; str() says in Dutch what is wrong and how to write it."""
+
+
+# Looks like a date (dd-mm-jjjj, dd/mm/jj, jjjj-mm-dd, ...): when it still does not parse, the day does not exist.
+DATE_SHAPE = re.compile(r"\d{1,2}[-/.]\d{1,2}[-/.](\d{2}|\d{4})|\d{4}-\d{1,2}-\d{1,2}")
+DATE_HINT = "gebruik dd-mm-jjjj, bijvoorbeeld 14-03-2007"
+
+
 def parse_date(value):
-    """Return a date for an Excel date or a dd-mm-jjjj text, or raise ValueError."""
+    """Return a date for an Excel date or a dd-mm-jjjj text, or raise DateError with a Dutch message."""
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -175,7 +184,7 @@ def parse_date(value):
         # A date typed into a cell formatted as a number: an Excel serial day number.
         if 1 <= value < 2958466:
             return (datetime(1899, 12, 30) + timedelta(days=int(value))).date()
-        raise ValueError(value)
+        raise DateError(f"'{value}' is geen geldige datum; {DATE_HINT}")
     text = str(value).strip()
     for fmt in DATE_FORMATS:
         try:
@@ -185,7 +194,9 @@ def parse_date(value):
         if fmt == "%d-%m-%y" and parsed.year > date.today().year:
             parsed = parsed.replace(year=parsed.year - 100)
         return parsed
-    raise ValueError(value)
+    if DATE_SHAPE.fullmatch(text):
+        raise DateError(f"{text} bestaat niet; controleer de dag en de maand")
+    raise DateError(f"'{text}' is geen geldige datum; {DATE_HINT}")
 
 
 def _convert(column, raw):
@@ -197,8 +208,10 @@ def _convert(column, raw):
     if column.kind == "date":
         try:
             return parse_date(raw), None
+        except DateError as exc:
+            return None, str(exc)
         except (ValueError, OverflowError):
-            return None, f"'{raw}' is geen geldige datum; gebruik dd-mm-jjjj, bijvoorbeeld 14-03-2007"
+            return None, f"'{raw}' is geen geldige datum; {DATE_HINT}"
     if column.kind == "integer":
         try:
             if isinstance(raw, float) and not raw.is_integer():

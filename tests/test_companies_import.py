@@ -76,7 +76,7 @@ def test_import_with_errors_shows_them_and_imports_nothing(client, auth):
     ])
     html = upload(client, data).get_data(as_text=True)
     assert "3 van de 4 rij(en) bevatten fouten" in html
-    assert "moet precies 9 cijfers zijn" in html and "geen geldige datum" in html and "is verplicht bij een crebo" in html
+    assert "moet precies 9 cijfers zijn" in html and "31-02-2025 bestaat niet" in html and "is verplicht bij een crebo" in html
     assert 'id="confirm-import"' not in html
     assert Company.objects(company_id__in=["444000222", "444000333"]).count() == 0
 

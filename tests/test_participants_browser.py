@@ -29,7 +29,7 @@ def test_add_participant_by_hand(page):  # noqa: F811
     page.fill("#last_name", "Hoff")
     page.fill("#birth_date", "31-13-2007")
     page.click("#save")
-    assert "Vul de geboortedatum in als dd-mm-jjjj." in page.locator("#error-birth_date").inner_text()
+    assert "31-13-2007 bestaat niet" in page.locator("#error-birth_date").inner_text()
     page.fill("#birth_date", "09-10-2007")
     page.fill("#group", "MZ2A")
     screenshot(page, "participants-form")

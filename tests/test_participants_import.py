@@ -81,7 +81,7 @@ def test_preview_states_every_row(app):
     assert by_row[3]["values"]["birth_date"] == date(2006, 6, 2)
     assert by_row[2]["values"]["student_number"] == "12345"
     assert by_row[5]["errors"] == [["Achternaam", "is verplicht maar leeg"]]
-    assert "geen geldige datum" in by_row[6]["errors"][0][1] and by_row[6]["errors"][0][0] == "Geboortedatum"
+    assert "31-02-2007 bestaat niet" in by_row[6]["errors"][0][1] and by_row[6]["errors"][0][0] == "Geboortedatum"
     assert "al eerder in het bestand (rij 2)" in by_row[7]["errors"][0][1]
     # Staged in the database, with an expiry; nothing written yet.
     assert StagedUpload.objects(token=staged.token).first().expires_at > datetime.utcnow()
