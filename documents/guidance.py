@@ -34,6 +34,15 @@ class Selection(EmbeddedDocument):
     def __str__(self):
         return f"{self.crebo}: {len(self.codes)} werkprocessen"
 
+    def copy(self):
+        """A detached copy, for a new document made from this one's choice."""
+        return Selection(
+            crebo=self.crebo,
+            qualification_id=self.qualification_id,
+            codes=list(self.codes),
+            behaviour_codes=list(self.behaviour_codes),
+        )
+
 
 class GuidanceDocument(FinalGuardMixin, Document):
     institution = ReferenceField(Institution, required=True)

@@ -326,15 +326,7 @@ def _drop_stale_final_pdf(doc):
 def copy_as_new(doc, user):
     """A new concept with the old selection and the participant's current placement (e.g. a new trainer)."""
     _require_editor(user, doc)
-    selections = [
-        Selection(
-            crebo=s.crebo,
-            qualification_id=s.qualification_id,
-            codes=list(s.codes),
-            behaviour_codes=list(s.behaviour_codes),
-        )
-        for s in doc.selections
-    ]
+    selections = [s.copy() for s in doc.selections]
     return create_concept(doc.participant, user, selections)
 
 

@@ -303,15 +303,7 @@ def take_over_guidance(statement, user, guidance, *, expected_version=None):
     """Copy the werkprocessen of one of the participant's begeleidingsdocumenten (then the user adjusts them)."""
     if guidance is None or guidance.participant is None or guidance.participant.pk != statement.participant.pk:
         raise StatementError("Kies een begeleidingsdocument van deze deelnemer.")
-    selections = [
-        Selection(
-            crebo=s.crebo,
-            qualification_id=s.qualification_id,
-            codes=list(s.codes),
-            behaviour_codes=list(s.behaviour_codes),
-        )
-        for s in guidance.selections
-    ]
+    selections = [s.copy() for s in guidance.selections]
     return set_selections(statement, user, selections, expected_version=expected_version, source_guidance=guidance)
 
 
