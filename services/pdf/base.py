@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.fonts import addMapping
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
@@ -46,6 +47,9 @@ _FONT_FILES = {
 #: Producer marker written into every PDF we make; read_guidance_fields() checks it.
 PRODUCER_MARK = "Praktijkloket"
 
+#: The language of every PDF (catalog /Lang).
+DOCUMENT_LANG = "nl-NL"
+
 A4_WIDTH_PT = 595.27
 A4_HEIGHT_PT = 841.89
 
@@ -63,6 +67,10 @@ def _register_fonts():
         return
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
+    # xhtml2pdf names Helvetica for its empty fragments and anchors (context.py), which put an unembedded font
+    # reference on every page; within this process "Helvetica" is the embedded family too. (Form widgets are
+    # unaffected: reportlab's AcroForm allows only the standard 14 fonts and writes its own font dictionaries.)
+    pdfmetrics.registerFont(TTFont("Helvetica", str(FONT_DIR / _FONT_FILES["PLVera"])))
     addMapping("PLVera", 0, 0, "PLVera")
     addMapping("PLVera", 1, 0, "PLVera-Bold")
     addMapping("PLVera", 0, 1, "PLVera-Italic")
@@ -116,6 +124,7 @@ _watermark_uri: str | None = None
 
 def watermark_pdf() -> bytes:
     """A one-page A4 PDF with a large, light, diagonal CONCEPT, made with reportlab."""
+    setup()  # the embedded font, also for the watermark's text
     buf = io.BytesIO()
     c = rl_canvas.Canvas(buf, pagesize=(A4_WIDTH_PT, A4_HEIGHT_PT), pageCompression=1)
     c.setTitle("CONCEPT")
@@ -123,11 +132,11 @@ def watermark_pdf() -> bytes:
     c.translate(A4_WIDTH_PT / 2, A4_HEIGHT_PT / 2)
     c.rotate(50)
     c.setFillColor(Color(0.80, 0.10, 0.10, alpha=0.16))
-    c.setFont("Helvetica-Bold", 120)
+    c.setFont("PLVera-Bold", 120)
     c.drawCentredString(0, -40, "CONCEPT")
     c.restoreState()
     c.setFillColor(Color(0.80, 0.10, 0.10, alpha=0.9))
-    c.setFont("Helvetica-Bold", 9)
+    c.setFont("PLVera-Bold", 9)
     c.drawCentredString(A4_WIDTH_PT / 2, A4_HEIGHT_PT - 16, "CONCEPT - niet geldig als definitief document")
     c.showPage()
     c.save()
@@ -490,6 +499,11 @@ def setup():
         # made the file bigger (it existed for 7-bit mail transports).
         rl_config.useA85 = 0
         _register_fonts()
+        # Every PDF we make is Dutch (the catalog's /Lang, read by screen readers), and a page starts in the
+        # embedded font: reportlab's default (Helvetica) would be referenced on every page without being embedded.
+        rl_config.documentLang = DOCUMENT_LANG
+        rl_config.canvas_basefontname = "PLVera"
+        ParagraphStyle.defaults.update(fontName="PLVera", bulletFontName="PLVera")  # read at import otherwise
         _install_field_tags()
         _ready = True
 
