@@ -104,7 +104,7 @@ def document_query(model, user, f):
     if f.van:
         query = query.filter(**{f"{date_field}__gte": _day_start(f.van)})
     if f.tot:
-        query = query.filter(**{f"{date_field}__lt": _day_start(f.tot) + timedelta(days=1)})
+        query = query.filter(**{f"{date_field}__lt": _day_start(f.tot + timedelta(days=1))})
     if f.ouder_dan is not None:
         query = query.filter(created_at__lt=utcnow() - timedelta(days=f.ouder_dan))
     order = "-finalized_at" if f.status == "final" else "-created_at"
@@ -306,7 +306,7 @@ def request_query(user, van=None, tot=None, status=""):
     if van:
         query = query.filter(created_at__gte=_day_start(van))
     if tot:
-        query = query.filter(created_at__lt=_day_start(tot) + timedelta(days=1))
+        query = query.filter(created_at__lt=_day_start(tot + timedelta(days=1)))
     if status == "open":
         query = query.filter(status__in=OPEN_REQUEST_STATUSES)
     elif status in dict(REQUEST_STATUSES):
