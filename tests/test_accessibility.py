@@ -100,3 +100,26 @@ def test_spreadsheet_cell_with_impossible_date():
         None,
         "30-02-2007 bestaat niet; controleer de dag en de maand",
     )
+
+
+def _tied(tree, field_id):
+    """The field is marked invalid and points at an error text that exists; return that text."""
+    field = tree.xpath(f'//*[@id="{field_id}"]')[0]
+    assert field.get("aria-invalid") == "true"
+    described = tree.xpath(f'//*[@id="{field.get("aria-describedby")}"]')
+    assert described, field.get("aria-describedby")
+    return described[0].text_content().strip()
+
+
+def test_flask_admin_form_errors_are_tied_to_their_field(client, auth):
+    auth.login_role("sbb_admin")
+    response = client.post("/beheer/voorwaarden/new/", data={"text": ""})
+    tree = lxml.html.fromstring(response.data.decode())
+    assert tree.xpath('//form[contains(@class, "admin-form")][@novalidate]')
+    assert "Vul de tekst in." in _tied(tree, "text")
+
+
+def test_forgot_password_error_is_tied_and_announced(client):
+    tree = lxml.html.fromstring(client.post("/wachtwoord-vergeten", data={"email": ""}).data.decode())
+    assert _tied(tree, "email") == "Vul uw e-mailadres in."
+    assert tree.xpath('//*[@id="email-error"]/@role') == ["alert"]
