@@ -136,3 +136,63 @@ def test_stap3_checkboxes_by_keyboard(page, live_server):  # noqa: F811
     page.keyboard.press("Space")
     assert not page.is_checked("#q0_wp_B1-K1-W1")
     screenshot(page, "a11y-stap3-keyboard")
+
+
+FOCUS_SHOWN = """() => {
+  const el = document.activeElement;
+  const shown = s => (s.outlineStyle !== "none" && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== "none";
+  if (shown(getComputedStyle(el))) return true;
+  // Bootstrap's custom checkboxes draw the box (and its focus ring) on the label.
+  return !!(el.labels && el.labels[0] && shown(getComputedStyle(el.labels[0], "::before")));
+}"""
+
+
+def _tab_to(page, selector, limit=120):  # noqa: F811
+    """Press Tab until `selector` has focus, checking at every stop that focus is visible; fail after `limit`."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        assert page.evaluate(FOCUS_SHOWN), page.evaluate("document.activeElement.outerHTML.slice(0, 160)")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"{selector} not reached with Tab on {page.url}")
+
+
+def _enter(page):  # noqa: F811
+    """Press Enter on the focused link or button and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+
+
+def test_keyboard_only_from_concept_to_definitive_statement(page, live_server):  # noqa: F811
+    from services import statements as svc
+    from tests.statement_helpers import participant_at, selection, user
+
+    with live_server.app.app_context():
+        participant = participant_at(first_name="Toets", last_name="Bord")
+        maker = user("mbo@school.example")
+        statement = svc.create_concept(participant, maker)
+        svc.update_concept(statement, maker, education_form="mbo_diploma", selections=[selection()])
+        pid = str(participant.pk)
+    sign_in(page, "mbo@school.example")
+    page.goto(f"/deelnemers/{pid}/")
+    _tab_to(page, "#statement-table a.btn-outline-secondary")  # "Wijzigen": the concept's first open step
+    _enter(page)
+    page.wait_for_selector("#statement-steps")
+    for _step in ("onderwijsvorm", "werkprocessen"):
+        _tab_to(page, "#next-step")
+        _enter(page)
+    _tab_to(page, "#bpv_hours")
+    page.keyboard.type("1.200")
+    _tab_to(page, "#next-step")
+    _enter(page)
+    page.wait_for_selector("#logo-form")
+    _tab_to(page, "#next-step")
+    _enter(page)
+    page.wait_for_selector("#statement-summary")
+    _tab_to(page, "#confirm-final")
+    page.keyboard.press("Space")
+    assert page.is_checked("#confirm-final")
+    _tab_to(page, "#make-final")
+    _enter(page)
+    page.wait_for_selector("#statement-number")
+    screenshot(page, "a11y-keyboard-klaar")
