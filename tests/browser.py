@@ -83,6 +83,7 @@ def browser():
 
 # axe-core as shipped inside the axe-playwright-python wheel: nothing is downloaded at test time.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+AXE_ENABLED = os.environ.get("AXE", "1") != "0"  # AXE=0 skips the checks (e.g. to time a journey without them)
 AXE_IMPACTS = ("serious", "critical")
 # Role -> pages (path with ids folded) checked in this session, for the summary printed at the end.
 AXE_CHECKED = defaultdict(set)
@@ -128,7 +129,8 @@ class AxeChecker:
         self.seen = set()
         self.busy = False
         self.pending = False
-        pg.on("load", lambda _page: self.on_load())
+        if AXE_ENABLED:
+            pg.on("load", lambda _page: self.on_load())
 
     def on_load(self):
         # Playwright's sync API calls listeners in their own greenlet; a load while axe runs is checked after it.
