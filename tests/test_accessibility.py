@@ -123,3 +123,19 @@ def test_forgot_password_error_is_tied_and_announced(client):
     tree = lxml.html.fromstring(client.post("/wachtwoord-vergeten", data={"email": ""}).data.decode())
     assert _tied(tree, "email") == "Vul uw e-mailadres in."
     assert tree.xpath('//*[@id="email-error"]/@role') == ["alert"]
+
+
+def test_headings_start_at_one_and_skip_no_level(role_pages):
+    role, pages = role_pages
+    problems = []
+    for path, tree in pages.items():
+        levels = [
+            int(h.tag[1]) for h in tree.xpath("//main//*[self::h1 or self::h2 or self::h3 or self::h4 or self::h5]")
+        ]
+        if not levels or levels[0] != 1:
+            problems.append((path, "begint niet met h1", levels[:3]))
+            continue
+        skips = [(a, b) for a, b in zip(levels, levels[1:], strict=False) if b > a + 1]
+        if skips:
+            problems.append((path, "slaat een niveau over", skips[:2]))
+    assert not problems, f"{role}: {problems}"
