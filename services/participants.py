@@ -8,7 +8,6 @@ import time
 from datetime import date
 
 from bson import ObjectId
-from flask import abort
 from mongoengine import Q, signals
 from mongoengine.errors import NotUniqueError
 
@@ -16,6 +15,7 @@ from core.text import fold, tidy
 from documents.participants import Participant, birth_date_problem, printed_text_errors
 from services import audit
 from services.clock import format_datetime, utcnow
+from services.errors import NotFound, NotPermitted
 from services.ids import parse_object_id
 from services.permissions import can, check_institution, scope, sees_all_institutions
 
@@ -92,17 +92,17 @@ def _user_label(user):
 
 def _require_edit(user):
     if not can(user, "edit_participants"):
-        abort(403)
+        raise NotPermitted()
 
 
 def get_participant_for(user, participant_id):
-    """Return the participant the user may see, or abort with 404 (bad id, unknown, or another school's)."""
+    """Return the participant the user may see; NotFound for a bad id, an unknown one or another school's."""
     oid = parse_object_id(participant_id)
     if oid is None:
-        abort(404)
+        raise NotFound()
     participant = scope(Participant.objects(pk=oid), user).first()
     if participant is None:
-        abort(404)
+        raise NotFound()
     check_institution(user, participant.institution)
     return participant
 

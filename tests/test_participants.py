@@ -3,13 +3,14 @@
 from datetime import date
 
 import pytest
-from werkzeug.exceptions import Forbidden, NotFound
 
 from documents.audit import AuditEvent
 from documents.participants import Participant
 from documents.users import User
 from services import errors, registry
 from services import participants as svc
+from services.errors import NotFound
+from services.errors import NotPermitted as Forbidden
 from tests.factories import InstitutionFactory, ParticipantFactory, UserFactory
 
 
