@@ -11,7 +11,6 @@ from services.demo import DEMO_PASSWORD, DEMO_USERS
 log = logging.getLogger("praktijkloket")
 
 
-
 class Config:
     """Settings from environment variables (documented in the README)."""
 

@@ -106,8 +106,11 @@ class SecureModelView(AccessMixin, ModelView):
     def handle_view_exception(self, exc):
         """Say in Dutch what to fix instead of passing the database's English error text on."""
         if isinstance(exc, NotUniqueError):
-            flash("Dit kan niet worden opgeslagen: er bestaat al een item met dezelfde unieke gegevens "
-                  "(bijvoorbeeld hetzelfde e-mailadres, dezelfde BRIN-code of hetzelfde leerbedrijf-ID).", "error")
+            flash(
+                "Dit kan niet worden opgeslagen: er bestaat al een item met dezelfde unieke gegevens "
+                "(bijvoorbeeld hetzelfde e-mailadres, dezelfde BRIN-code of hetzelfde leerbedrijf-ID).",
+                "error",
+            )
             return True
         if isinstance(exc, MongoValidationError):
             flash("Dit kan niet worden opgeslagen: " + " ".join(validation_messages(exc)), "error")
@@ -145,16 +148,20 @@ class SecureModelView(AccessMixin, ModelView):
         headers = [label for _name, label in columns]
         rows = [[self._export_cell(model, name) for name, _label in columns] for model in data]
         title = self.name or "Export"
-        audit.record("export", None, object_type=self.model.__name__, label=f"{title} ({export_type})",
-                     changes={"rijen": len(rows)})
+        audit.record(
+            "export",
+            None,
+            object_type=self.model.__name__,
+            label=f"{title} ({export_type})",
+            changes={"rijen": len(rows)},
+        )
         if export_type == "csv":
             body, mimetype = spreadsheet.write_csv(headers, rows), "text/csv; charset=utf-8"
         else:
             body = spreadsheet.write_xlsx(headers, rows, sheet_title=title)
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         filename = f"{fold(title).replace(' ', '-')}-{utcnow():%Y%m%d}.{'csv' if export_type == 'csv' else 'xlsx'}"
-        return Response(body, mimetype=mimetype,
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     def on_model_change(self, form, model, is_created):
         self._refuse_if_read_only()

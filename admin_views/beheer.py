@@ -31,8 +31,9 @@ class AuditedModelView(SecureModelView):
 
     def on_model_change(self, form, model, is_created):
         super().on_model_change(form, model, is_created)
-        model._audit_changes = {} if is_created else {
-            f: _audit_value(getattr(model, f, None)) for f in model._get_changed_fields()}
+        model._audit_changes = (
+            {} if is_created else {f: _audit_value(getattr(model, f, None)) for f in model._get_changed_fields()}
+        )
 
     def after_model_change(self, form, model, is_created):
         audit.record("create" if is_created else "update", model, changes=getattr(model, "_audit_changes", None))
@@ -64,6 +65,7 @@ class InstitutionView(AuditedModelView):
             except ImageError as exc:
                 raise MongoValidationError(str(exc), errors={"logo": MongoValidationError(str(exc))}) from None
         super().on_model_change(form, model, is_created)
+
     can_export = True
     export_types = ("csv", "xlsx")
     can_view_details = True
@@ -112,8 +114,12 @@ class UserView(AuditedModelView):
         if sent:
             flash(f"Wachtwoordmail verstuurd naar {sent} gebruiker(s): zij kiezen zelf een wachtwoord.", "success")
         if failed:
-            flash("De mailserver gaf een fout; geen wachtwoordmail verstuurd naar " + ", ".join(failed)
-                  + ". Probeer het later opnieuw met 'Wachtwoordmail sturen'.", "error")
+            flash(
+                "De mailserver gaf een fout; geen wachtwoordmail verstuurd naar "
+                + ", ".join(failed)
+                + ". Probeer het later opnieuw met 'Wachtwoordmail sturen'.",
+                "error",
+            )
 
     def _set_active(self, ids, active):
         changed = 0
@@ -147,16 +153,25 @@ class TermsView(SecureModelView):
     can_view_details = True
     column_list = ("version", "published_at", "published_by")
     column_details_list = ("version", "published_at", "published_by", "text")
-    column_formatters_detail = {"text": lambda v, c, m, n: Markup("<div style='white-space:pre-wrap'>%s</div>") % escape(m.text)}
+    column_formatters_detail = {
+        "text": lambda v, c, m, n: Markup("<div style='white-space:pre-wrap'>%s</div>") % escape(m.text)
+    }
     form_columns = ("text",)
     form_overrides = {"text": TextAreaField}
-    form_args = {"text": {"label": "Tekst van de nieuwe versie", "validators": [DataRequired("Vul de tekst in.")],
-                          "render_kw": {"rows": 18}}}
+    form_args = {
+        "text": {
+            "label": "Tekst van de nieuwe versie",
+            "validators": [DataRequired("Vul de tekst in.")],
+            "render_kw": {"rows": 18},
+        }
+    }
 
     def create_model(self, form):
         terms = accounts.publish_terms(form.text.data, by=current_user._get_current_object())
-        flash(f"Versie {terms.version} is gepubliceerd. Iedere gebruiker moet deze accepteren bij de volgende stap.",
-              "success")
+        flash(
+            f"Versie {terms.version} is gepubliceerd. Iedere gebruiker moet deze accepteren bij de volgende stap.",
+            "success",
+        )
         return terms
 
 
@@ -172,7 +187,9 @@ class AuditEventView(SecureModelView):
     export_types = ("csv", "xlsx")
     column_list = ("at", "user_email", "institution_name", "action", "object_type", "object_label", "ip_address")
     column_choices = {"action": ACTIONS, "object_type": OBJECT_TYPES}
-    column_formatters_detail = {"changes": lambda v, c, m, n: "; ".join(f"{k}: {val}" for k, val in (m.changes or {}).items())}
+    column_formatters_detail = {
+        "changes": lambda v, c, m, n: "; ".join(f"{k}: {val}" for k, val in (m.changes or {}).items())
+    }
     column_searchable_list = ("user_email", "object_label", "object_id")
     column_filters = (
         filters.FilterLike("user_email", "Gebruiker"),
@@ -193,10 +210,21 @@ class AuditEventView(SecureModelView):
 
 
 def register(admin, app):
-    admin.add_view(InstitutionView(Institution, name="Onderwijsinstellingen", category=BEHEER,
-                                   endpoint="institutions", url="/beheer/onderwijsinstellingen"))
+    admin.add_view(
+        InstitutionView(
+            Institution,
+            name="Onderwijsinstellingen",
+            category=BEHEER,
+            endpoint="institutions",
+            url="/beheer/onderwijsinstellingen",
+        )
+    )
     admin.add_view(UserView(User, name="Gebruikers", category=BEHEER, endpoint="users", url="/beheer/gebruikers"))
-    admin.add_view(TermsView(Terms, name="Algemene Voorwaarden", category=BEHEER, endpoint="terms",
-                             url="/beheer/voorwaarden"))
-    admin.add_view(AuditEventView(AuditEvent, name="Geschiedenis", category=BEHEER, endpoint="auditlog",
-                                  url="/beheer/geschiedenis"))
+    admin.add_view(
+        TermsView(Terms, name="Algemene Voorwaarden", category=BEHEER, endpoint="terms", url="/beheer/voorwaarden")
+    )
+    admin.add_view(
+        AuditEventView(
+            AuditEvent, name="Geschiedenis", category=BEHEER, endpoint="auditlog", url="/beheer/geschiedenis"
+        )
+    )

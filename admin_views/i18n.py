@@ -64,7 +64,7 @@ ADMIN_OVERRIDES = {
     "between": "tussen",
     "not between": "niet tussen",
     "Invalid Filter Value: %(value)s": "Ongeldige filterwaarde: %(value)s",
-    "Export type \"%(type)s\" is not supported.": "Exporttype \"%(type)s\" wordt niet ondersteund.",
+    'Export type "%(type)s" is not supported.': 'Exporttype "%(type)s" wordt niet ondersteund.',
     "Sort by %(name)s": "Sorteren op %(name)s",
     "Invalid time format": "Ongeldige tijd",
 }

@@ -38,17 +38,29 @@ class QualificationBrowseView(SecureView):
         pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
         page = min(_page(), pages)
         items = list(query.skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-        return self.render("qualifications/list.html", q=q, include_earlier=include_earlier, items=items,
-                           total=total, page=page, pages=pages, today=date.today(),
-                           may_import=can(current_user, "manage_registry"))
+        return self.render(
+            "qualifications/list.html",
+            q=q,
+            include_earlier=include_earlier,
+            items=items,
+            total=total,
+            page=page,
+            pages=pages,
+            today=date.today(),
+            may_import=can(current_user, "manage_registry"),
+        )
 
     @expose("/<qualification_id>/")
     def details(self, qualification_id):
         qualification = service.get_qualification(qualification_id)
         if qualification is None:
             abort(404)
-        return self.render("qualifications/details.html", qualification=qualification,
-                           versions=service.versions_of(qualification.crebo), today=date.today())
+        return self.render(
+            "qualifications/details.html",
+            qualification=qualification,
+            versions=service.versions_of(qualification.crebo),
+            today=date.today(),
+        )
 
 
 class QualificationImportView(SecureView):
@@ -118,16 +130,29 @@ def import_command(files, dry_run, as_json):
 
 def _allow_large_upload():
     """Let SBB admins post the complete export to the import page (CSRF reads the body before any view runs)."""
-    if (request.method == "POST" and request.path.startswith("/kwalificaties-importeren/")
-            and current_user.is_authenticated and can(current_user, "manage_registry")):
+    if (
+        request.method == "POST"
+        and request.path.startswith("/kwalificaties-importeren/")
+        and current_user.is_authenticated
+        and can(current_user, "manage_registry")
+    ):
         request.max_content_length = MAX_UPLOAD_BYTES
 
 
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
     app.before_request_funcs.setdefault(None, []).insert(0, _allow_large_upload)
-    admin.add_view(QualificationBrowseView(name="Kwalificaties zoeken", category=CATEGORY, endpoint="qualifications",
-                                           url="/kwalificaties"))
-    admin.add_view(QualificationImportView(name="Kwalificaties importeren", category=CATEGORY,
-                                           endpoint="qualification_import", url="/kwalificaties-importeren"))
+    admin.add_view(
+        QualificationBrowseView(
+            name="Kwalificaties zoeken", category=CATEGORY, endpoint="qualifications", url="/kwalificaties"
+        )
+    )
+    admin.add_view(
+        QualificationImportView(
+            name="Kwalificaties importeren",
+            category=CATEGORY,
+            endpoint="qualification_import",
+            url="/kwalificaties-importeren",
+        )
+    )
     app.cli.add_command(import_command)

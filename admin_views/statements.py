@@ -41,9 +41,11 @@ def _participant_url(statement_or_participant):
 
 
 def _pdf_response(data, name):
-    return Response(data, mimetype="application/pdf",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"',
-                             "Cache-Control": "no-store"})
+    return Response(
+        data,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
 
 
 def _file_name(statement):
@@ -79,8 +81,9 @@ class StatementWizardView(SecureView):
         return statement, None
 
     def _page(self, template, statement, step, **context):
-        return self.render(template, statement=statement, participant=statement.participant, steps=STEPS,
-                           step=step, **context)
+        return self.render(
+            template, statement=statement, participant=statement.participant, steps=STEPS, step=step, **context
+        )
 
     def _after_save(self, statement, this_step):
         if request.form.get("go") == "back":
@@ -131,9 +134,12 @@ class StatementWizardView(SecureView):
                 flash("Kies de onderwijsvorm die past bij de deelnemer.", "danger")
             else:
                 try:
-                    statement = svc.update_concept(statement, current_user._get_current_object(),
-                                                   expected_version=request.form.get("version"),
-                                                   education_form=choice)
+                    statement = svc.update_concept(
+                        statement,
+                        current_user._get_current_object(),
+                        expected_version=request.form.get("version"),
+                        education_form=choice,
+                    )
                 except (svc.StatementError, FinalDocumentError) as exc:
                     leave = self._stale_or_error(exc, statement, "education_form")
                     if leave:
@@ -157,12 +163,18 @@ class StatementWizardView(SecureView):
             version = request.form.get("version")
             try:
                 if action == "take_over":
-                    guidance = GuidanceDocument.objects(pk=request.form.get("guidance"),
-                                                        participant=statement.participant).first() \
-                        if parse_object_id(request.form.get("guidance")) is not None else None
+                    guidance = (
+                        GuidanceDocument.objects(
+                            pk=request.form.get("guidance"), participant=statement.participant
+                        ).first()
+                        if parse_object_id(request.form.get("guidance")) is not None
+                        else None
+                    )
                     statement = svc.take_over_guidance(statement, user, guidance, expected_version=version)
-                    flash(f"De werkprocessen van {guidance} zijn overgenomen. Pas ze zo nodig aan en klik op "
-                          "Volgende.", "success")
+                    flash(
+                        f"De werkprocessen van {guidance} zijn overgenomen. Pas ze zo nodig aan en klik op Volgende.",
+                        "success",
+                    )
                     return redirect(url_for("statements.work_processes", sid=statement.pk))
                 selections = _selections_from_form(statement)
                 if action == "add_qualification":
@@ -172,8 +184,14 @@ class StatementWizardView(SecureView):
                     elif any(s["crebo"] == chosen.crebo for s in selections):
                         flash(f"Kwalificatie {chosen.crebo} staat al op de verklaring.", "warning")
                     else:
-                        selections.append({"crebo": chosen.crebo, "qualification_id": str(chosen.pk), "codes": [],
-                                           "behaviour_codes": []})
+                        selections.append(
+                            {
+                                "crebo": chosen.crebo,
+                                "qualification_id": str(chosen.pk),
+                                "codes": [],
+                                "behaviour_codes": [],
+                            }
+                        )
                 elif action.startswith("remove:"):
                     crebo = action.split(":", 1)[1]
                     selections = [s for s in selections if s["crebo"] != crebo]
@@ -196,15 +214,26 @@ class StatementWizardView(SecureView):
             qualification = statement_data.qualification_of(selection)
             if qualification is None:
                 continue
-            blocks.append({
-                "selection": selection, "qualification": qualification, "chosen": set(selection.codes),
-                "accredited": company.is_accredited_for(selection.crebo) if company is not None else None,
-            })
+            blocks.append(
+                {
+                    "selection": selection,
+                    "qualification": qualification,
+                    "chosen": set(selection.codes),
+                    "accredited": company.is_accredited_for(selection.crebo) if company is not None else None,
+                }
+            )
         on_statement = {s.crebo for s in statement.selections}
         choices = [c for c in qsvc.current_qualifications() if c.crebo not in on_statement]
         guidance_docs = list(GuidanceDocument.objects(participant=statement.participant).order_by("-created_at"))
-        return self._page("statements/step_work_processes.html", statement, "work_processes", blocks=blocks,
-                          choices=choices, guidance_docs=guidance_docs, company=company)
+        return self._page(
+            "statements/step_work_processes.html",
+            statement,
+            "work_processes",
+            blocks=blocks,
+            choices=choices,
+            guidance_docs=guidance_docs,
+            company=company,
+        )
 
     # --- 4.3 BPV-uren --------------------------------------------------------------------------------------
 
@@ -218,8 +247,12 @@ class StatementWizardView(SecureView):
         if request.method == "POST":
             value = request.form.get("bpv_hours", "")
             try:
-                statement = svc.update_concept(statement, current_user._get_current_object(),
-                                               expected_version=request.form.get("version"), bpv_hours=value)
+                statement = svc.update_concept(
+                    statement,
+                    current_user._get_current_object(),
+                    expected_version=request.form.get("version"),
+                    bpv_hours=value,
+                )
             except FinalDocumentError as exc:
                 return self._stale_or_error(exc, statement, "hours")
             except svc.StatementError as exc:
@@ -247,14 +280,16 @@ class StatementWizardView(SecureView):
                     return redirect(url_for("statements.logos", sid=statement.pk))
                 upload = request.files.get("company_logo")
                 if upload is not None and upload.filename:
-                    statement = svc.set_company_logo(statement, user, upload.read(svc_max_read()),
-                                                     expected_version=version)
+                    statement = svc.set_company_logo(
+                        statement, user, upload.read(svc_max_read()), expected_version=version
+                    )
                     version = statement.version
                     flash("Het logo van het leerbedrijf is toegevoegd voor deze praktijkverklaring.", "success")
                 elif action == "upload":
                     raise svc.StatementError("Kies een afbeelding (JPG of PNG) om te uploaden.")
-                statement = svc.set_branch_organisations(statement, user, request.form.getlist("branch"),
-                                                         expected_version=version)
+                statement = svc.set_branch_organisations(
+                    statement, user, request.form.getlist("branch"), expected_version=version
+                )
             except FinalDocumentError as exc:
                 return self._stale_or_error(exc, statement, "logos")
             except svc.StatementError as exc:
@@ -263,11 +298,16 @@ class StatementWizardView(SecureView):
                 if action == "upload":
                     return redirect(url_for("statements.logos", sid=statement.pk))
                 return self._after_save(statement, "logos")
-        return self._page("statements/step_logos.html", statement, "logos", error=error,
-                          registry_logo=svc.registry_logo(statement) is not None,
-                          company=statement_data.company_of(statement_data.placement_of(statement)),
-                          branches=[b for b in svc.active_branch_organisations() if b.logo],
-                          chosen={str(b.pk) for b in statement.branch_organisations if b is not None})
+        return self._page(
+            "statements/step_logos.html",
+            statement,
+            "logos",
+            error=error,
+            registry_logo=svc.registry_logo(statement) is not None,
+            company=statement_data.company_of(statement_data.placement_of(statement)),
+            branches=[b for b in svc.active_branch_organisations() if b.logo],
+            chosen={str(b.pk) for b in statement.branch_organisations if b is not None},
+        )
 
     @expose("/<sid>/bedrijfslogo")
     def company_logo(self, sid):
@@ -286,8 +326,9 @@ class StatementWizardView(SecureView):
         org = BranchOrganisation.objects(pk=bid).first() if parse_object_id(bid) is not None else None
         if org is None or not org.logo:
             abort(404)
-        return Response(bytes(org.logo), mimetype=org.logo_type or "image/png",
-                        headers={"Cache-Control": "private, max-age=300"})
+        return Response(
+            bytes(org.logo), mimetype=org.logo_type or "image/png", headers={"Cache-Control": "private, max-age=300"}
+        )
 
     # --- 4.5 summary, concept, definitief ------------------------------------------------------------------
 
@@ -297,11 +338,16 @@ class StatementWizardView(SecureView):
         if leave:
             return leave
         data = statement_data.build(statement)
-        return self._page("statements/step_summary.html", statement, "summary", data=data,
-                          problems=svc.readiness_problems(statement),
-                          concept_problems=svc.concept_problems(statement),
-                          company_logo=bool(data["company"].get("logo")),
-                          school_logo=bool(data["institution"].get("logo")))
+        return self._page(
+            "statements/step_summary.html",
+            statement,
+            "summary",
+            data=data,
+            problems=svc.readiness_problems(statement),
+            concept_problems=svc.concept_problems(statement),
+            company_logo=bool(data["company"].get("logo")),
+            school_logo=bool(data["institution"].get("logo")),
+        )
 
     @expose("/<sid>/concept.pdf")
     def concept(self, sid):
@@ -322,8 +368,11 @@ class StatementWizardView(SecureView):
         if leave:
             return leave
         if request.form.get("confirm") != "ja":
-            flash("Bevestig eerst dat u de gegevens hebt gecontroleerd: na Definitief maken kan er niets meer "
-                  "worden gewijzigd.", "danger")
+            flash(
+                "Bevestig eerst dat u de gegevens hebt gecontroleerd: na Definitief maken kan er niets meer "
+                "worden gewijzigd.",
+                "danger",
+            )
             return redirect(url_for("statements.summary", sid=statement.pk))
         try:
             final = svc.finalize(statement, current_user._get_current_object())
@@ -341,8 +390,12 @@ class StatementWizardView(SecureView):
             return redirect(url_for("statements.summary", sid=statement.pk))
         from services.urls import external_url
 
-        return self._page("statements/done.html", statement, None,
-                          verification_url=external_url("verification.verify", code=statement.verification_code))
+        return self._page(
+            "statements/done.html",
+            statement,
+            None,
+            verification_url=external_url("verification.verify", code=statement.verification_code),
+        )
 
     @expose("/<sid>/pdf")
     def download(self, sid):
@@ -364,19 +417,32 @@ class StatementWizardView(SecureView):
         if request.method == "POST" and not refusal:
             participant_url = _participant_url(statement)
             try:
-                svc.delete_statement(statement, user, taken_back=request.form.get("taken_back") == "ja",
-                                     reason=request.form.get("reason"))
+                svc.delete_statement(
+                    statement,
+                    user,
+                    taken_back=request.form.get("taken_back") == "ja",
+                    reason=request.form.get("reason"),
+                )
             except svc.StatementError as exc:
                 errors = exc.problems
             else:
                 if statement.status == FINAL:
-                    flash(f"Praktijkverklaring {statement.number} is verwijderd en staat op de verificatiepagina "
-                          "als ingetrokken.", "success")
+                    flash(
+                        f"Praktijkverklaring {statement.number} is verwijderd en staat op de verificatiepagina "
+                        "als ingetrokken.",
+                        "success",
+                    )
                 else:
                     flash("De concept-praktijkverklaring is verwijderd.", "success")
                 return redirect(participant_url)
-        return self._page("statements/delete.html", statement, None, refusal=refusal, errors=errors,
-                          reason=request.form.get("reason", ""))
+        return self._page(
+            "statements/delete.html",
+            statement,
+            None,
+            refusal=refusal,
+            errors=errors,
+            reason=request.form.get("reason", ""),
+        )
 
 
 def svc_max_read():
@@ -391,8 +457,14 @@ def _selections_from_form(statement):
     selections = []
     for sel in statement.selections:
         codes = request.form.getlist(f"wp-{sel.crebo}")
-        selections.append({"crebo": sel.crebo, "qualification_id": sel.qualification_id, "codes": codes,
-                           "behaviour_codes": [c for c in sel.behaviour_codes if c in codes]})
+        selections.append(
+            {
+                "crebo": sel.crebo,
+                "qualification_id": sel.qualification_id,
+                "codes": codes,
+                "behaviour_codes": [c for c in sel.behaviour_codes if c in codes],
+            }
+        )
     return selections
 
 
@@ -401,22 +473,40 @@ def _selections_from_form(statement):
 
 def participant_panel(participant, user):
     # The panel needs no PDF, logo or snapshot bytes; created_by stays an id (may_delete compares ids).
-    statements = list(PracticeStatement.objects(participant=participant).exclude("pdf", "company_logo", "snapshot")
-                      .no_dereference().order_by("-created_at"))
-    rows = [{"s": s, "status": label(STATEMENT_STATUSES, s.status), "refusal": svc.delete_refusal_reason(user, s),
-             "form": label(EDUCATION_FORMS, s.education_form) if s.education_form else ""} for s in statements]
-    return {"order": 4, "template": "statements/_participant_panel.html", "statement_rows": rows,
-            "may_edit_statements": can(user, "edit_participants") and not participant.archived_at,
-            "statements_archived": bool(participant.archived_at)}
+    statements = list(
+        PracticeStatement.objects(participant=participant)
+        .exclude("pdf", "company_logo", "snapshot")
+        .no_dereference()
+        .order_by("-created_at")
+    )
+    rows = [
+        {
+            "s": s,
+            "status": label(STATEMENT_STATUSES, s.status),
+            "refusal": svc.delete_refusal_reason(user, s),
+            "form": label(EDUCATION_FORMS, s.education_form) if s.education_form else "",
+        }
+        for s in statements
+    ]
+    return {
+        "order": 4,
+        "template": "statements/_participant_panel.html",
+        "statement_rows": rows,
+        "may_edit_statements": can(user, "edit_participants") and not participant.archived_at,
+        "statements_archived": bool(participant.archived_at),
+    }
 
 
 def overview_status(participant_ids):
     """Status of each participant's latest statement, in one query for the whole page."""
     if not participant_ids:
         return {}
-    rows = (PracticeStatement.objects(participant__in=list(participant_ids)).only("participant", "status",
-                                                                                  "created_at")
-            .order_by("participant", "-created_at").as_pymongo())
+    rows = (
+        PracticeStatement.objects(participant__in=list(participant_ids))
+        .only("participant", "status", "created_at")
+        .order_by("participant", "-created_at")
+        .as_pymongo()
+    )
     latest = {}
     for row in rows:
         latest.setdefault(row["participant"], label(STATEMENT_STATUSES, row["status"]))
@@ -449,7 +539,8 @@ class BranchOrganisationView(SecureModelView):
         if not model.logo:
             return "-"
         return Markup('<img src="{}" alt="Logo {}" style="max-height:40px;max-width:120px">').format(
-            url_for("statements.branch_logo", bid=model.pk), model.name)
+            url_for("statements.branch_logo", bid=model.pk), model.name
+        )
 
     column_formatters = {"logo": _logo_formatter}
 
@@ -474,8 +565,15 @@ class BranchOrganisationView(SecureModelView):
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
     admin.add_view(StatementWizardView(name="Praktijkverklaring", endpoint="statements", url="/praktijkverklaringen"))
-    admin.add_view(BranchOrganisationView(BranchOrganisation, name="Branchelogo's", category="Beheer",
-                                          endpoint="branch_organisations", url="/beheer/branchelogos"))
+    admin.add_view(
+        BranchOrganisationView(
+            BranchOrganisation,
+            name="Branchelogo's",
+            category="Beheer",
+            endpoint="branch_organisations",
+            url="/beheer/branchelogos",
+        )
+    )
     # The registry lists live in a module: every app a test creates registers again, so add each entry once.
     if participant_panel not in registry.PARTICIPANT_PANELS:
         registry.PARTICIPANT_PANELS.append(participant_panel)

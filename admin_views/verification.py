@@ -23,8 +23,12 @@ def check():
             return _answer(None, "Dit bestand is geen PDF. Kies het PDF-bestand van de praktijkverklaring.", 400)
         record = verification.lookup_pdf(data)
         if record is None:
-            return _answer(None, "Dit bestand is niet precies een praktijkverklaring die via het Praktijkloket is "
-                                 "uitgegeven: het kan gewijzigd zijn. Controleer de code onderaan de verklaring.", 404)
+            return _answer(
+                None,
+                "Dit bestand is niet precies een praktijkverklaring die via het Praktijkloket is "
+                "uitgegeven: het kan gewijzigd zijn. Controleer de code onderaan de verklaring.",
+                404,
+            )
         return _answer(record)
     if code:
         return verify(code)
@@ -41,6 +45,7 @@ def _answer(record, error=None, status=200):
 def verify(code):
     record = verification.lookup_code(code)
     if record is None:
-        return _answer(None, "Er is geen praktijkverklaring met deze code. Controleer de code en probeer het "
-                             "opnieuw.", 404)
+        return _answer(
+            None, "Er is geen praktijkverklaring met deze code. Controleer de code en probeer het opnieuw.", 404
+        )
     return _answer(record)

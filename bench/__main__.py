@@ -24,8 +24,10 @@ def _xml():
     from bench import qualifications_import as q
 
     if not q.files():
-        print("  (de SBB-bestanden in ../shared/kwalificatiestructuur ontbreken: XML-meting overgeslagen)",
-              file=sys.stderr)
+        print(
+            "  (de SBB-bestanden in ../shared/kwalificatiestructuur ontbreken: XML-meting overgeslagen)",
+            file=sys.stderr,
+        )
         return {"xml_import_s": None, "xml_parse_floor_s": None}
     return {"xml_import_s": q.import_ms(repeat=9) / 1000, "xml_parse_floor_s": q.elementtree_ms(repeat=9) / 1000}
 
@@ -78,8 +80,13 @@ def main():
     for key, value in results.items():
         if key.startswith("_") or isinstance(value, list):
             continue
-        shown = "-" if value is None else f"{value:.3f}" if isinstance(value, float) and value < 10 else (
-            f"{value:.1f}" if isinstance(value, float) else str(value))
+        shown = (
+            "-"
+            if value is None
+            else f"{value:.3f}"
+            if isinstance(value, float) and value < 10
+            else (f"{value:.1f}" if isinstance(value, float) else str(value))
+        )
         print(f"{key:32} {shown:>10}  {verdict(results, key) if key in TARGETS else ''}")
     print(f"\nTotaal {results['_meta']['total_s']} s; resultaten in {OUT / 'results.json'}")
     return 0

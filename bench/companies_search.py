@@ -12,12 +12,60 @@ import sys
 from bench import dbops
 from bench.harness import median_ms
 
-PREFIXES = ("Bakkerij", "Autobedrijf", "Hoveniersbedrijf", "Installatiebedrijf", "Zorgcentrum", "Restaurant",
-            "Kapsalon", "Schildersbedrijf", "Timmerfabriek", "Café", "Hotel", "Garage", "Drukkerij", "Tuincentrum")
-WORDS = ("De Gouden", "Van der Meulen", "Het Anker", "Smit", "Çelik", "Jansen", "Öztürk", "De Vries", "Bakker",
-         "Het Zonnetje", "Noordhoek", "De Wâlden", "Visser", "Bos", "El Amrani", "Mulder", "De Ruyter", "Dekker")
-CITIES = ("Amsterdam", "Rotterdam", "Utrecht", "Den Haag", "Eindhoven", "Groningen", "Zwolle", "Breda", "Leeuwarden",
-          "Enschede", "Maastricht", "'s-Hertogenbosch", "Den Helder", "Emmeloord", "Burgum", "Ter Apel")
+PREFIXES = (
+    "Bakkerij",
+    "Autobedrijf",
+    "Hoveniersbedrijf",
+    "Installatiebedrijf",
+    "Zorgcentrum",
+    "Restaurant",
+    "Kapsalon",
+    "Schildersbedrijf",
+    "Timmerfabriek",
+    "Café",
+    "Hotel",
+    "Garage",
+    "Drukkerij",
+    "Tuincentrum",
+)
+WORDS = (
+    "De Gouden",
+    "Van der Meulen",
+    "Het Anker",
+    "Smit",
+    "Çelik",
+    "Jansen",
+    "Öztürk",
+    "De Vries",
+    "Bakker",
+    "Het Zonnetje",
+    "Noordhoek",
+    "De Wâlden",
+    "Visser",
+    "Bos",
+    "El Amrani",
+    "Mulder",
+    "De Ruyter",
+    "Dekker",
+)
+CITIES = (
+    "Amsterdam",
+    "Rotterdam",
+    "Utrecht",
+    "Den Haag",
+    "Eindhoven",
+    "Groningen",
+    "Zwolle",
+    "Breda",
+    "Leeuwarden",
+    "Enschede",
+    "Maastricht",
+    "'s-Hertogenbosch",
+    "Den Helder",
+    "Emmeloord",
+    "Burgum",
+    "Ter Apel",
+)
 
 SEARCHES = (
     ("naam, één woord (bakkerij)", "bakkerij", ""),
@@ -40,8 +88,11 @@ def generate(n, seed=7):
     Company._get_collection().drop_indexes()
     batch = []
     for i in range(n):
-        company = Company(company_id=f"{300000000 + i:09d}",
-                          name=f"{rnd.choice(PREFIXES)} {rnd.choice(WORDS)} {i}", city=rnd.choice(CITIES))
+        company = Company(
+            company_id=f"{300000000 + i:09d}",
+            name=f"{rnd.choice(PREFIXES)} {rnd.choice(WORDS)} {i}",
+            city=rnd.choice(CITIES),
+        )
         company.clean()
         batch.append(company.to_mongo())
         if len(batch) == 5000:
@@ -62,8 +113,10 @@ def run(n=20000, page_size=20):
         dbops.install()
         for label, q, city in SEARCHES:
             for page in (1, 3):
-                ms = median_ms(lambda q=q, city=city, page=page: search_companies(q, city, page=page,
-                                                                                 page_size=page_size), repeat=3)
+                ms = median_ms(
+                    lambda q=q, city=city, page=page: search_companies(q, city, page=page, page_size=page_size),
+                    repeat=3,
+                )
                 with dbops.counting() as counter:
                     result = search_companies(q, city, page=page, page_size=page_size)
                 rows.append((label, page, result.total_label, ms, counter.count))

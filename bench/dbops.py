@@ -7,9 +7,22 @@ from pymongo import monitoring
 
 # Collection methods that each make one round trip to the server.
 MONGOMOCK_OPERATIONS = (
-    "find_one", "count_documents", "estimated_document_count", "aggregate", "distinct",
-    "insert_one", "insert_many", "update_one", "update_many", "replace_one", "delete_one", "delete_many",
-    "find_one_and_update", "find_one_and_replace", "find_one_and_delete", "bulk_write",
+    "find_one",
+    "count_documents",
+    "estimated_document_count",
+    "aggregate",
+    "distinct",
+    "insert_one",
+    "insert_many",
+    "update_one",
+    "update_many",
+    "replace_one",
+    "delete_one",
+    "delete_many",
+    "find_one_and_update",
+    "find_one_and_replace",
+    "find_one_and_delete",
+    "bulk_write",
 )
 IGNORED_COMMANDS = {"endSessions", "hello", "isMaster", "ismaster", "ping", "getMore"}
 
@@ -79,8 +92,12 @@ def install():
     cursor_cls = mongomock.collection.Cursor
     cursor_cls._compute_results = _counted(
         cursor_cls._compute_results,
-        lambda cur, *a: f"find {cur.collection.name}"
-        if not cur._results or cur._factory_last_generated_results != cur._factory else None)
+        lambda cur, *a: (
+            f"find {cur.collection.name}"
+            if not cur._results or cur._factory_last_generated_results != cur._factory
+            else None
+        ),
+    )
     cursor_cls.distinct = _counted(cursor_cls.distinct, lambda cur, *a: f"distinct {cur.collection.name}")
     cls._bench_counting = True
 

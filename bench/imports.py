@@ -31,5 +31,8 @@ def results(repeat=3):
         floor_ms = median_ms(lambda: openpyxl_floor(data), repeat=repeat)
         preview_ms = median_ms(preview, repeat=repeat)
         peak = peak_mb(preview)
-    return {"import_preview_5000_s": preview_ms / 1000, "import_openpyxl_floor_s": floor_ms / 1000,
-            "import_preview_peak_mb": peak}
+    return {
+        "import_preview_5000_s": preview_ms / 1000,
+        "import_openpyxl_floor_s": floor_ms / 1000,
+        "import_preview_peak_mb": peak,
+    }

@@ -16,8 +16,15 @@ PASSWORD = "praktijkloket-demo"
 def _app():
     from app import create_app
 
-    return create_app({"SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False, "SEED_DEMO": True,
-                       "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "RATELIMIT_ENABLED": False})
+    return create_app(
+        {
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+            "SEED_DEMO": True,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
 
 
 def _signed_in(app, email):
@@ -42,9 +49,14 @@ def generate_participants(institution, n, seed=11):
     last = ["Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Yıldız", "Dijkstra"]
     batch = []
     for i in range(n):
-        p = Participant(first_name=rnd.choice(first), infix=rnd.choice(infix), last_name=f"{rnd.choice(last)}{i}",
-                        birth_date=date(2004, 1, 1) + timedelta(days=rnd.randint(0, 2000)),
-                        group=f"Klas {i % 40}", institution=institution)
+        p = Participant(
+            first_name=rnd.choice(first),
+            infix=rnd.choice(infix),
+            last_name=f"{rnd.choice(last)}{i}",
+            birth_date=date(2004, 1, 1) + timedelta(days=rnd.randint(0, 2000)),
+            group=f"Klas {i % 40}",
+            institution=institution,
+        )
         p.clean()
         batch.append(p.to_mongo())
         if len(batch) == 5000:
@@ -74,8 +86,12 @@ def list_page(n=10_000, repeat=7):
     # Requests outside the app context above, as on a server: each gets its own context (and `g`).
     ms, ops, commands = _measure(client, "/deelnemers/?aantal=50", repeat)
     _ms10, ops10, _ = _measure(client, "/deelnemers/?aantal=10", 2)
-    return {"list_page_ms": ms, "list_page_db_ops": ops, "list_page_db_ops_10_rows": ops10,
-            "list_page_db_commands": commands}
+    return {
+        "list_page_ms": ms,
+        "list_page_db_ops": ops,
+        "list_page_db_ops_10_rows": ops10,
+        "list_page_db_commands": commands,
+    }
 
 
 def company_search(n=20_000, repeat=7):

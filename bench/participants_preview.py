@@ -28,9 +28,18 @@ def build_file(rows=ROWS):
     ws.append([c.template_header for c in COLUMNS])
     for n in range(rows):
         born = date(2004, 1, 1) + timedelta(days=rnd.randint(0, 1800))
-        ws.append([rnd.choice(first), rnd.choice(infix), f"{rnd.choice(last)}{n}",
-                   born if n % 2 else born.strftime("%d-%m-%Y"), "Utrecht", f"Klas {n % 30}", str(100000 + n),
-                   None])
+        ws.append(
+            [
+                rnd.choice(first),
+                rnd.choice(infix),
+                f"{rnd.choice(last)}{n}",
+                born if n % 2 else born.strftime("%d-%m-%Y"),
+                "Utrecht",
+                f"Klas {n % 30}",
+                str(100000 + n),
+                None,
+            ]
+        )
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -57,8 +66,10 @@ def main():
         elapsed = time.perf_counter() - started
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"Met tracemalloc: {elapsed:.2f} s, piekgeheugen {peak / 1024 / 1024:.1f} MB, "
-              f"opgeslagen voorbeeld {len(staged.payload) / 1024:.0f} kB")
+        print(
+            f"Met tracemalloc: {elapsed:.2f} s, piekgeheugen {peak / 1024 / 1024:.1f} MB, "
+            f"opgeslagen voorbeeld {len(staged.payload) / 1024:.0f} kB"
+        )
         print(f"Belasting van de machine (load average): {os.getloadavg()[0]:.1f} op {os.cpu_count()} cpu's")
 
 

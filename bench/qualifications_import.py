@@ -107,13 +107,19 @@ def main():
         print(f"De SBB-bestanden ontbreken in {SHARED}", file=sys.stderr)
         return 1
     floor = elementtree_ms()
-    rows = [("ElementTree.parse (3 bestanden)", floor), ("parse (veilig, zonder database)", parse_ms()),
-            ("import (parse + schrijven)", import_ms()), ("opnieuw importeren (niets verandert)", reimport_ms())]
+    rows = [
+        ("ElementTree.parse (3 bestanden)", floor),
+        ("parse (veilig, zonder database)", parse_ms()),
+        ("import (parse + schrijven)", import_ms()),
+        ("opnieuw importeren (niets verandert)", reimport_ms()),
+    ]
     for label, ms in rows:
         print(f"{label:40s} {ms:8.2f} ms  {ms / floor:5.2f}x")
     best = interleaved_best_ms()
-    print("CPU-tijd, beste van 40, afwisselend: " + ", ".join(
-        f"{name} {ms:.2f} ms ({ms / best['ElementTree.parse']:.2f}x)" for name, ms in best.items()))
+    print(
+        "CPU-tijd, beste van 40, afwisselend: "
+        + ", ".join(f"{name} {ms:.2f} ms ({ms / best['ElementTree.parse']:.2f}x)" for name, ms in best.items())
+    )
     return 0
 
 

@@ -25,7 +25,13 @@ class AuditEvent(Document):
     meta = {
         "collection": "audit_events",
         "ordering": ["-at"],
-        "indexes": ["-at", ("institution_id", "-at"), ("object_type", "object_id"), "user_id", ("participant_id", "-at")],
+        "indexes": [
+            "-at",
+            ("institution_id", "-at"),
+            ("object_type", "object_id"),
+            "user_id",
+            ("participant_id", "-at"),
+        ],
     }
 
     def __str__(self):

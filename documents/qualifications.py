@@ -98,8 +98,9 @@ class Qualification(Document):
     crebo = StringField(required=True, max_length=10, verbose_name="Crebo")
     title = StringField(required=True, max_length=300, verbose_name="Titel")
     level = IntField(min_value=1, max_value=4, verbose_name="Niveau")
-    dossier = ReferenceField(QualificationDossier, required=True, reverse_delete_rule=CASCADE,
-                             verbose_name="Kwalificatiedossier")
+    dossier = ReferenceField(
+        QualificationDossier, required=True, reverse_delete_rule=CASCADE, verbose_name="Kwalificatiedossier"
+    )
     dossier_crebo = StringField(max_length=10, verbose_name="Crebo dossier")
     dossier_title = StringField(max_length=300, verbose_name="Kwalificatiedossier")
     version = StringField(max_length=40, verbose_name="Versie")

@@ -98,8 +98,14 @@ def search_companies(q="", city="", page=1, page_size=DEFAULT_PAGE_SIZE):
     pages = max(1, math.ceil(min(total, MAX_COUNT) / page_size))
     page = min(page, pages)
     items = list(base.skip((page - 1) * page_size).limit(page_size)) if total else []
-    return SearchResult(items=items, total=min(total, MAX_COUNT), capped=total > MAX_COUNT, page=page,
-                        page_size=page_size, searched=True)
+    return SearchResult(
+        items=items,
+        total=min(total, MAX_COUNT),
+        capped=total > MAX_COUNT,
+        page=page,
+        page_size=page_size,
+        searched=True,
+    )
 
 
 def get_company(company_pk):
@@ -122,8 +128,9 @@ def trainers_for(company=None, request=None, participant=None):
 
 
 def registered_trainers(company):
-    return list(Trainer.objects(Q(company=company) & (Q(source="sbb") | Q(review_status="approved")))
-                .order_by("sort_name"))
+    return list(
+        Trainer.objects(Q(company=company) & (Q(source="sbb") | Q(review_status="approved"))).order_by("sort_name")
+    )
 
 
 TRAINER_FIELDS = ("initials", "first_name", "infix", "last_name", "function", "email", "phone")
@@ -132,8 +139,9 @@ TRAINER_FIELDS = ("initials", "first_name", "infix", "last_name", "function", "e
 def add_registered_trainer(user, company, data):
     """SBB registers a trainer at a company (offered for every participant)."""
     require(user, "manage_registry")
-    trainer = Trainer(company=company, source="sbb", added_by_email=user.email,
-                      **{k: (data.get(k) or None) for k in TRAINER_FIELDS})
+    trainer = Trainer(
+        company=company, source="sbb", added_by_email=user.email, **{k: (data.get(k) or None) for k in TRAINER_FIELDS}
+    )
     try:
         trainer.save()
     except MEValidationError as exc:

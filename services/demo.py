@@ -12,25 +12,63 @@ log = logging.getLogger("praktijkloket.demo")
 DEMO_PASSWORD = "praktijkloket-demo"
 
 DEMO_INSTITUTIONS = (
-    {"brin": "25DM", "name": "ROC Demo", "kind": "mbo", "address": "Onderwijsboulevard 1", "postcode": "3500 AB",
-     "city": "Utrecht"},
-    {"brin": "12PD", "name": "Praktijkschool Demo", "kind": "pro", "address": "Schoolstraat 12", "postcode": "5611 AA",
-     "city": "Eindhoven"},
-    {"brin": "08VD", "name": "VSO De Demo", "kind": "vso", "address": "Vlinderlaan 8", "postcode": "9712 CD",
-     "city": "Groningen"},
+    {
+        "brin": "25DM",
+        "name": "ROC Demo",
+        "kind": "mbo",
+        "address": "Onderwijsboulevard 1",
+        "postcode": "3500 AB",
+        "city": "Utrecht",
+    },
+    {
+        "brin": "12PD",
+        "name": "Praktijkschool Demo",
+        "kind": "pro",
+        "address": "Schoolstraat 12",
+        "postcode": "5611 AA",
+        "city": "Eindhoven",
+    },
+    {
+        "brin": "08VD",
+        "name": "VSO De Demo",
+        "kind": "vso",
+        "address": "Vlinderlaan 8",
+        "postcode": "9712 CD",
+        "city": "Groningen",
+    },
 )
 
 DEMO_USERS = (
     {"email": "beheerder@sbb.example", "name": "Sanne Beheer", "role": "sbb_admin", "school": None},
     {"email": "adviseur@sbb.example", "name": "Ahmed Adviseur", "role": "sbb_advisor", "school": None},
-    {"email": "mbo@school.example", "name": "Marieke de Boer", "role": "school_staff", "school": "25DM",
-     "function": "Loopbaanbegeleider"},
-    {"email": "collega@school.example", "name": "Kees van Dijk", "role": "school_staff", "school": "25DM",
-     "function": "Praktijkcoördinator"},
-    {"email": "pro@school.example", "name": "Fatma Yılmaz", "role": "school_staff", "school": "12PD",
-     "function": "Stagebegeleider"},
-    {"email": "vso@school.example", "name": "Joris Smit", "role": "school_staff", "school": "08VD",
-     "function": "Stagecoördinator"},
+    {
+        "email": "mbo@school.example",
+        "name": "Marieke de Boer",
+        "role": "school_staff",
+        "school": "25DM",
+        "function": "Loopbaanbegeleider",
+    },
+    {
+        "email": "collega@school.example",
+        "name": "Kees van Dijk",
+        "role": "school_staff",
+        "school": "25DM",
+        "function": "Praktijkcoördinator",
+    },
+    {
+        "email": "pro@school.example",
+        "name": "Fatma Yılmaz",
+        "role": "school_staff",
+        "school": "12PD",
+        "function": "Stagebegeleider",
+    },
+    {
+        "email": "vso@school.example",
+        "name": "Joris Smit",
+        "role": "school_staff",
+        "school": "08VD",
+        "function": "Stagecoördinator",
+    },
 )
 
 DEMO_TERMS = """Algemene Voorwaarden Praktijkloket (demoversie)
@@ -62,8 +100,12 @@ def seed_demo():
         user = User.objects(email=data["email"]).first()
         if user is None:
             user = accounts.create_user(
-                email=data["email"], name=data["name"], role=data["role"],
-                institution=schools.get(data["school"]), password=DEMO_PASSWORD, function=data.get("function"),
+                email=data["email"],
+                name=data["name"],
+                role=data["role"],
+                institution=schools.get(data["school"]),
+                password=DEMO_PASSWORD,
+                function=data.get("function"),
             )
         users[data["email"]] = user
     if Terms.current() is None:

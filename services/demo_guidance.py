@@ -47,8 +47,9 @@ def _selections(crebos):
             continue
         codes = [wp.code for wp in qualification.work_processes()][:count]
         behaviour = [c for n, c in enumerate(codes) if every and n % every == 0]
-        result.append(Selection(crebo=crebo, qualification_id=str(qualification.pk), codes=codes,
-                                behaviour_codes=behaviour))
+        result.append(
+            Selection(crebo=crebo, qualification_id=str(qualification.pk), codes=codes, behaviour_codes=behaviour)
+        )
     return result
 
 

@@ -64,7 +64,14 @@ def seed(schools, users):
         author = users.get(CREATED_BY[brin])
         created = now - timedelta(days=120 - n)
         Participant(
-            first_name=first, infix=infix, last_name=last, birth_date=born, birth_place=place, group=group,
-            institution=school, created_by=author.name if author else None, created_at=created,
+            first_name=first,
+            infix=infix,
+            last_name=last,
+            birth_date=born,
+            birth_place=place,
+            group=group,
+            institution=school,
+            created_by=author.name if author else None,
+            created_at=created,
             archived_at=(created + timedelta(days=60)) if archived else None,
         ).save()

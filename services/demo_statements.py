@@ -67,8 +67,12 @@ def _placement(participant, user, index):
     from services import placements
 
     placement = placements.current_placement(participant)
-    if placement is not None and placement.company is not None and placement.trainer is not None \
-            and placement.company.is_accredited:
+    if (
+        placement is not None
+        and placement.company is not None
+        and placement.trainer is not None
+        and placement.company.is_accredited
+    ):
         return placement
     companies = [c for c in Company.objects.order_by("company_id")[:12] if c.is_accredited]
     if not companies:
@@ -88,8 +92,14 @@ def _selection(company, guidance):
         qualification = get_by_crebo(accreditation.crebo)
         if qualification is not None and qualification.core_tasks:
             codes = [wp.code for wp in qualification.work_processes()][:4]
-            return [{"crebo": qualification.crebo, "qualification_id": str(qualification.pk), "codes": codes,
-                     "behaviour_codes": []}]
+            return [
+                {
+                    "crebo": qualification.crebo,
+                    "qualification_id": str(qualification.pk),
+                    "codes": codes,
+                    "behaviour_codes": [],
+                }
+            ]
     return []
 
 
@@ -111,8 +121,13 @@ def seed(schools, users):
         if placement is None:
             continue
         statement = svc.create_concept(participant, user)
-        statement = svc.update_concept(statement, user, education_form=form, bpv_hours=hours,
-                                       branch_organisations=branches[index % len(branches):][:1 + index % 2])
+        statement = svc.update_concept(
+            statement,
+            user,
+            education_form=form,
+            bpv_hours=hours,
+            branch_organisations=branches[index % len(branches) :][: 1 + index % 2],
+        )
         guidance = GuidanceDocument.objects(participant=participant).first() if use_guidance else None
         selections = _selection(placement.company, guidance)
         if guidance is not None:
@@ -127,5 +142,6 @@ def seed(schools, users):
             log.warning("Demo-praktijkverklaring voor %s blijft concept: %s", participant.full_name, exc)
             continue
         if target == "withdrawn":
-            svc.delete_statement(final, user, taken_back=True,
-                                 reason="Verkeerd aantal BPV-uren vermeld; de verklaring is ingenomen.")
+            svc.delete_statement(
+                final, user, taken_back=True, reason="Verkeerd aantal BPV-uren vermeld; de verklaring is ingenomen."
+            )

@@ -57,17 +57,26 @@ def add_trainer_for_participant(user, participant, data, company=None, request=N
     if company is None and request is None:
         raise PlacementError("Kies eerst een leerbedrijf.")
     trainer = Trainer(
-        company=company, request=request, source="school", participant=participant,
-        participant_name=participant.full_name, institution=participant.institution,
-        added_by_email=user.email, review_status="open",
+        company=company,
+        request=request,
+        source="school",
+        participant=participant,
+        participant_name=participant.full_name,
+        institution=participant.institution,
+        added_by_email=user.email,
+        review_status="open",
         **{k: (data.get(k) or None) for k in TRAINER_FIELDS},
     )
     try:
         trainer.save()
     except MEValidationError as exc:
         raise PlacementError(first_error(exc)) from exc
-    audit.record("create", trainer, institution=participant.institution,
-                 label=f"Praktijkopleider {trainer.full_name} toegevoegd voor {participant.full_name}")
+    audit.record(
+        "create",
+        trainer,
+        institution=participant.institution,
+        label=f"Praktijkopleider {trainer.full_name} toegevoegd voor {participant.full_name}",
+    )
     return trainer
 
 
@@ -85,16 +94,28 @@ def create_placement(user, participant, company=None, request=None, trainer=None
     if trainer is not None and not trainer_may_be_used(trainer, participant, company, request):
         raise PlacementError("Deze praktijkopleider hoort niet bij dit leerbedrijf of deze deelnemer.")
     previous = current_placement(participant)
-    placement = Placement(participant=participant, company=company, request=request, trainer=trainer,
-                          start=start, end=end, created_by=user.email, created_at=utcnow(),
-                          seq=(previous.seq + 1) if previous else 0)
+    placement = Placement(
+        participant=participant,
+        company=company,
+        request=request,
+        trainer=trainer,
+        start=start,
+        end=end,
+        created_by=user.email,
+        created_at=utcnow(),
+        seq=(previous.seq + 1) if previous else 0,
+    )
     try:
         placement.save()
     except MEValidationError as exc:
         raise PlacementError(first_error(exc)) from exc
-    audit.record("create", placement, institution=participant.institution,
-                 label=f"{participant.full_name}: leerbedrijf {placement.company_name}"
-                       + (f", praktijkopleider {placement.trainer_name}" if placement.trainer_name else ""))
+    audit.record(
+        "create",
+        placement,
+        institution=participant.institution,
+        label=f"{participant.full_name}: leerbedrijf {placement.company_name}"
+        + (f", praktijkopleider {placement.trainer_name}" if placement.trainer_name else ""),
+    )
     return placement
 
 
@@ -104,8 +125,9 @@ def place_with_new_trainer(user, participant, data, company=None, request=None, 
         raise PlacementError("De einddatum ligt vóór de begindatum.")
     trainer = add_trainer_for_participant(user, participant, data, company=company, request=request)
     try:
-        return create_placement(user, participant, company=company, request=request, trainer=trainer,
-                                start=start, end=end)
+        return create_placement(
+            user, participant, company=company, request=request, trainer=trainer, start=start, end=end
+        )
     except Exception:
         trainer.delete()
         raise
@@ -123,9 +145,12 @@ def current_company_names(participant_ids):
     """{participant_id: company name} of each participant's current placement, in one query."""
     if not participant_ids:
         return {}
-    rows = (Placement.objects(participant__in=list(participant_ids))
-            .only("participant", "company_name", "company", "created_at", "seq")
-            .order_by("participant", "-created_at", "-seq").as_pymongo())
+    rows = (
+        Placement.objects(participant__in=list(participant_ids))
+        .only("participant", "company_name", "company", "created_at", "seq")
+        .order_by("participant", "-created_at", "-seq")
+        .as_pymongo()
+    )
     names = {}
     for row in rows:
         pid = row["participant"]

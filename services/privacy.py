@@ -66,8 +66,9 @@ def export_data(participant):
             "toelichting": "Alle gegevens die het Praktijkloket over deze deelnemer bewaart (inzageverzoek AVG). "
             "De PDF-bestanden staan in de map pdf/.",
             "geexporteerd_op": utcnow().isoformat(),
-            "deelnemer": _doc(participant, ("search_first", "search_last", "search_tokens", "sort_name", "group_key",
-                                              "identity_key")),
+            "deelnemer": _doc(
+                participant, ("search_first", "search_last", "search_tokens", "sort_name", "group_key", "identity_key")
+            ),
             "plaatsingen": [_doc(p) for p in Placement.objects(participant=participant).order_by("created_at")],
             "begeleidingsdocumenten": [_doc(g) for g in guidance],
             "praktijkverklaringen": [_doc(s, ("pdf", "company_logo")) for s in statements],

@@ -34,9 +34,17 @@ from services.text import fold
 MAX_STORED_UPLOAD = 15 * 1024 * 1024
 PENDING_UPLOAD_MAX_AGE_HOURS = 24
 
-_TREE_HANDLERS = ("StartElementHandler", "EndElementHandler", "CharacterDataHandler", "CommentHandler",
-                  "ProcessingInstructionHandler", "StartNamespaceDeclHandler", "EndNamespaceDeclHandler",
-                  "DefaultHandlerExpand", "DefaultHandler")
+_TREE_HANDLERS = (
+    "StartElementHandler",
+    "EndElementHandler",
+    "CharacterDataHandler",
+    "CommentHandler",
+    "ProcessingInstructionHandler",
+    "StartNamespaceDeclHandler",
+    "EndNamespaceDeclHandler",
+    "DefaultHandlerExpand",
+    "DefaultHandler",
+)
 _WP_KEYS = ("code", "title", "description", "result", "behaviour")
 _DATE_DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})")
 _DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -77,8 +85,9 @@ def _read_root(data, filename):
     if isinstance(data, str):
         data = data.encode("utf-8")
     if not data or not data.lstrip(b"\xef\xbb\xbf").strip():
-        raise QualificationImportError("Het bestand is leeg. Kies het XML-bestand met de kwalificatiestructuur van SBB.",
-                                       filename)
+        raise QualificationImportError(
+            "Het bestand is leeg. Kies het XML-bestand met de kwalificatiestructuur van SBB.", filename
+        )
     try:
         # Always: a shortcut that looks for `<!DOCTYPE` in the bytes misses it in UTF-16 and other encodings.
         _guard(data)
@@ -86,17 +95,23 @@ def _read_root(data, filename):
     except DefusedXmlException:
         raise QualificationImportError(
             "Het bestand bevat een DTD, entiteiten of verwijzingen naar externe bestanden. Een exportbestand van SBB "
-            "heeft die niet; om veiligheidsredenen is het niet ingelezen.", filename) from None
+            "heeft die niet; om veiligheidsredenen is het niet ingelezen.",
+            filename,
+        ) from None
     except (ExpatError, ParseError) as exc:
         line, column = (exc.lineno, exc.offset) if isinstance(exc, ExpatError) else exc.position
         where = f" (regel {line}, kolom {column + 1})" if line else ""
         raise QualificationImportError(
             f"Het bestand is geen geldig XML-bestand{where}: het is beschadigd, onvolledig of in een ander formaat. "
-            "Kies het volledige XML-exportbestand van SBB.", filename) from None
+            "Kies het volledige XML-exportbestand van SBB.",
+            filename,
+        ) from None
     except (ValueError, LookupError, RecursionError, MemoryError):
         raise QualificationImportError(
             "Het bestand kan niet als XML worden gelezen (onbekende tekenset of beschadigde inhoud). "
-            "Kies het XML-exportbestand van SBB.", filename) from None
+            "Kies het XML-exportbestand van SBB.",
+            filename,
+        ) from None
 
 
 def _date(value, what, filename):
@@ -210,8 +225,13 @@ def _core_tasks(elements, prefix, list_tag, where, filename):
             _work_process(wp, f"{task_code}-W{_chapter(wp, w)}", where, filename)
             for w, wp in enumerate(task.iterfind(f"{list_tag}/werkproces"), start=1)
         ]
-        tasks.append({"code": task_code, "title": _title(task, f"Kerntaak {task_code} in {where}", filename),
-                      "work_processes": processes})
+        tasks.append(
+            {
+                "code": task_code,
+                "title": _title(task, f"Kerntaak {task_code} in {where}", filename),
+                "work_processes": processes,
+            }
+        )
     return tasks
 
 
@@ -249,8 +269,9 @@ def _dossier(element, filename):
         if info is not None:
             established = _date(info.findtext("vastgesteldop"), f"Vastgesteld op van {where}", filename)
             established_by = tidy(info.findtext("vastgestelddoor"))
-    basis_tasks = _core_tasks(element.iterfind("basis/basistaken/basiskerntaken/kerntaak"), "B1",
-                              "basiswerkprocessen", where, filename)
+    basis_tasks = _core_tasks(
+        element.iterfind("basis/basistaken/basiskerntaken/kerntaak"), "B1", "basiswerkprocessen", where, filename
+    )
     qualifications = []
     fingerprint = [basis_tasks]
     shared = {}
@@ -263,30 +284,38 @@ def _dossier(element, filename):
         if level_text not in ("1", "2", "3", "4"):
             raise QualificationImportError(
                 f"Kwalificatie {q_crebo} '{q_title}' heeft een ongeldig niveau '{level_text}' (verwacht 1 tot en met 4).",
-                filename)
+                filename,
+            )
         profile_nr = (profile.get("nr") or "").strip()
         chapter = _chapter(profile, p)
-        own_tasks = _core_tasks(profile.iterfind("profielkerntaken/kerntaak"), f"P{chapter}",
-                                "profielwerkprocessen", q_where, filename)
+        own_tasks = _core_tasks(
+            profile.iterfind("profielkerntaken/kerntaak"), f"P{chapter}", "profielwerkprocessen", q_where, filename
+        )
         fingerprint.append(own_tasks)
         tasks = [
-            {"code": t["code"], "title": t["title"], "part": part,
-             "work_processes": [_resolve(wp, profile_nr, part, shared) for wp in t["work_processes"]]}
+            {
+                "code": t["code"],
+                "title": t["title"],
+                "part": part,
+                "work_processes": [_resolve(wp, profile_nr, part, shared) for wp in t["work_processes"]],
+            }
             for part, group in (("basis", basis_tasks), ("profiel", own_tasks))
             for t in group
         ]
         q_get = crebo_info.get
-        qualifications.append({
-            "crebo": q_crebo,
-            "title": q_title,
-            "level": int(level_text),
-            "valid_from": _date(q_get("Geldig_vanaf"), f"Geldig vanaf van {q_where}", filename),
-            "end_intake": _date(q_get("Datum_einde_instroom"), f"Einde instroom van {q_where}", filename),
-            "end_training": _date(q_get("Datum_einde_opleiding"), f"Einde opleiding van {q_where}", filename),
-            "profile_nr": profile_nr,
-            "profile_chapter": chapter,
-            "core_tasks": tasks,
-        })
+        qualifications.append(
+            {
+                "crebo": q_crebo,
+                "title": q_title,
+                "level": int(level_text),
+                "valid_from": _date(q_get("Geldig_vanaf"), f"Geldig vanaf van {q_where}", filename),
+                "end_intake": _date(q_get("Datum_einde_instroom"), f"Einde instroom van {q_where}", filename),
+                "end_training": _date(q_get("Datum_einde_opleiding"), f"Einde opleiding van {q_where}", filename),
+                "profile_nr": profile_nr,
+                "profile_chapter": chapter,
+                "core_tasks": tasks,
+            }
+        )
     dossier = {
         "crebo": crebo,
         "title": title,
@@ -305,7 +334,8 @@ def _dossier(element, filename):
     fingerprint.append([{k: v for k, v in q.items() if k != "core_tasks"} for q in qualifications])
     fingerprint.append({k: v for k, v in dossier.items() if k != "qualifications"})
     dossier["content_key"] = hashlib.sha256(
-        json.dumps(fingerprint, default=str, ensure_ascii=False, check_circular=False).encode("utf-8")).hexdigest()
+        json.dumps(fingerprint, default=str, ensure_ascii=False, check_circular=False).encode("utf-8")
+    ).hexdigest()
     return dossier
 
 
@@ -316,12 +346,16 @@ def parse(data, filename=None):
     if tag != "sbb":
         raise QualificationImportError(
             f"Dit is geen kwalificatiebestand van SBB: het bestand begint met <{tag}>, verwacht is <sbb> met "
-            "kwalificatiedossiers.", filename)
+            "kwalificatiedossiers.",
+            filename,
+        )
     elements = root.findall("dossiers/dossier")
     if not elements:
         raise QualificationImportError(
             "Het bestand bevat geen kwalificatiedossiers (<dossiers>/<dossier>). Kies het exportbestand van de "
-            "kwalificatiestructuur van SBB.", filename)
+            "kwalificatiestructuur van SBB.",
+            filename,
+        )
     try:
         return [_dossier(element, filename) for element in elements]
     except RecursionError:
@@ -340,7 +374,9 @@ def parse_files(paths):
         except IsADirectoryError:
             raise QualificationImportError("Dit is een map, geen bestand.", str(path)) from None
         except OSError as exc:
-            raise QualificationImportError(f"Het bestand kan niet worden gelezen ({exc.strerror}).", str(path)) from None
+            raise QualificationImportError(
+                f"Het bestand kan niet worden gelezen ({exc.strerror}).", str(path)
+            ) from None
         for dossier in parse(data, path.name):
             dossier["source_filename"] = path.name
             dossiers.append(dossier)
@@ -357,45 +393,60 @@ def _iso(value):
 
 def to_json(dossiers):
     """The parsed structure in the documented JSON shape (Dutch keys)."""
-    return {"dossiers": [
-        {
-            "crebo": d["crebo"],
-            "titel": d["title"],
-            "versie": d["version"],
-            "kwalificaties": [
-                {
-                    "crebo": q["crebo"],
-                    "titel": q["title"],
-                    "niveau": q["level"],
-                    "geldig_vanaf": _iso(q["valid_from"]),
-                    "einde_instroom": _iso(q["end_intake"]),
-                    "kerntaken": [
-                        {"code": t["code"], "titel": t["title"], "werkprocessen": [
-                            {"code": wp["code"], "titel": wp["title"], "omschrijving": wp["description"],
-                             "resultaat": wp["result"], "gedrag": list(wp["behaviour"])}
-                            for wp in t["work_processes"]]}
-                        for t in q["core_tasks"]
-                    ],
-                }
-                for q in d["qualifications"]
-            ],
-        }
-        for d in dossiers
-    ]}
+    return {
+        "dossiers": [
+            {
+                "crebo": d["crebo"],
+                "titel": d["title"],
+                "versie": d["version"],
+                "kwalificaties": [
+                    {
+                        "crebo": q["crebo"],
+                        "titel": q["title"],
+                        "niveau": q["level"],
+                        "geldig_vanaf": _iso(q["valid_from"]),
+                        "einde_instroom": _iso(q["end_intake"]),
+                        "kerntaken": [
+                            {
+                                "code": t["code"],
+                                "titel": t["title"],
+                                "werkprocessen": [
+                                    {
+                                        "code": wp["code"],
+                                        "titel": wp["title"],
+                                        "omschrijving": wp["description"],
+                                        "resultaat": wp["result"],
+                                        "gedrag": list(wp["behaviour"]),
+                                    }
+                                    for wp in t["work_processes"]
+                                ],
+                            }
+                            for t in q["core_tasks"]
+                        ],
+                    }
+                    for q in d["qualifications"]
+                ],
+            }
+            for d in dossiers
+        ]
+    }
 
 
 def summary_line(qualification):
     """`<crebo> niveau <n> <titel>: <k> kerntaken, <w> werkprocessen`."""
     tasks = qualification["core_tasks"]
     processes = sum(len(t["work_processes"]) for t in tasks)
-    return (f"{qualification['crebo']} niveau {qualification['level']} {qualification['title']}: "
-            f"{len(tasks)} kerntaken, {processes} werkprocessen")
+    return (
+        f"{qualification['crebo']} niveau {qualification['level']} {qualification['title']}: "
+        f"{len(tasks)} kerntaken, {processes} werkprocessen"
+    )
 
 
 def summary(dossiers):
     """Per dossier: heading data, whether it is new, and one summary line per kwalificatie."""
-    known = set(QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers])
-                .scalar("content_key"))
+    known = set(
+        QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers]).scalar("content_key")
+    )
     older = set(QualificationDossier.objects(crebo__in=[d["crebo"] for d in dossiers]).scalar("crebo"))
     rows = []
     for d in dossiers:
@@ -405,9 +456,16 @@ def summary(dossiers):
             state = "nieuwe versie, komt naast de bestaande versie"
         else:
             state = "nieuw"
-        rows.append({"crebo": d["crebo"], "title": d["title"], "version": d["version"], "state": state,
-                     "new": d["content_key"] not in known,
-                     "lines": [summary_line(q) for q in d["qualifications"]]})
+        rows.append(
+            {
+                "crebo": d["crebo"],
+                "title": d["title"],
+                "version": d["version"],
+                "state": state,
+                "new": d["content_key"] not in known,
+                "lines": [summary_line(q) for q in d["qualifications"]],
+            }
+        )
     return rows
 
 
@@ -441,8 +499,9 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
     if user is not None:
         require(user, "manage_registry")
     result = ImportResult()
-    known = set(QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers])
-                .scalar("content_key"))
+    known = set(
+        QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers]).scalar("content_key")
+    )
     fresh, seen = [], set()
     for d in dossiers:
         if d["content_key"] in known or d["content_key"] in seen:
@@ -458,27 +517,51 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
     dossier_rows, qualification_rows = [], []
     for d in fresh:
         dossier_id = ObjectId()
-        dossier_rows.append({
-            "_id": dossier_id, "crebo": d["crebo"], "title": d["title"], "version": d["version"],
-            "status": d["status"], "established_on": _dt(d["established_on"]), "established_by": d["established_by"],
-            "valid_from": _dt(d["valid_from"]), "end_intake": _dt(d["end_intake"]),
-            "end_training": _dt(d["end_training"]), "sbb_nr": d["sbb_nr"], "content_key": d["content_key"],
-            "superseded": False, "source_filename": d.get("source_filename") or source_filename,
-            "imported_at": now, "imported_by": by,
-        })
+        dossier_rows.append(
+            {
+                "_id": dossier_id,
+                "crebo": d["crebo"],
+                "title": d["title"],
+                "version": d["version"],
+                "status": d["status"],
+                "established_on": _dt(d["established_on"]),
+                "established_by": d["established_by"],
+                "valid_from": _dt(d["valid_from"]),
+                "end_intake": _dt(d["end_intake"]),
+                "end_training": _dt(d["end_training"]),
+                "sbb_nr": d["sbb_nr"],
+                "content_key": d["content_key"],
+                "superseded": False,
+                "source_filename": d.get("source_filename") or source_filename,
+                "imported_at": now,
+                "imported_by": by,
+            }
+        )
         for q in d["qualifications"]:
             tasks = q["core_tasks"]
-            qualification_rows.append({
-                "crebo": q["crebo"], "title": q["title"], "level": q["level"], "dossier": dossier_id,
-                "dossier_crebo": d["crebo"], "dossier_title": d["title"], "version": d["version"],
-                "valid_from": _dt(q["valid_from"]), "end_intake": _dt(q["end_intake"]),
-                "end_training": _dt(q["end_training"]), "profile_nr": q["profile_nr"],
-                "profile_chapter": q["profile_chapter"], "core_tasks": tasks,
-                "core_task_count": len(tasks),
-                "work_process_count": sum(len(t["work_processes"]) for t in tasks),
-                "superseded": False, "title_words": _words(q["title"]), "title_key": fold(q["title"]),
-                "imported_at": now,
-            })
+            qualification_rows.append(
+                {
+                    "crebo": q["crebo"],
+                    "title": q["title"],
+                    "level": q["level"],
+                    "dossier": dossier_id,
+                    "dossier_crebo": d["crebo"],
+                    "dossier_title": d["title"],
+                    "version": d["version"],
+                    "valid_from": _dt(q["valid_from"]),
+                    "end_intake": _dt(q["end_intake"]),
+                    "end_training": _dt(q["end_training"]),
+                    "profile_nr": q["profile_nr"],
+                    "profile_chapter": q["profile_chapter"],
+                    "core_tasks": tasks,
+                    "core_task_count": len(tasks),
+                    "work_process_count": sum(len(t["work_processes"]) for t in tasks),
+                    "superseded": False,
+                    "title_words": _words(q["title"]),
+                    "title_key": fold(q["title"]),
+                    "imported_at": now,
+                }
+            )
 
     dossier_ids = [row["_id"] for row in dossier_rows]
     stale = _mark_versions(QualificationDossier, dossier_rows) + _mark_versions(Qualification, qualification_rows)
@@ -495,14 +578,23 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
         refresh_versions({d["crebo"] for d in fresh}, {q["crebo"] for d in fresh for q in d["qualifications"]})
         raise QualificationImportError(
             "Het importeren is mislukt (er liep misschien tegelijk een andere import); er is niets opgeslagen. "
-            "Probeer het opnieuw.", source_filename) from None
+            "Probeer het opnieuw.",
+            source_filename,
+        ) from None
 
     result.added = dossier_ids
     result.qualification_count = len(qualification_rows)
-    audit.record("import", object_type="QualificationDossier", user=user,
-                 label=", ".join(f"{d['crebo']} {d['title']} ({d['version']})" for d in fresh)[:300],
-                 changes={"dossiers": len(fresh), "kwalificaties": len(qualification_rows),
-                          "bestand": source_filename or ", ".join(sorted({d.get('source_filename') or '' for d in fresh}))})
+    audit.record(
+        "import",
+        object_type="QualificationDossier",
+        user=user,
+        label=", ".join(f"{d['crebo']} {d['title']} ({d['version']})" for d in fresh)[:300],
+        changes={
+            "dossiers": len(fresh),
+            "kwalificaties": len(qualification_rows),
+            "bestand": source_filename or ", ".join(sorted({d.get("source_filename") or "" for d in fresh})),
+        },
+    )
     return result
 
 
@@ -510,8 +602,12 @@ _VERSION_FIELDS = {"crebo": 1, "valid_from": 1, "imported_at": 1, "established_o
 
 
 def _newest_last(row):
-    return (row.get("valid_from") or datetime.min, row.get("established_on") or datetime.min,
-            row.get("imported_at") or datetime.min, str(row["_id"]))
+    return (
+        row.get("valid_from") or datetime.min,
+        row.get("established_on") or datetime.min,
+        row.get("imported_at") or datetime.min,
+        str(row["_id"]),
+    )
 
 
 def _versions(rows):
@@ -533,8 +629,9 @@ def _mark_versions(document, new_rows):
         return []
     for row in new_rows:
         row.setdefault("_id", ObjectId())
-    stored = list(document._get_collection().find({"crebo": {"$in": sorted({r["crebo"] for r in new_rows})}},
-                                                  _VERSION_FIELDS))
+    stored = list(
+        document._get_collection().find({"crebo": {"$in": sorted({r["crebo"] for r in new_rows})}}, _VERSION_FIELDS)
+    )
     newest, older = _versions(stored + new_rows)
     fresh_ids = {id(row) for row in new_rows}
     for row in newest:
@@ -576,11 +673,15 @@ def stage_upload(data, filename, user):
     dossiers = parse(data, filename)
     packed = zlib.compress(data, 6)
     if len(packed) > MAX_STORED_UPLOAD:
-        raise QualificationImportError("Het bestand is te groot om via deze pagina te importeren; gebruik de "
-                                       "opdrachtregel (flask import-kwalificaties).", filename)
-    PendingQualificationUpload.objects(uploaded_at__lt=utcnow() - timedelta(hours=PENDING_UPLOAD_MAX_AGE_HOURS)).delete()
-    pending = PendingQualificationUpload(filename=filename, content=packed, summary=summary(dossiers),
-                                         uploaded_by=user)
+        raise QualificationImportError(
+            "Het bestand is te groot om via deze pagina te importeren; gebruik de "
+            "opdrachtregel (flask import-kwalificaties).",
+            filename,
+        )
+    PendingQualificationUpload.objects(
+        uploaded_at__lt=utcnow() - timedelta(hours=PENDING_UPLOAD_MAX_AGE_HOURS)
+    ).delete()
+    pending = PendingQualificationUpload(filename=filename, content=packed, summary=summary(dossiers), uploaded_by=user)
     pending.save()
     return pending
 

@@ -98,8 +98,14 @@ def selection_snapshot(qualification, selected_codes, show_behaviour_codes):
     tasks = []
     for task in qualification.core_tasks:
         processes = [
-            {"code": wp.code, "title": wp.title, "description": wp.description or "", "result": wp.result or "",
-             "behaviour": list(wp.behaviour or []), "show_behaviour": wp.code in show}
+            {
+                "code": wp.code,
+                "title": wp.title,
+                "description": wp.description or "",
+                "result": wp.result or "",
+                "behaviour": list(wp.behaviour or []),
+                "show_behaviour": wp.code in show,
+            }
             for wp in task.work_processes
             if wp.code in selected
         ]

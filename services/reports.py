@@ -147,7 +147,9 @@ def document_rows(model, user, f, limit=None):
         query = query.limit(limit)
     docs = list(query)
     schools = _names(Institution, [ref_id(d._data.get("institution")) for d in docs], ("name",))
-    people = _names(Participant, [ref_id(d._data.get("participant")) for d in docs], ("first_name", "infix", "last_name"))
+    people = _names(
+        Participant, [ref_id(d._data.get("participant")) for d in docs], ("first_name", "infix", "last_name")
+    )
     rows = []
     for d in docs:
         school = schools.get(ref_id(d._data.get("institution")))
@@ -211,7 +213,10 @@ def document_table(model, user, f):
 
 def year_matrix(user, year):
     """Final statements per school and onderwijsvorm made final in `year`: (forms, rows, totals)."""
-    match = {"status": "final", "finalized_at": {"$gte": utc_of_local(date(year, 1, 1)), "$lt": utc_of_local(date(year + 1, 1, 1))}}
+    match = {
+        "status": "final",
+        "finalized_at": {"$gte": utc_of_local(date(year, 1, 1)), "$lt": utc_of_local(date(year + 1, 1, 1))},
+    }
     if not sees_all_institutions(user):
         institution = getattr(user, "institution", None)
         match["institution"] = institution.pk if institution else None

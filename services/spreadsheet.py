@@ -105,6 +105,7 @@ def _header_key(text):
 
 # --- reading -------------------------------------------------------------------------------------------------
 
+
 def _read_bytes(upload, max_bytes):
     if upload is None:
         raise SpreadsheetError("Kies eerst een Excelbestand (.xlsx) om te uploaden.")
@@ -121,8 +122,10 @@ def _read_bytes(upload, max_bytes):
     return data
 
 
-NOT_XLSX = ("Dit bestand is geen geldig Excelbestand (.xlsx){why}. Download het sjabloon, vul het in met Excel "
-            "en sla het op als Excel-werkmap (.xlsx).")
+NOT_XLSX = (
+    "Dit bestand is geen geldig Excelbestand (.xlsx){why}. Download het sjabloon, vul het in met Excel "
+    "en sla het op als Excel-werkmap (.xlsx)."
+)
 
 
 def too_many_rows(max_rows):
@@ -148,8 +151,9 @@ def open_workbook(data, file_name=None, *, max_rows=None):
             why = ": het oude .xls-formaat wordt niet ondersteund"
         raise SpreadsheetError(NOT_XLSX.format(why=why))
     if not data.startswith(b"PK"):
-        raise SpreadsheetError(NOT_XLSX.format(why=": de inhoud is geen Excel-werkmap (misschien een hernoemd "
-                                                   "CSV- of tekstbestand)"))
+        raise SpreadsheetError(
+            NOT_XLSX.format(why=": de inhoud is geen Excel-werkmap (misschien een hernoemd CSV- of tekstbestand)")
+        )
     try:
         check_zip(data, max_rows=max_rows)
     except TooManyRows:
@@ -158,8 +162,16 @@ def open_workbook(data, file_name=None, *, max_rows=None):
         raise SpreadsheetError(exc.message) from None
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, InvalidFileException, OSError, ValueError, TypeError, IndexError,
-            AttributeError):
+    except (
+        zipfile.BadZipFile,
+        KeyError,
+        InvalidFileException,
+        OSError,
+        ValueError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ):
         raise SpreadsheetError(NOT_XLSX.format(why=": het bestand is beschadigd of onvolledig")) from None
     except Exception:  # noqa: BLE001 - any parser failure of a user's file is a bad file, not a server error
         raise SpreadsheetError(NOT_XLSX.format(why=": het bestand kan niet worden gelezen")) from None
@@ -231,8 +243,9 @@ def _convert(column, raw):
     return text, None
 
 
-def read_upload(upload, columns, *, file_name=None, sheet_name=None, max_rows=DEFAULT_MAX_ROWS,
-                max_bytes=DEFAULT_MAX_BYTES):
+def read_upload(
+    upload, columns, *, file_name=None, sheet_name=None, max_rows=DEFAULT_MAX_ROWS, max_bytes=DEFAULT_MAX_BYTES
+):
     """Read an uploaded .xlsx into ParsedRows (typed values, Dutch errors per row); raise SpreadsheetError."""
     if file_name is None:
         file_name = getattr(upload, "filename", None)
@@ -300,8 +313,9 @@ def _parse_rows(header, rows, columns, max_rows):
                 errors.append((column.header, error))
         parsed.append(ParsedRow(number=number, values=values, errors=errors))
     if not parsed:
-        raise SpreadsheetError("Het bestand bevat geen rijen met gegevens onder de kolomnamen. Vul het sjabloon "
-                               "in en probeer het opnieuw.")
+        raise SpreadsheetError(
+            "Het bestand bevat geen rijen met gegevens onder de kolomnamen. Vul het sjabloon in en probeer het opnieuw."
+        )
     return parsed
 
 
@@ -319,6 +333,7 @@ def mark_duplicates(rows, key, message):
 
 
 # --- staging -------------------------------------------------------------------------------------------------
+
 
 def _json_default(value):
     if isinstance(value, datetime):
@@ -359,8 +374,14 @@ def stage(kind, user, file_name, rows, *, institution=None, ttl=STAGE_TTL):
     rows = list(rows)
     now = utcnow()
     staged = StagedUpload(
-        kind=kind, token=secrets.token_urlsafe(24), user=user, institution=institution,
-        file_name=(file_name or "")[:255], payload=encode_rows(rows), row_count=len(rows), created_at=now,
+        kind=kind,
+        token=secrets.token_urlsafe(24),
+        user=user,
+        institution=institution,
+        file_name=(file_name or "")[:255],
+        payload=encode_rows(rows),
+        row_count=len(rows),
+        created_at=now,
         expires_at=now + ttl,
     )
     staged.save()
@@ -387,6 +408,7 @@ def discard_staged(staged):
 
 
 # --- writing -------------------------------------------------------------------------------------------------
+
 
 def neutralise(value):
     """Return text that Excel will not run as a formula (a leading quote before = + - @ tab CR)."""
@@ -479,10 +501,17 @@ def build_template(columns, *, sheet_title, instructions, rows=1000):
         cells = f"{letter}2:{letter}{rows + 1}"
         if column.kind == "date":
             validation = DataValidation(
-                type="date", operator="between", formula1="DATE(1900,1,1)", formula2="TODAY()",
-                allow_blank=not column.required, showErrorMessage=True, showInputMessage=True,
-                errorTitle="Ongeldige datum", error="Vul een datum in als dd-mm-jjjj, bijvoorbeeld 14-03-2007.",
-                promptTitle=column.header, prompt="Datum als dd-mm-jjjj",
+                type="date",
+                operator="between",
+                formula1="DATE(1900,1,1)",
+                formula2="TODAY()",
+                allow_blank=not column.required,
+                showErrorMessage=True,
+                showInputMessage=True,
+                errorTitle="Ongeldige datum",
+                error="Vul een datum in als dd-mm-jjjj, bijvoorbeeld 14-03-2007.",
+                promptTitle=column.header,
+                prompt="Datum als dd-mm-jjjj",
             )
             sheet.add_data_validation(validation)
             validation.add(cells)
@@ -490,10 +519,16 @@ def build_template(columns, *, sheet_title, instructions, rows=1000):
                 sheet.cell(row=row, column=index).number_format = "DD-MM-YYYY"
         elif column.max_length:
             validation = DataValidation(
-                type="textLength", operator="lessThanOrEqual", formula1=str(column.max_length),
-                allow_blank=True, showErrorMessage=True, showInputMessage=bool(column.help),
-                errorTitle="Te lang", error=f"Maximaal {column.max_length} tekens.",
-                promptTitle=column.header[:32], prompt=(column.help or "")[:250],
+                type="textLength",
+                operator="lessThanOrEqual",
+                formula1=str(column.max_length),
+                allow_blank=True,
+                showErrorMessage=True,
+                showInputMessage=bool(column.help),
+                errorTitle="Te lang",
+                error=f"Maximaal {column.max_length} tekens.",
+                promptTitle=column.header[:32],
+                prompt=(column.help or "")[:250],
             )
             sheet.add_data_validation(validation)
             validation.add(cells)

@@ -22,32 +22,50 @@ def trainer_of(placement):
 
 def participant_part(participant):
     return {
-        "first_name": participant.first_name, "infix": participant.infix, "last_name": participant.last_name,
-        "full_name": participant.full_name, "birth_date": participant.birth_date,
-        "birth_place": participant.birth_place, "group": participant.group,
+        "first_name": participant.first_name,
+        "infix": participant.infix,
+        "last_name": participant.last_name,
+        "full_name": participant.full_name,
+        "birth_date": participant.birth_date,
+        "birth_place": participant.birth_place,
+        "group": participant.group,
     }
 
 
 def institution_part(institution):
     logo = bytes(institution.logo) if institution.logo else None
-    return {"name": institution.name, "brin": institution.brin, "kind": institution.kind, "city": institution.city,
-            "logo": logo}
+    return {
+        "name": institution.name,
+        "brin": institution.brin,
+        "kind": institution.kind,
+        "city": institution.city,
+        "logo": logo,
+    }
 
 
 def company_part(company, placement=None):
     if company is None:
         name = placement.company_name if placement is not None else ""
         return {"company_id": "", "name": name, "address": "", "postcode": "", "city": "", "logo": None}
-    return {"company_id": company.company_id, "name": company.name, "address": company.address,
-            "postcode": company.postcode, "city": company.city,
-            "logo": bytes(company.logo) if company.logo else None}
+    return {
+        "company_id": company.company_id,
+        "name": company.name,
+        "address": company.address,
+        "postcode": company.postcode,
+        "city": company.city,
+        "logo": bytes(company.logo) if company.logo else None,
+    }
 
 
 def trainer_part(trainer):
     if trainer is None:
         return {"name": "", "function": "", "email": "", "phone": ""}
-    return {"name": trainer.full_name, "function": trainer.function or "", "email": trainer.email or "",
-            "phone": trainer.phone or ""}
+    return {
+        "name": trainer.full_name,
+        "function": trainer.function or "",
+        "email": trainer.email or "",
+        "phone": trainer.phone or "",
+    }
 
 
 def qualification_of(selection):
@@ -90,19 +108,25 @@ def build(statement, *, number=None, verification_code=None, issued_on=None):
         "bpv_hours": statement.bpv_hours,
         "number": number,
         "verification_url": external_url("verification.verify", code=verification_code) if verification_code else None,
-        "branch_logos": [{"name": b.name, "logo": bytes(b.logo)} for b in statement.branch_organisations
-                         if b is not None and b.logo],
+        "branch_logos": [
+            {"name": b.name, "logo": bytes(b.logo)} for b in statement.branch_organisations if b is not None and b.logo
+        ],
         "issued_on": issued_on or date.today(),
     }
     if statement.company_logo:
         data["company"]["logo"] = bytes(statement.company_logo)
     trainer = data["trainer"]
-    data["trainer_signatory"] = {"name": trainer["name"], "function": trainer["function"],
-                                 "place": data["company"]["city"] or ""}
+    data["trainer_signatory"] = {
+        "name": trainer["name"],
+        "function": trainer["function"],
+        "place": data["company"]["city"] or "",
+    }
     maker = statement.created_by
-    data["school_signatory"] = {"name": maker.name if maker else (statement.created_by_name or ""),
-                                "function": (maker.function if maker else "") or "",
-                                "place": statement.institution.city or ""}
+    data["school_signatory"] = {
+        "name": maker.name if maker else (statement.created_by_name or ""),
+        "function": (maker.function if maker else "") or "",
+        "place": statement.institution.city or "",
+    }
     return data
 
 

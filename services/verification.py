@@ -25,9 +25,14 @@ def lookup_pdf(data):
 
 def public_view(record):
     """What the public page may show: everything when valid, no personal data when withdrawn."""
-    view = {"number": record.number, "status": record.status, "issued_at": record.issued_at,
-            "institution_name": record.institution_name, "withdrawn_at": record.withdrawn_at,
-            "withdrawal_reason": record.withdrawal_reason}
+    view = {
+        "number": record.number,
+        "status": record.status,
+        "issued_at": record.issued_at,
+        "institution_name": record.institution_name,
+        "withdrawn_at": record.withdrawn_at,
+        "withdrawal_reason": record.withdrawal_reason,
+    }
     statement = record.statement if record.status == "valid" else None
     if statement is not None:
         snap = statement.snapshot or {}

@@ -17,8 +17,14 @@ from tests.conftest import free_port, make_app
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
 ]
 
 
@@ -27,7 +33,8 @@ def chromium_available():
 
 
 requires_chromium = pytest.mark.skipif(
-    not chromium_available(), reason="Chromium ontbreekt (Debian-pakket 'chromium'); `make test` installeert het als root."
+    not chromium_available(),
+    reason="Chromium ontbreekt (Debian-pakket 'chromium'); `make test` installeert het als root.",
 )
 
 
@@ -70,8 +77,9 @@ def browser():
         from playwright.sync_api import sync_playwright
 
         pw = sync_playwright().start()
-        _shared.update(pw=pw, users=0,
-                       browser=pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True))
+        _shared.update(
+            pw=pw, users=0, browser=pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        )
     _shared["users"] += 1
     yield _shared["browser"]
     _shared["users"] -= 1
@@ -168,8 +176,7 @@ class AxeChecker:
         AXE_RUNS[role] += 1
         for v in found["violations"]:
             self.violations.append(
-                f"{page_key(url)} ({role}): {v['id']} [{v['impact']}] {v['help']}\n      "
-                + "\n      ".join(v["nodes"])
+                f"{page_key(url)} ({role}): {v['id']} [{v['impact']}] {v['help']}\n      " + "\n      ".join(v["nodes"])
             )
 
     def report(self):
@@ -178,8 +185,9 @@ class AxeChecker:
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900},
-                                  accept_downloads=True, base_url=live_server.url)
+    context = browser.new_context(
+        locale="nl-NL", viewport={"width": 1280, "height": 900}, accept_downloads=True, base_url=live_server.url
+    )
     context.set_default_timeout(30000)
     pg = context.new_page()
     # Chromium enforces the Content-Security-Policy and reports each blocked script, handler or style in

@@ -31,8 +31,12 @@ def qualification(crebo="90101"):
 
 def selection(crebo="90101", count=3):
     q = qualification(crebo)
-    return {"crebo": q.crebo, "qualification_id": str(q.pk), "codes": [wp.code for wp in q.work_processes()][:count],
-            "behaviour_codes": []}
+    return {
+        "crebo": q.crebo,
+        "qualification_id": str(q.pk),
+        "codes": [wp.code for wp in q.work_processes()][:count],
+        "behaviour_codes": [],
+    }
 
 
 def participant_at(company_id=BAKERY, brin="25DM", author="mbo@school.example", **fields):
@@ -50,13 +54,13 @@ def participant_at(company_id=BAKERY, brin="25DM", author="mbo@school.example", 
     return participant
 
 
-def ready_concept(participant=None, author="mbo@school.example", form="mbo_diploma", hours="1.200",
-                  selections=None):
+def ready_concept(participant=None, author="mbo@school.example", form="mbo_diploma", hours="1.200", selections=None):
     participant = participant or participant_at(author=author)
     maker = user(author)
     statement = svc.create_concept(participant, maker)
-    return svc.update_concept(statement, maker, education_form=form, bpv_hours=hours,
-                              selections=selections or [selection()])
+    return svc.update_concept(
+        statement, maker, education_form=form, bpv_hours=hours, selections=selections or [selection()]
+    )
 
 
 def final_statement(author="mbo@school.example", **kwargs):

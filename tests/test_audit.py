@@ -13,8 +13,9 @@ from services import audit
 def test_record_links_documents_to_their_participant(app):
     school = Institution.objects(brin="25DM").get()
     user = User.objects(email="mbo@school.example").get()
-    participant = Participant(first_name="Daan", last_name="Bakker", birth_date=date(2007, 3, 3),
-                              institution=school).save()
+    participant = Participant(
+        first_name="Daan", last_name="Bakker", birth_date=date(2007, 3, 3), institution=school
+    ).save()
     doc = GuidanceDocument(institution=school, participant=participant).save()
     reloaded = GuidanceDocument.objects.get(pk=doc.pk)
     event = audit.record("create", reloaded, user=user, changes={"datum": date(2026, 1, 2)})

@@ -60,8 +60,9 @@ def test_inactive_user_cannot_sign_in(client, auth):
 def test_next_only_to_local_paths(client, auth, target, expected):
     auth.login("beheerder@sbb.example")  # accepts terms
     auth.logout()
-    response = client.post("/login", data={"email": "beheerder@sbb.example", "password": "praktijkloket-demo",
-                                           "next": target})
+    response = client.post(
+        "/login", data={"email": "beheerder@sbb.example", "password": "praktijkloket-demo", "next": target}
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == expected
 
@@ -148,8 +149,9 @@ def test_post_without_csrf_token_fails(demo_dump):
     assert "Formulier verlopen" in response.get_data(as_text=True)
     html = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    ok = client.post("/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo",
-                                     "csrf_token": token})
+    ok = client.post(
+        "/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo", "csrf_token": token}
+    )
     assert ok.status_code == 302
 
 
@@ -205,8 +207,12 @@ def test_password_reset_over_smtp(demo_dump, smtp_server):
     assert "Nieuw wachtwoord kiezen" in client.get(link).get_data(as_text=True)
     short = client.post(link, data={"password": "kort", "repeat": "kort"})
     assert "minstens 12 tekens" in short.get_data(as_text=True)
-    assert client.post(link, data={"password": "een lange zin als wachtwoord",
-                                   "repeat": "een lange zin als wachtwoord"}).status_code == 302
+    assert (
+        client.post(
+            link, data={"password": "een lange zin als wachtwoord", "repeat": "een lange zin als wachtwoord"}
+        ).status_code
+        == 302
+    )
     # Single use.
     assert client.get(link).status_code == 410
     login = client.post("/login", data={"email": "mbo@school.example", "password": "een lange zin als wachtwoord"})

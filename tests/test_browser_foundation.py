@@ -42,6 +42,7 @@ def test_file_pickers_are_dutch(page):  # noqa: F811
     page.goto("/deelnemers/import/")
     label = page.locator(".custom-file-label").first
     assert label.inner_text() == "Kies een bestand"
-    page.set_input_files("input[type=file]", files=[{"name": "klas.xlsx", "mimeType": "application/octet-stream",
-                                                     "buffer": b"x"}])
+    page.set_input_files(
+        "input[type=file]", files=[{"name": "klas.xlsx", "mimeType": "application/octet-stream", "buffer": b"x"}]
+    )
     assert label.inner_text() == "klas.xlsx"

@@ -29,8 +29,12 @@ def mails(monkeypatch):
 
 def make_participant(school_email="mbo@school.example", **kw):
     owner = user(school_email)
-    p = Participant(first_name=kw.get("first_name", "Noa"), last_name=kw.get("last_name", "Testers"),
-                    birth_date=date(2007, 5, 1), institution=owner.institution)
+    p = Participant(
+        first_name=kw.get("first_name", "Noa"),
+        last_name=kw.get("last_name", "Testers"),
+        birth_date=date(2007, 5, 1),
+        institution=owner.institution,
+    )
     p.save()
     return p
 
@@ -47,11 +51,15 @@ def test_company_id_must_be_nine_digits(app):
 
 def test_accreditation_dates(app):
     today = date.today()
-    c = Company(company_id="999000001", name="Datumtest", accreditations=[
-        Accreditation(crebo="11111", start=today - timedelta(days=10), end=today + timedelta(days=10)),
-        Accreditation(crebo="22222", start=today + timedelta(days=5)),
-        Accreditation(crebo="33333", start=today - timedelta(days=100), end=today - timedelta(days=1)),
-    ])
+    c = Company(
+        company_id="999000001",
+        name="Datumtest",
+        accreditations=[
+            Accreditation(crebo="11111", start=today - timedelta(days=10), end=today + timedelta(days=10)),
+            Accreditation(crebo="22222", start=today + timedelta(days=5)),
+            Accreditation(crebo="33333", start=today - timedelta(days=100), end=today - timedelta(days=1)),
+        ],
+    )
     c.save()
     assert c.is_accredited_for("11111", today)
     assert c.is_accredited_for("11111", today + timedelta(days=10))  # end date inclusive
@@ -61,8 +69,11 @@ def test_accreditation_dates(app):
     assert not c.is_accredited_for("33333", today)
     assert not c.is_accredited_for("44444", today)
     with pytest.raises(Exception) as exc:
-        Company(company_id="999000002", name="X", accreditations=[
-            Accreditation(crebo="11111", start=today, end=today - timedelta(days=1))]).save()
+        Company(
+            company_id="999000002",
+            name="X",
+            accreditations=[Accreditation(crebo="11111", start=today, end=today - timedelta(days=1))],
+        ).save()
     assert "vóór de begindatum" in str(exc.value)
 
 
@@ -166,8 +177,9 @@ def test_placement_current_is_latest_and_school_trainer_is_for_one_participant(a
     names = placement_service.current_company_names([p1.pk, p2.pk])
     assert names[p1.pk] == bakery.name and p2.pk not in names
 
-    own = placement_service.add_trainer_for_participant(staff, p1, {"initials": "K.", "last_name": "Eigen"},
-                                                        company=bakery)
+    own = placement_service.add_trainer_for_participant(
+        staff, p1, {"initials": "K.", "last_name": "Eigen"}, company=bakery
+    )
     assert own.source == "school" and own.review_status == "open"
     from services.companies import trainers_for
 
@@ -193,8 +205,9 @@ def test_deleting_participant_deletes_placements_and_own_trainers(app):
     staff = user("mbo@school.example")
     p = make_participant()
     bakery = Company.objects(company_id="100200301").get()
-    t = placement_service.add_trainer_for_participant(staff, p, {"initials": "K.", "last_name": "Eigen"},
-                                                      company=bakery)
+    t = placement_service.add_trainer_for_participant(
+        staff, p, {"initials": "K.", "last_name": "Eigen"}, company=bakery
+    )
     placement = placement_service.create_placement(staff, p, company=bakery, trainer=t)
     others = Placement.objects(participant__ne=p).count()
     p.delete()
@@ -211,11 +224,17 @@ def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
     staff = user("mbo@school.example")
     advisor = user("adviseur@sbb.example")
     p = make_participant()
-    req = req_service.propose_company(staff, p, {"name": "Visserij Het Anker", "city": "Urk", "postcode": "8321ab"},
-                                      f"{c2}, {c1}", "Stageadres van de deelnemer")
+    req = req_service.propose_company(
+        staff,
+        p,
+        {"name": "Visserij Het Anker", "city": "Urk", "postcode": "8321ab"},
+        f"{c2}, {c1}",
+        "Stageadres van de deelnemer",
+    )
     assert req.status == "submitted" and req.crebos == sorted([c1, c2])
-    trainer = placement_service.add_trainer_for_participant(staff, p, {"first_name": "Klaas", "last_name": "Post"},
-                                                            request=req)
+    trainer = placement_service.add_trainer_for_participant(
+        staff, p, {"first_name": "Klaas", "last_name": "Post"}, request=req
+    )
     placement = placement_service.create_placement(staff, p, request=req, trainer=trainer)
     assert placement.is_pending
     assert "erkenning aangevraagd" in Participant.objects.get(pk=p.pk).overview["leerbedrijf"]
@@ -260,7 +279,9 @@ def test_extend_existing_accreditation(app, mails):
 def test_reject_needs_a_reason_and_mails_it(app, mails):
     staff = user("mbo@school.example")
     advisor = user("adviseur@sbb.example")
-    req = req_service.propose_company(staff, make_participant(), {"name": "Nep B.V.", "city": "Zeist"}, demo_crebos()[0])
+    req = req_service.propose_company(
+        staff, make_participant(), {"name": "Nep B.V.", "city": "Zeist"}, demo_crebos()[0]
+    )
     with pytest.raises(req_service.RequestError) as exc:
         req_service.change_request_status(advisor, req, "rejected", "")
     assert "reden" in str(exc.value)
@@ -279,11 +300,13 @@ def test_bad_request_input_gets_dutch_message_and_writes_nothing(app):
     p = make_participant()
     before = AccreditationRequest.objects.count()
     good = demo_crebos()[0]
-    for data, crebos, words in (({"name": "", "city": "Ede"}, good, "naam"),
-                                ({"name": "X", "city": ""}, good, "plaats"),
-                                ({"name": "X", "city": "Ede"}, "2518", "crebonummer"),
-                                ({"name": "X", "city": "Ede"}, "", "crebonummer"),
-                                ({"name": "X", "city": "Ede", "email": "geen-mail"}, good, "e-mailadres")):
+    for data, crebos, words in (
+        ({"name": "", "city": "Ede"}, good, "naam"),
+        ({"name": "X", "city": ""}, good, "plaats"),
+        ({"name": "X", "city": "Ede"}, "2518", "crebonummer"),
+        ({"name": "X", "city": "Ede"}, "", "crebonummer"),
+        ({"name": "X", "city": "Ede", "email": "geen-mail"}, good, "e-mailadres"),
+    ):
         with pytest.raises(req_service.RequestError) as exc:
             req_service.propose_company(staff, p, data, crebos)
         assert words in str(exc.value).lower()
@@ -317,8 +340,9 @@ def test_review_school_trainer_registers_it(app):
     advisor = user("adviseur@sbb.example")
     p1, p2 = make_participant(), make_participant(first_name="Sem")
     bakery = Company.objects(company_id="100200301").get()
-    t = placement_service.add_trainer_for_participant(staff, p1, {"initials": "K.", "last_name": "Eigen"},
-                                                      company=bakery)
+    t = placement_service.add_trainer_for_participant(
+        staff, p1, {"initials": "K.", "last_name": "Eigen"}, company=bakery
+    )
     with pytest.raises(req_service.RequestError):
         req_service.review_trainer(advisor, t, "rejected", "")
     req_service.review_trainer(advisor, t, "approved", "Gebeld, klopt.")
@@ -342,12 +366,19 @@ def test_new_trainer_is_not_kept_when_the_placement_fails(app):
 
     user = User.objects.get(email="mbo@school.example")
     participant = participant_service.create_participant(
-        user, {"first_name": "Rik", "last_name": "Rollback", "birth_date": _date(2006, 6, 6)})
+        user, {"first_name": "Rik", "last_name": "Rollback", "birth_date": _date(2006, 6, 6)}
+    )
     company = Company.objects.first()
     before = Trainer.objects.count()
     with pytest.raises(placements.PlacementError):
-        placements.place_with_new_trainer(user, participant, {"last_name": "Nieuw", "first_name": "Nina"},
-                                          company=company, start=_date(2026, 9, 1), end=_date(2026, 1, 1))
+        placements.place_with_new_trainer(
+            user,
+            participant,
+            {"last_name": "Nieuw", "first_name": "Nina"},
+            company=company,
+            start=_date(2026, 9, 1),
+            end=_date(2026, 1, 1),
+        )
     assert Trainer.objects.count() == before
 
 
@@ -361,7 +392,8 @@ def test_new_trainer_is_removed_when_saving_the_placement_fails(app, monkeypatch
 
     user = User.objects.get(email="mbo@school.example")
     participant = participant_service.create_participant(
-        user, {"first_name": "Rik", "last_name": "Terugdraai", "birth_date": _date(2006, 6, 7)})
+        user, {"first_name": "Rik", "last_name": "Terugdraai", "birth_date": _date(2006, 6, 7)}
+    )
 
     def failing_placement(*args, **kwargs):
         raise placements.PlacementError("kan niet")
@@ -369,6 +401,7 @@ def test_new_trainer_is_removed_when_saving_the_placement_fails(app, monkeypatch
     monkeypatch.setattr(placements, "create_placement", failing_placement)
     before = Trainer.objects.count()
     with pytest.raises(placements.PlacementError):
-        placements.place_with_new_trainer(user, participant, {"last_name": "Nieuw", "first_name": "Nina"},
-                                          company=Company.objects.first())
+        placements.place_with_new_trainer(
+            user, participant, {"last_name": "Nieuw", "first_name": "Nina"}, company=Company.objects.first()
+        )
     assert Trainer.objects.count() == before

@@ -13,8 +13,9 @@ pytestmark = requires_chromium
 
 def _participant(first_name):
     staff = User.objects(email="mbo@school.example").get()
-    p = Participant(first_name=first_name, last_name="Reiziger", birth_date=date(2007, 3, 14),
-                    institution=staff.institution)
+    p = Participant(
+        first_name=first_name, last_name="Reiziger", birth_date=date(2007, 3, 14), institution=staff.institution
+    )
     p.save()
     return p
 

@@ -24,8 +24,11 @@ def workbook(rows):
 
 
 def upload(client, data):
-    return client.post("/leerbedrijven-import/", data={"file": (io.BytesIO(data), "leerbedrijven.xlsx")},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/leerbedrijven-import/",
+        data={"file": (io.BytesIO(data), "leerbedrijven.xlsx")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_template_downloads_with_headers(client, auth):
@@ -43,12 +46,37 @@ def test_school_staff_cannot_import(client, auth):
 
 def test_import_preview_then_confirm(client, auth):
     auth.login_role("sbb_admin")
-    data = workbook([
-        ["444000111", "Bakkerij Import", "Straat 1", "1234ab", "Ede", None, None, None, "90101", "01-09-2025", None],
-        ["444000111", None, None, None, None, None, None, None, "90102", "01-09-2025", "31-08-2027"],
-        ["100200301", "Bakkerij De Gouden Korenaar", None, None, "De Bilt", None, None, None, "90999", "01-01-2026",
-         None],
-    ])
+    data = workbook(
+        [
+            [
+                "444000111",
+                "Bakkerij Import",
+                "Straat 1",
+                "1234ab",
+                "Ede",
+                None,
+                None,
+                None,
+                "90101",
+                "01-09-2025",
+                None,
+            ],
+            ["444000111", None, None, None, None, None, None, None, "90102", "01-09-2025", "31-08-2027"],
+            [
+                "100200301",
+                "Bakkerij De Gouden Korenaar",
+                None,
+                None,
+                "De Bilt",
+                None,
+                None,
+                None,
+                "90999",
+                "01-01-2026",
+                None,
+            ],
+        ]
+    )
     html = upload(client, data).get_data(as_text=True)
     assert "Alle 3 rij(en) zijn in orde" in html
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
@@ -68,23 +96,33 @@ def test_import_preview_then_confirm(client, auth):
 
 def test_import_with_errors_shows_them_and_imports_nothing(client, auth):
     auth.login_role("sbb_admin")
-    data = workbook([
-        ["444000222", "Goed Bedrijf", None, None, "Ede", None, None, None, "90101", "01-09-2025", None],
-        ["12345", "Kort ID", None, None, "Ede", None, None, None, None, None, None],
-        ["444000333", "Slechte Datum", None, None, "Ede", None, None, None, "90101", "31-02-2025", None],
-        ["444000444", "Geen Start", None, "99", "Ede", None, None, None, "90101", None, None],
-    ])
+    data = workbook(
+        [
+            ["444000222", "Goed Bedrijf", None, None, "Ede", None, None, None, "90101", "01-09-2025", None],
+            ["12345", "Kort ID", None, None, "Ede", None, None, None, None, None, None],
+            ["444000333", "Slechte Datum", None, None, "Ede", None, None, None, "90101", "31-02-2025", None],
+            ["444000444", "Geen Start", None, "99", "Ede", None, None, None, "90101", None, None],
+        ]
+    )
     html = upload(client, data).get_data(as_text=True)
     assert "3 van de 4 rij(en) bevatten fouten" in html
-    assert "moet precies 9 cijfers zijn" in html and "31-02-2025 bestaat niet" in html and "is verplicht bij een crebo" in html
+    assert (
+        "moet precies 9 cijfers zijn" in html
+        and "31-02-2025 bestaat niet" in html
+        and "is verplicht bij een crebo" in html
+    )
     assert 'id="confirm-import"' not in html
     assert Company.objects(company_id__in=["444000222", "444000333"]).count() == 0
 
 
 def test_not_an_excel_file(client, auth):
     auth.login_role("sbb_admin")
-    html = client.post("/leerbedrijven-import/", data={"file": (io.BytesIO(b"a;b;c\n1;2;3"), "x.xlsx")},
-                       content_type="multipart/form-data", follow_redirects=True).get_data(as_text=True)
+    html = client.post(
+        "/leerbedrijven-import/",
+        data={"file": (io.BytesIO(b"a;b;c\n1;2;3"), "x.xlsx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "alert" in html and "xlsx" in html.lower()
 
 
@@ -93,10 +131,30 @@ def test_a_failing_save_leaves_nothing_half_imported(app, monkeypatch):
     from services import company_import
 
     admin = User.objects.get(email="beheerder@sbb.example")
-    rows = [{"row": 2, "values": {"company_id": "555000111", "name": "Eerste Nieuw", "city": "Ede",
-                                  "crebo": None, "start": None, "end": None}},
-            {"row": 3, "values": {"company_id": "555000222", "name": "Tweede Nieuw", "city": "Ede",
-                                  "crebo": None, "start": None, "end": None}}]
+    rows = [
+        {
+            "row": 2,
+            "values": {
+                "company_id": "555000111",
+                "name": "Eerste Nieuw",
+                "city": "Ede",
+                "crebo": None,
+                "start": None,
+                "end": None,
+            },
+        },
+        {
+            "row": 3,
+            "values": {
+                "company_id": "555000222",
+                "name": "Tweede Nieuw",
+                "city": "Ede",
+                "crebo": None,
+                "start": None,
+                "end": None,
+            },
+        },
+    ]
     original = Company.save
     calls = []
 

@@ -13,10 +13,12 @@ from documents.participants import Participant
 @pytest.fixture
 def concept(app):
     school = Institution.objects(brin="25DM").get()
-    participant = Participant(first_name="Eva", last_name="Jansen", birth_date=date(2006, 5, 1),
-                              institution=school).save()
-    return GuidanceDocument(institution=school, participant=participant,
-                            selections=[Selection(crebo="25498", codes=["B1-K1-W1"])]).save()
+    participant = Participant(
+        first_name="Eva", last_name="Jansen", birth_date=date(2006, 5, 1), institution=school
+    ).save()
+    return GuidanceDocument(
+        institution=school, participant=participant, selections=[Selection(crebo="25498", codes=["B1-K1-W1"])]
+    ).save()
 
 
 def test_concept_can_be_changed(concept):

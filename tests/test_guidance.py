@@ -34,8 +34,9 @@ def company(app):
 @pytest.fixture
 def participant(app, staff, company):
     school = Institution.objects(brin="25DM").get()
-    p = Participant(first_name="Eva", last_name="Jansen", birth_date=date(2006, 5, 1), group="MZ2A",
-                    institution=school).save()
+    p = Participant(
+        first_name="Eva", last_name="Jansen", birth_date=date(2006, 5, 1), group="MZ2A", institution=school
+    ).save()
     trainer = Trainer.objects(company=company, source="sbb").first()
     create_placement(staff, p, company=company, trainer=trainer)
     return p
@@ -55,6 +56,7 @@ def test_create_concept_keeps_snapshot_and_audit(participant, staff, company):
     wps = doc.snapshot["qualifications"][0]["core_tasks"][0]["work_processes"]
     assert [w["show_behaviour"] for w in wps][:2] == [True, False]
     from documents.audit import AuditEvent
+
     assert AuditEvent.objects(object_id=str(doc.pk), action="create").count() == 1
 
 
@@ -72,8 +74,7 @@ def test_bad_selections_get_dutch_messages(participant, staff):
 
 def test_behaviour_only_for_chosen_work_processes(participant, staff):
     codes = wp_codes("90101")
-    doc = svc.create_concept(participant, staff, [{"crebo": "90101", "codes": codes[:1],
-                                                   "behaviour_codes": codes[:3]}])
+    doc = svc.create_concept(participant, staff, [{"crebo": "90101", "codes": codes[:1], "behaviour_codes": codes[:3]}])
     assert doc.selections[0].behaviour_codes == codes[:1]
 
 
@@ -121,8 +122,9 @@ def test_trainer_change_keeps_old_document_and_copy_uses_new(participant, staff,
     doc = svc.create_concept(participant, staff, [selection()])
     doc = svc.finalize(doc, staff)
     old_name = doc.snapshot["trainer"]["name"]
-    new_trainer = Trainer(company=company, source="sbb", first_name="Nieuwe", last_name="Opleider",
-                          function="Chef").save()
+    new_trainer = Trainer(
+        company=company, source="sbb", first_name="Nieuwe", last_name="Opleider", function="Chef"
+    ).save()
     placement = create_placement(staff, participant, company=company, trainer=new_trainer)
     doc.reload()
     assert doc.snapshot["trainer"]["name"] == old_name
@@ -197,9 +199,15 @@ def fill(pdf_bytes, values):
 def test_filled_copy_round_trip(participant, staff):
     doc = svc.finalize(svc.create_concept(participant, staff, [selection(n=2)]), staff)
     code = doc.selections[0].codes[0]
-    filled = fill(svc.pdf(doc), {f"wp_{code}_moment1_datum": "03-02-2026", f"wp_{code}_moment1_niveau": "gedeeltelijk",
-                                 f"wp_{code}_opmerkingen": "Gaat goed, één keer te laat; oefent nog met de scanner.",
-                                 "startdatum": "01-02-2026"})
+    filled = fill(
+        svc.pdf(doc),
+        {
+            f"wp_{code}_moment1_datum": "03-02-2026",
+            f"wp_{code}_moment1_niveau": "gedeeltelijk",
+            f"wp_{code}_opmerkingen": "Gaat goed, één keer te laat; oefent nog met de scanner.",
+            "startdatum": "01-02-2026",
+        },
+    )
     copy = svc.upload_filled_copy(doc, staff, "ingevuld.pdf", filled)
     assert copy.progress[code]["moments"][0] == {"datum": "03-02-2026", "niveau": "gedeeltelijk"}
     assert "één keer" in copy.progress[code]["opmerkingen"]

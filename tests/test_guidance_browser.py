@@ -29,11 +29,21 @@ def _participant_with_placement(app, company_id="100200301"):
 
     with app.app_context():
         school = Institution.objects(brin="25DM").get()
-        p = Participant(first_name="Noëlle", infix="van", last_name="Aarle", birth_date=date(2006, 4, 3),
-                        group="MZ2A", institution=school).save()
+        p = Participant(
+            first_name="Noëlle",
+            infix="van",
+            last_name="Aarle",
+            birth_date=date(2006, 4, 3),
+            group="MZ2A",
+            institution=school,
+        ).save()
         company = Company.objects(company_id=company_id).get()
-        create_placement(User.objects(email="mbo@school.example").get(), p, company=company,
-                         trainer=Trainer.objects(company=company).first())
+        create_placement(
+            User.objects(email="mbo@school.example").get(),
+            p,
+            company=company,
+            trainer=Trainer.objects(company=company).first(),
+        )
         return str(p.pk)
 
 
@@ -83,8 +93,14 @@ def test_compose_finalize_download_and_upload_filled_copy(page, live_server):  #
     key = "90101-B1-K1-W1" if first_wp == "B1-K1-W1" else "B1-K1-W1"
     assert f"wp_{key}_moment1_niveau" in reader.get_fields()
 
-    filled = fill(data, {f"wp_{key}_moment1_datum": "12-01-2026", f"wp_{key}_moment1_niveau": "beheerst",
-                         "wp_B1-K1-W2_opmerkingen": "Werkt zelfstandig; let op de veiligheidsschoenen."})
+    filled = fill(
+        data,
+        {
+            f"wp_{key}_moment1_datum": "12-01-2026",
+            f"wp_{key}_moment1_niveau": "beheerst",
+            "wp_B1-K1-W2_opmerkingen": "Werkt zelfstandig; let op de veiligheidsschoenen.",
+        },
+    )
     (ARTIFACTS / "guidance-filled.pdf").write_bytes(filled)
     page.set_input_files("#bestand", str(ARTIFACTS / "guidance-filled.pdf"))
     page.click("#upload")

@@ -46,9 +46,15 @@ def test_compose_create_summary_finalize_download(client, auth, participant):
     auth.login("mbo@school.example")
     page = client.get(f"/begeleidingsdocument/{participant.pk}/nieuw")
     assert page.status_code == 200 and "Nieuw begeleidingsdocument" in page.text
-    page = client.post(f"/begeleidingsdocument/{participant.pk}/nieuw",
-                       data={"n_blocks": "1", "q0_crebo": "90101", "action": "refresh"})
-    assert codes("90101")[0] in page.text and "Gedrag tonen" in page.text and "Omschrijving en gewenst resultaat" in page.text
+    page = client.post(
+        f"/begeleidingsdocument/{participant.pk}/nieuw",
+        data={"n_blocks": "1", "q0_crebo": "90101", "action": "refresh"},
+    )
+    assert (
+        codes("90101")[0] in page.text
+        and "Gedrag tonen" in page.text
+        and "Omschrijving en gewenst resultaat" in page.text
+    )
     assert "Versie" in page.text and "voorgaande versie" in page.text  # 90101 has an earlier version
     page = client.post(f"/begeleidingsdocument/{participant.pk}/nieuw", data=compose_form(action="add"))
     assert 'id="block-1"' in page.text and f'value="{codes("90101")[0]}" checked' in page.text
@@ -79,12 +85,17 @@ def test_compose_errors_are_dutch(client, auth, participant):
 
 def test_not_accredited_offers_extension(client, auth, participant):
     company = Company.objects(company_id="100200330").get()
-    crebo = next(c for c in ("90101", "90102", "90201", "90202", "90301") if not company.is_accredited_for(c)
-                 and not AccreditationRequest.objects(company=company, crebos=c).count())
+    crebo = next(
+        c
+        for c in ("90101", "90102", "90201", "90202", "90301")
+        if not company.is_accredited_for(c) and not AccreditationRequest.objects(company=company, crebos=c).count()
+    )
     auth.login("mbo@school.example")
     page = client.post(f"/begeleidingsdocument/{participant.pk}/nieuw", data=compose_form(crebo, action="refresh"))
     assert "Erkenning uitbreiden" in page.text and "niet erkend voor kwalificatie" in page.text
-    page = client.post(f"/begeleidingsdocument/{participant.pk}/nieuw", data=compose_form(crebo, action=f"extend:{crebo}"))
+    page = client.post(
+        f"/begeleidingsdocument/{participant.pk}/nieuw", data=compose_form(crebo, action=f"extend:{crebo}")
+    )
     req = AccreditationRequest.objects(kind="extend", company=company, crebos=crebo).get()
     assert req.participant.pk == participant.pk
     assert "verzoek om de erkenning uit te breiden is ingediend" in page.text
@@ -118,7 +129,9 @@ def test_edit_and_delete_concept(client, auth, participant, staff):
     auth.login("collega@school.example")  # a colleague of the same school
     page = client.get(f"/begeleidingsdocument/document/{doc.pk}/wijzigen")
     assert f'value="{codes("90101")[1]}" checked' in page.text
-    client.post(f"/begeleidingsdocument/document/{doc.pk}/wijzigen", data=compose_form(n=4, extra={"version": doc.version}))
+    client.post(
+        f"/begeleidingsdocument/document/{doc.pk}/wijzigen", data=compose_form(n=4, extra={"version": doc.version})
+    )
     assert GuidanceDocument.objects.get(pk=doc.pk).werkproces_count == 4
     client.post(f"/begeleidingsdocument/document/{doc.pk}/verwijderen")
     assert GuidanceDocument.objects(pk=doc.pk).count() == 0
@@ -128,11 +141,22 @@ def test_other_school_gets_404_everywhere(client, auth, participant, staff):
     doc = svc.create_concept(participant, staff, [{"crebo": "90101", "codes": codes("90101")[:2]}])
     auth.login("pro@school.example")
     base = f"/begeleidingsdocument/document/{doc.pk}"
-    for url in (f"{base}/", f"{base}/pdf", f"{base}/wijzigen", f"{base}/ingevuld/pdf",
-                f"/begeleidingsdocument/{participant.pk}/nieuw"):
+    for url in (
+        f"{base}/",
+        f"{base}/pdf",
+        f"{base}/wijzigen",
+        f"{base}/ingevuld/pdf",
+        f"/begeleidingsdocument/{participant.pk}/nieuw",
+    ):
         assert client.get(url).status_code == 404, url
-    for url in (f"{base}/wijzigen", f"{base}/verwijderen", f"{base}/afronden", f"{base}/ingevuld",
-                f"{base}/nieuw-met-dezelfde-werkprocessen", f"/begeleidingsdocument/{participant.pk}/nieuw"):
+    for url in (
+        f"{base}/wijzigen",
+        f"{base}/verwijderen",
+        f"{base}/afronden",
+        f"{base}/ingevuld",
+        f"{base}/nieuw-met-dezelfde-werkprocessen",
+        f"/begeleidingsdocument/{participant.pk}/nieuw",
+    ):
         assert client.post(url, data={"confirm": "ja", **compose_form()}).status_code == 404, url
     assert client.get("/begeleidingsdocument/document/zzz/pdf").status_code == 404
     assert GuidanceDocument.objects.get(pk=doc.pk).status == "concept"
@@ -173,8 +197,12 @@ def test_participant_panel_lists_documents_and_offers_copy_after_trainer_change(
 def test_upload_messages(client, auth, participant, staff):
     doc = svc.create_concept(participant, staff, [{"crebo": "90101", "codes": codes("90101")[:2]}])
     auth.login("mbo@school.example")
-    page = client.post(f"/begeleidingsdocument/document/{doc.pk}/ingevuld", follow_redirects=True,
-                       data={"bestand": (io.BytesIO(b"hallo"), "notitie.txt")}, content_type="multipart/form-data")
+    page = client.post(
+        f"/begeleidingsdocument/document/{doc.pk}/ingevuld",
+        follow_redirects=True,
+        data={"bestand": (io.BytesIO(b"hallo"), "notitie.txt")},
+        content_type="multipart/form-data",
+    )
     assert "Dit bestand is geen PDF" in page.text
     assert FilledCopy.objects(guidance=doc).count() == 0
 
@@ -196,8 +224,9 @@ def test_afronden_needs_the_csrf_token(demo_dump):
         login = client.get("/login").text
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login).group(1)
         Auth(client).login("mbo@school.example")  # without a token: refused
-        client.post("/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo",
-                                    "csrf_token": token})
+        client.post(
+            "/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo", "csrf_token": token}
+        )
         url = f"/begeleidingsdocument/document/{doc.pk}/afronden"
         assert client.post(url, data={"confirm": "ja"}).status_code == 400
         assert GuidanceDocument.objects.get(pk=doc.pk).status == "concept"

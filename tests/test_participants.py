@@ -18,8 +18,14 @@ def user(email):
     return User.objects.get(email=email)
 
 
-DATA = {"first_name": "Ayşe", "infix": "van der", "last_name": "Bürg", "birth_date": date(2007, 4, 1),
-        "birth_place": "Tilburg", "group": "MZ3C"}
+DATA = {
+    "first_name": "Ayşe",
+    "infix": "van der",
+    "last_name": "Bürg",
+    "birth_date": date(2007, 4, 1),
+    "birth_place": "Tilburg",
+    "group": "MZ3C",
+}
 
 
 def test_create_sets_school_author_and_search_fields(app):
@@ -33,16 +39,19 @@ def test_create_sets_school_author_and_search_fields(app):
     assert AuditEvent.objects(action="create", object_id=str(p.pk)).count() == 1
 
 
-@pytest.mark.parametrize("changes, field, fragment", [
-    ({"first_name": "  "}, "first_name", "Vul voornaam in"),
-    ({"last_name": None}, "last_name", "Vul achternaam in"),
-    ({"birth_date": None}, "birth_date", "Vul geboortedatum in"),
-    ({"birth_date": date(2100, 1, 1)}, "birth_date", "verleden"),
-    ({"birth_date": date(1890, 1, 1)}, "birth_date", "niet aannemelijk"),
-    ({"birth_date": date.today().replace(year=date.today().year - 3)}, "birth_date", "niet aannemelijk"),
-    ({"email": "geen-adres"}, "email", "geen geldig e-mailadres"),
-    ({"group": "x" * 101}, "group", "te lang"),
-])
+@pytest.mark.parametrize(
+    "changes, field, fragment",
+    [
+        ({"first_name": "  "}, "first_name", "Vul voornaam in"),
+        ({"last_name": None}, "last_name", "Vul achternaam in"),
+        ({"birth_date": None}, "birth_date", "Vul geboortedatum in"),
+        ({"birth_date": date(2100, 1, 1)}, "birth_date", "verleden"),
+        ({"birth_date": date(1890, 1, 1)}, "birth_date", "niet aannemelijk"),
+        ({"birth_date": date.today().replace(year=date.today().year - 3)}, "birth_date", "niet aannemelijk"),
+        ({"email": "geen-adres"}, "email", "geen geldig e-mailadres"),
+        ({"group": "x" * 101}, "group", "te lang"),
+    ],
+)
 def test_invalid_values_give_dutch_field_messages(app, changes, field, fragment):
     mbo = user("mbo@school.example")
     before = Participant.objects.count()
@@ -165,8 +174,11 @@ def test_sbb_advisor_is_read_only(app):
 def test_delete_lists_dependents_deletes_and_audits(app, monkeypatch):
     mbo = user("mbo@school.example")
     p = svc.create_participant(mbo, DATA)
-    monkeypatch.setattr(registry, "PARTICIPANT_DEPENDENTS",
-                        [lambda participant: [("begeleidingsdocumenten", 2), ("praktijkverklaringen", 1)]])
+    monkeypatch.setattr(
+        registry,
+        "PARTICIPANT_DEPENDENTS",
+        [lambda participant: [("begeleidingsdocumenten", 2), ("praktijkverklaringen", 1)]],
+    )
     assert svc.dependents(p) == [("begeleidingsdocumenten", 2), ("praktijkverklaringen", 1)]
     svc.delete_participant(mbo, p)
     assert Participant.objects(pk=p.pk).count() == 0

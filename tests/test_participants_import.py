@@ -15,8 +15,16 @@ from documents.users import User
 from services import participant_import as importer
 from services import registry, spreadsheet
 
-HEADER = ["Voornaam *", "Tussenvoegsel", "Achternaam *", "Geboortedatum *", "Geboorteplaats", "Groep",
-          "Leerlingnummer", "E-mailadres"]
+HEADER = [
+    "Voornaam *",
+    "Tussenvoegsel",
+    "Achternaam *",
+    "Geboortedatum *",
+    "Geboorteplaats",
+    "Groep",
+    "Leerlingnummer",
+    "E-mailadres",
+]
 
 
 def xlsx(rows, header=HEADER, sheet="Deelnemers"):
@@ -47,11 +55,13 @@ def user(email="mbo@school.example"):
 
 
 def upload(client, data, name="deelnemers.xlsx"):
-    return client.post("/deelnemers/import/", data={"bestand": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/deelnemers/import/", data={"bestand": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 # --- template ------------------------------------------------------------------------------------------------
+
 
 def test_template_has_columns_help_validation_and_instructions(client, auth):
     auth.login("mbo@school.example")
@@ -72,6 +82,7 @@ def test_template_has_columns_help_validation_and_instructions(client, auth):
 
 
 # --- preview and import ------------------------------------------------------------------------------------------
+
 
 def test_preview_states_every_row(app):
     staged = importer.preview(user(), xlsx(GOOD_ROWS), "deelnemers.xlsx")
@@ -124,8 +135,9 @@ def test_import_rechecks_duplicates_created_meanwhile(app):
 
     mbo = user()
     staged = importer.preview(mbo, xlsx(GOOD_ROWS), "deelnemers.xlsx")
-    svc.create_participant(user("collega@school.example"), {"first_name": "Sara", "last_name": "Öztürk",
-                                                              "birth_date": date(2007, 5, 1)})
+    svc.create_participant(
+        user("collega@school.example"), {"first_name": "Sara", "last_name": "Öztürk", "birth_date": date(2007, 5, 1)}
+    )
     with pytest.raises(importer.ImportError_, match="Rij 2 bestaat intussen al"):
         importer.import_rows(mbo, staged.token, ["2", "3"])
     assert Participant.objects(last_name="Gelder").count() == 0
@@ -181,6 +193,7 @@ def test_import_over_http(client, auth):
 
 # --- every kind of bad file ------------------------------------------------------------------------------------
 
+
 def truncated():
     data = xlsx(GOOD_ROWS)
     return data[: len(data) // 2]
@@ -214,8 +227,12 @@ BAD_FILES = [
     ("leeg", lambda: b"", "deelnemers.xlsx", "leeg"),
     ("afgebroken", truncated, "deelnemers.xlsx", "beschadigd of onvolledig"),
     ("zip zonder werkmap", zip_not_workbook, "deelnemers.xlsx", "geen geldig Excelbestand"),
-    ("kolommen ontbreken", lambda: xlsx([["Jan", "Vries"]], header=["Voornaam", "Naam"]), "d.xlsx",
-     "'Achternaam', 'Geboortedatum' ontbreken"),
+    (
+        "kolommen ontbreken",
+        lambda: xlsx([["Jan", "Vries"]], header=["Voornaam", "Naam"]),
+        "d.xlsx",
+        "'Achternaam', 'Geboortedatum' ontbreken",
+    ),
     ("lege werkblad", lambda: xlsx([], header=None), "d.xlsx", "eerste rij bevat geen kolomnamen"),
     ("geen gegevens", lambda: xlsx([]), "d.xlsx", "geen rijen met gegevens"),
     ("te veel rijen", too_many_rows, "d.xlsx", "meer dan 50 rijen"),
@@ -250,13 +267,15 @@ def test_upload_without_file(client, auth):
 
 
 def test_dates_as_excel_serial_and_short_year(app):
-    rows = spreadsheet.read_upload(xlsx([["A", None, "B", 39083], ["C", None, "D", "5-1-07"]]),
-                                   importer.COLUMNS, file_name="x.xlsx")
+    rows = spreadsheet.read_upload(
+        xlsx([["A", None, "B", 39083], ["C", None, "D", "5-1-07"]]), importer.COLUMNS, file_name="x.xlsx"
+    )
     assert rows[0].values["birth_date"] == date(2007, 1, 1)
     assert rows[1].values["birth_date"] == date(2007, 1, 5)
 
 
 # --- export, read back -----------------------------------------------------------------------------------------
+
 
 def test_export_xlsx_has_typed_dates_dutch_headers_and_filtered_rows(client, auth):
     auth.login("mbo@school.example")
@@ -285,8 +304,15 @@ def test_export_csv_bom_semicolon_and_scope(client, auth):
 def test_export_neutralises_formulas(client, auth):
     from services import participants as svc
 
-    svc.create_participant(user(), {"first_name": "=HYPERLINK(\"http://x\")", "last_name": "+31Test",
-                                    "birth_date": date(2007, 1, 1), "group": "@SUM(A1)"})
+    svc.create_participant(
+        user(),
+        {
+            "first_name": '=HYPERLINK("http://x")',
+            "last_name": "+31Test",
+            "birth_date": date(2007, 1, 1),
+            "group": "@SUM(A1)",
+        },
+    )
     auth.login("mbo@school.example")
     text = client.get("/deelnemers/export/csv/").data.decode("utf-8-sig")
     row = next(r for r in csv.reader(io.StringIO(text), delimiter=";") if "Test" in r[0])

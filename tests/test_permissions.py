@@ -11,8 +11,10 @@ PAGES = [
     # (url, {role: status}); 302 for anonymous means: to the login page.
     ("/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 200, "school_staff": 200}),
     ("/beheer/onderwijsinstellingen/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
-    ("/beheer/onderwijsinstellingen/new/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403,
-                                            "school_staff": 403}),
+    (
+        "/beheer/onderwijsinstellingen/new/",
+        {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403},
+    ),
     ("/beheer/gebruikers/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
     ("/beheer/voorwaarden/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
     ("/beheer/voorwaarden/new/", {"anonymous": 302, "sbb_admin": 200, "sbb_advisor": 403, "school_staff": 403}),
@@ -67,12 +69,16 @@ def test_home_greets_with_name_school_and_role(client, auth):
     assert "ROC Demo" in html and "Medewerker onderwijsinstelling" in html
 
 
-ENGLISH = re.compile(r">\s*(Home|Create|List|Save|Cancel|Delete|Edit|Search|Filter|Export|With selected|"
-                     r"Add Filter|Apply|Reset Filters|items|Yes|No|Thuis|Maken)\s*<")
+ENGLISH = re.compile(
+    r">\s*(Home|Create|List|Save|Cancel|Delete|Edit|Search|Filter|Export|With selected|"
+    r"Add Filter|Apply|Reset Filters|items|Yes|No|Thuis|Maken)\s*<"
+)
 
 
-@pytest.mark.parametrize("url", ["/", "/beheer/gebruikers/", "/beheer/gebruikers/new/",
-                                 "/beheer/onderwijsinstellingen/", "/beheer/geschiedenis/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/", "/beheer/gebruikers/", "/beheer/gebruikers/new/", "/beheer/onderwijsinstellingen/", "/beheer/geschiedenis/"],
+)
 def test_admin_chrome_is_dutch(client, auth, url):
     auth.login_role("sbb_admin")
     html = client.get(url).get_data(as_text=True)
@@ -91,9 +97,16 @@ def test_admin_creates_user_who_gets_a_set_password_mail(client, auth, caplog):
     auth.login_role("sbb_admin")
     school = User.objects(email="mbo@school.example").get().institution
     with caplog.at_level("WARNING", logger="praktijkloket.mail"):
-        response = client.post("/beheer/gebruikers/new/", data={
-            "email": "Nieuw@School.example", "name": "Nieuwe Collega", "role": "school_staff",
-            "institution": str(school.pk), "active": "y"})
+        response = client.post(
+            "/beheer/gebruikers/new/",
+            data={
+                "email": "Nieuw@School.example",
+                "name": "Nieuwe Collega",
+                "role": "school_staff",
+                "institution": str(school.pk),
+                "active": "y",
+            },
+        )
     assert response.status_code == 302
     user = User.objects(email="nieuw@school.example").get()
     assert user.institution == school
@@ -102,8 +115,9 @@ def test_admin_creates_user_who_gets_a_set_password_mail(client, auth, caplog):
 
 def test_school_staff_requires_an_institution(client, auth):
     auth.login_role("sbb_admin")
-    html = client.post("/beheer/gebruikers/new/", data={
-        "email": "zonder@school.example", "name": "Zonder School", "role": "school_staff", "active": "y"},
+    html = client.post(
+        "/beheer/gebruikers/new/",
+        data={"email": "zonder@school.example", "name": "Zonder School", "role": "school_staff", "active": "y"},
     ).get_data(as_text=True)
     assert "hoort bij een onderwijsinstelling" in html
     assert User.objects(email="zonder@school.example").count() == 0
@@ -133,9 +147,11 @@ def test_admin_list_headers_are_dutch(client, auth):
 
 def test_duplicate_email_gets_a_dutch_message(client, auth):
     auth.login_role("sbb_admin")
-    html = client.post("/beheer/gebruikers/new/", data={
-        "email": "mbo@school.example", "name": "Dubbel", "role": "sbb_admin", "active": "y"},
-        follow_redirects=True).get_data(as_text=True)
+    html = client.post(
+        "/beheer/gebruikers/new/",
+        data={"email": "mbo@school.example", "name": "Dubbel", "role": "sbb_admin", "active": "y"},
+        follow_redirects=True,
+    ).get_data(as_text=True)
     assert "Duplicate" not in html and "E11000" not in html
 
 
@@ -169,17 +185,31 @@ def test_school_logo_upload_is_checked_and_reencoded(client, auth):
 
     auth.login_role("sbb_admin")
     school = Institution.objects.get(brin="25DM")
-    bad = client.post(f"/beheer/onderwijsinstellingen/edit/?id={school.pk}", data={
-        "name": school.name, "brin": school.brin, "kind": school.kind,
-        "logo_upload": (io.BytesIO(b"geen plaatje"), "logo.png")}, content_type="multipart/form-data",
-        follow_redirects=True)
+    bad = client.post(
+        f"/beheer/onderwijsinstellingen/edit/?id={school.pk}",
+        data={
+            "name": school.name,
+            "brin": school.brin,
+            "kind": school.kind,
+            "logo_upload": (io.BytesIO(b"geen plaatje"), "logo.png"),
+        },
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "geen afbeelding" in bad.get_data(as_text=True)
     assert not Institution.objects.get(pk=school.pk).logo
     png = io.BytesIO()
     Image.new("RGB", (300, 120), (10, 90, 160)).save(png, "PNG")
-    ok = client.post(f"/beheer/onderwijsinstellingen/edit/?id={school.pk}", data={
-        "name": school.name, "brin": school.brin, "kind": school.kind,
-        "logo_upload": (io.BytesIO(png.getvalue()), "logo.png")}, content_type="multipart/form-data")
+    ok = client.post(
+        f"/beheer/onderwijsinstellingen/edit/?id={school.pk}",
+        data={
+            "name": school.name,
+            "brin": school.brin,
+            "kind": school.kind,
+            "logo_upload": (io.BytesIO(png.getvalue()), "logo.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert ok.status_code == 302
     school.reload()
     assert school.logo_type == "image/jpeg" and bytes(school.logo)[:2] == b"\xff\xd8"

@@ -71,7 +71,9 @@ def test_shared_files_counts_levels_and_trimmed_titles(shared_parsed):
         q = quals[crebo]
         assert (q["level"], q["title"], len(q["core_tasks"])) == (level, title, tasks), crebo
         assert sum(len(t["work_processes"]) for t in q["core_tasks"]) == processes, crebo
-        assert importer.summary_line(q) == f"{crebo} niveau {level} {title}: {tasks} kerntaken, {processes} werkprocessen"
+        assert (
+            importer.summary_line(q) == f"{crebo} niveau {level} {title}: {tasks} kerntaken, {processes} werkprocessen"
+        )
     assert [d["crebo"] for d in shared_parsed] == ["23189", "23183", "23185"]
     assert [d["title"] for d in shared_parsed] == ["Dienstverlening", "Pedagogisch Werk", "Sociaal werk"]
     # "Ondersteunt bij  dagelijkse activiteiten in zorg en welzijn " in the file: spaces tidied.
@@ -137,9 +139,16 @@ def test_one_file_with_every_dossier_reads_the_same(shared_parsed):
     bodies = []
     for path in SHARED_FILES.values():
         text = path.read_bytes().decode("utf-8-sig")
-        bodies.append(text[text.index("<dossier "):text.rindex("</dossiers>")])
-    combined = ('\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n<sbb>\r\n  <domeinen />\r\n  <dossiers>'
-                + "".join(bodies) + "</dossiers>\r\n</sbb>").replace("\n", "\r\n").encode("utf-8")
+        bodies.append(text[text.index("<dossier ") : text.rindex("</dossiers>")])
+    combined = (
+        (
+            '\ufeff<?xml version="1.0" encoding="utf-8"?>\r\n<sbb>\r\n  <domeinen />\r\n  <dossiers>'
+            + "".join(bodies)
+            + "</dossiers>\r\n</sbb>"
+        )
+        .replace("\n", "\r\n")
+        .encode("utf-8")
+    )
     together = importer.parse(combined, "alles.xml")
     assert importer.to_json(together) == importer.to_json(shared_parsed)
 
@@ -152,7 +161,11 @@ def test_import_shared_files_stores_everything_and_is_idempotent(app):
     assert _counts() == (before[0] + 3, before[1] + 8)
     stored = Qualification.objects(crebo="25484").get()
     assert (stored.title, stored.level, stored.dossier.crebo, stored.version) == (
-        "Gespecialiseerd pedagogisch medewerker", 4, "23183", "2016")
+        "Gespecialiseerd pedagogisch medewerker",
+        4,
+        "23183",
+        "2016",
+    )
     assert stored.core_task_count == 4 and stored.work_process_count == len(stored.work_processes()) == 21
     assert stored.valid_from == date(2015, 8, 1) and stored.dossier.established_on == date(2015, 11, 26)
     assert AuditEvent.objects(action="import", object_type="QualificationDossier").count() >= 1
@@ -176,7 +189,9 @@ def test_new_dossier_version_is_added_beside_the_old_one(app, tmp_path):
     assert [(d.version, d.superseded) for d in dossiers] == [("2017", False), ("2016", True)]
     versions = service.versions_of("25498")
     assert [(q.title, q.superseded) for q in versions] == [
-        ("Helpende zorg en welzijn (herzien)", False), ("Helpende Zorg en Welzijn", True)]
+        ("Helpende zorg en welzijn (herzien)", False),
+        ("Helpende Zorg en Welzijn", True),
+    ]
     assert service.get_by_crebo("25498").version == "2017"
     assert service.get_by_crebo("25498", version="2016").title == "Helpende Zorg en Welzijn"
     choice = next(c for c in service.current_qualifications() if c.crebo == "25498")
@@ -220,7 +235,9 @@ def test_current_qualifications_leave_out_ended_intake(app):
 
 def test_lookups_and_search(app):
     assert service.qualification_titles(["90201", "90301", "12345", None]) == {
-        "90201": "Medewerker bediening", "90301": "Medewerker hovenier"}
+        "90201": "Medewerker bediening",
+        "90301": "Medewerker hovenier",
+    }
     assert service.get_by_crebo("99999") is None
     assert service.get_qualification("not-an-id") is None
     assert [q.crebo for q in service.search("902")] == ["90201", "90202"]
@@ -236,7 +253,12 @@ def test_selection_snapshot(app):
     teamleider = service.get_by_crebo("90102")
     snap = service.selection_snapshot(teamleider, ["B1-K1-W1", "P2-K1-W3", "XX"], ["P2-K1-W3"])
     assert {k: snap[k] for k in ("crebo", "title", "level", "version", "dossier_title")} == {
-        "crebo": "90102", "title": "Logistiek teamleider", "level": 3, "version": "2024", "dossier_title": "Logistiek"}
+        "crebo": "90102",
+        "title": "Logistiek teamleider",
+        "level": 3,
+        "version": "2024",
+        "dossier_title": "Logistiek",
+    }
     assert [t["code"] for t in snap["core_tasks"]] == ["B1-K1", "P2-K1"]  # B1-K2 has nothing selected
     first, last = snap["core_tasks"][0]["work_processes"][0], snap["core_tasks"][1]["work_processes"][0]
     assert set(first) == {"code", "title", "description", "result", "behaviour", "show_behaviour"}
@@ -262,25 +284,48 @@ def _demo_bytes():
     return DEMO_FILE.read_bytes()
 
 
-@pytest.mark.parametrize("data, expected", [
-    (BILLION_LAUGHS, "om veiligheidsredenen"),
-    (EXTERNAL_ENTITY, "om veiligheidsredenen"),
-    (EXTERNAL_DTD, "om veiligheidsredenen"),
-    (BILLION_LAUGHS.decode().encode("utf-16"), "om veiligheidsredenen"),
-    (b"", "Het bestand is leeg"),
-    (b"\xef\xbb\xbf  \n", "Het bestand is leeg"),
-    (b"dit is geen xml", "geen geldig XML-bestand"),
-    (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "geen geldig XML-bestand"),
-    (b"<html><body>Hallo</body></html>", "geen kwalificatiebestand van SBB"),
-    (b"<sbb><domeinen/></sbb>", "geen kwalificatiedossiers"),
-    (b'<sbb><dossiers><dossier titel="X"/></dossiers></sbb>', "heeft geen crebonummer"),
-    (b'<sbb><dossiers><dossier titel="X"><dossiercrebos><dossiercrebo Geldig_vanaf="31-02-2015">1</dossiercrebo>'
-     b"</dossiercrebos></dossier></dossiers></sbb>", "geen geldige datum"),
-    (b'<sbb><dossiers><dossier titel="X"><dossiercrebos><dossiercrebo>1</dossiercrebo></dossiercrebos>'
-     b'<profielen><profiel titel="Y" niveau="7"><creboinformatie><crebo>2</crebo></creboinformatie></profiel>'
-     b"</profielen></dossier></dossiers></sbb>", "ongeldig niveau"),
-], ids=["billion-laughs", "external-entity", "external-dtd", "utf16-dtd", "empty", "bom-only", "text", "png",
-        "html", "no-dossiers", "no-crebo", "bad-date", "bad-level"])
+@pytest.mark.parametrize(
+    "data, expected",
+    [
+        (BILLION_LAUGHS, "om veiligheidsredenen"),
+        (EXTERNAL_ENTITY, "om veiligheidsredenen"),
+        (EXTERNAL_DTD, "om veiligheidsredenen"),
+        (BILLION_LAUGHS.decode().encode("utf-16"), "om veiligheidsredenen"),
+        (b"", "Het bestand is leeg"),
+        (b"\xef\xbb\xbf  \n", "Het bestand is leeg"),
+        (b"dit is geen xml", "geen geldig XML-bestand"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "geen geldig XML-bestand"),
+        (b"<html><body>Hallo</body></html>", "geen kwalificatiebestand van SBB"),
+        (b"<sbb><domeinen/></sbb>", "geen kwalificatiedossiers"),
+        (b'<sbb><dossiers><dossier titel="X"/></dossiers></sbb>', "heeft geen crebonummer"),
+        (
+            b'<sbb><dossiers><dossier titel="X"><dossiercrebos><dossiercrebo Geldig_vanaf="31-02-2015">1</dossiercrebo>'
+            b"</dossiercrebos></dossier></dossiers></sbb>",
+            "geen geldige datum",
+        ),
+        (
+            b'<sbb><dossiers><dossier titel="X"><dossiercrebos><dossiercrebo>1</dossiercrebo></dossiercrebos>'
+            b'<profielen><profiel titel="Y" niveau="7"><creboinformatie><crebo>2</crebo></creboinformatie></profiel>'
+            b"</profielen></dossier></dossiers></sbb>",
+            "ongeldig niveau",
+        ),
+    ],
+    ids=[
+        "billion-laughs",
+        "external-entity",
+        "external-dtd",
+        "utf16-dtd",
+        "empty",
+        "bom-only",
+        "text",
+        "png",
+        "html",
+        "no-dossiers",
+        "no-crebo",
+        "bad-date",
+        "bad-level",
+    ],
+)
 def test_bad_input_gets_one_dutch_message(data, expected):
     with pytest.raises(importer.QualificationImportError) as info:
         importer.parse(data, "kapot.xml")
@@ -337,7 +382,12 @@ def test_cli_dry_run_json_writes_nothing(app):
     q = dossier["kwalificaties"][1]
     assert set(q) == {"crebo", "titel", "niveau", "geldig_vanaf", "einde_instroom", "kerntaken"}
     assert (q["crebo"], q["titel"], q["niveau"], q["geldig_vanaf"], q["einde_instroom"]) == (
-        "90102", "Logistiek teamleider", 3, "2023-08-01", None)
+        "90102",
+        "Logistiek teamleider",
+        3,
+        "2023-08-01",
+        None,
+    )
     assert data["dossiers"][1]["kwalificaties"][0]["einde_instroom"] == "2023-07-31"
     wp = q["kerntaken"][0]["werkprocessen"][0]
     assert set(wp) == {"code", "titel", "omschrijving", "resultaat", "gedrag"}
@@ -358,9 +408,20 @@ def test_cli_bad_file_exits_non_zero_with_dutch_message(app, tmp_path):
 
 @requires_shared
 def test_cli_subprocess_stdout_is_only_json():
-    cmd = [sys.executable, "-m", "flask", "--app", "app", "import-kwalificaties", "--dry-run", "--json",
-           *map(str, SHARED_FILES.values())]
-    proc = subprocess.run(cmd, cwd=REPO, capture_output=True, timeout=120, env={"PATH": "/usr/bin:/bin", "SEED_DEMO": "0"})
+    cmd = [
+        sys.executable,
+        "-m",
+        "flask",
+        "--app",
+        "app",
+        "import-kwalificaties",
+        "--dry-run",
+        "--json",
+        *map(str, SHARED_FILES.values()),
+    ]
+    proc = subprocess.run(
+        cmd, cwd=REPO, capture_output=True, timeout=120, env={"PATH": "/usr/bin:/bin", "SEED_DEMO": "0"}
+    )
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout.decode("utf-8"))
     assert [d["crebo"] for d in data["dossiers"]] == ["23189", "23183", "23185"]
@@ -373,8 +434,9 @@ def test_cli_subprocess_stdout_is_only_json():
 
 
 def _upload(client, data, name="nieuw.xml"):
-    return client.post("/kwalificaties-importeren/", data={"bestand": (io.BytesIO(data), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/kwalificaties-importeren/", data={"bestand": (io.BytesIO(data), name)}, content_type="multipart/form-data"
+    )
 
 
 def _new_version_bytes():
@@ -453,9 +515,11 @@ def test_upload_needs_csrf_token_and_takes_a_file_beyond_the_app_limit(demo_dump
         assert PendingQualificationUpload.objects.count() == 0
         # SBB's complete export is larger than the app's 12 MB request limit.
         big = _new_version_bytes().replace(b"<sbb>", b"<sbb><!--" + b" " * (13 * 1024 * 1024) + b"-->", 1)
-        response = client.post("/kwalificaties-importeren/", data={"bestand": (io.BytesIO(big), "groot.xml"),
-                                                                   "csrf_token": token},
-                                content_type="multipart/form-data")
+        response = client.post(
+            "/kwalificaties-importeren/",
+            data={"bestand": (io.BytesIO(big), "groot.xml"), "csrf_token": token},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302
         assert PendingQualificationUpload.objects.count() == 1
 

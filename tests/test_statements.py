@@ -33,14 +33,16 @@ from tests.statement_helpers import (
 # --- input rules ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("typed, hours", [("10", 10), ("480", 480), ("1.200", 1200), ("1200", 1200),
-                                          (" 10.000 ", 10000), (1600, 1600)])
+@pytest.mark.parametrize(
+    "typed, hours", [("10", 10), ("480", 480), ("1.200", 1200), ("1200", 1200), (" 10.000 ", 10000), (1600, 1600)]
+)
 def test_bpv_hours_accepts_whole_numbers_in_range(typed, hours):
     assert svc.parse_bpv_hours(typed) == hours
 
 
-@pytest.mark.parametrize("typed", ["9", "10001", "10.001", "0", "-20", "12,5", "12.5", "1.2", "abc", "", None,
-                                   "1.2000", "١٢٠٠"])
+@pytest.mark.parametrize(
+    "typed", ["9", "10001", "10.001", "0", "-20", "12,5", "12.5", "1.2", "abc", "", None, "1.2000", "١٢٠٠"]
+)
 def test_bpv_hours_refuses_everything_else_in_dutch(typed):
     with pytest.raises(svc.StatementError) as exc:
         svc.parse_bpv_hours(typed)
@@ -94,8 +96,9 @@ def test_every_problem_is_named_at_once(app):
     with pytest.raises(svc.StatementError, match="stap 2"):
         svc.create_concept(participant, maker)  # the wizard needs a placement first
     # A concept without one (made by a script, or whose placement was removed) is still checked in full.
-    statement = PracticeStatement(institution=participant.institution, participant=participant,
-                                  created_by=maker, created_by_name=maker.name).save()
+    statement = PracticeStatement(
+        institution=participant.institution, participant=participant, created_by=maker, created_by_name=maker.name
+    ).save()
     with pytest.raises(svc.StatementError) as exc:
         svc.finalize(statement, maker)
     text = " | ".join(exc.value.problems)
@@ -108,10 +111,11 @@ def test_every_problem_is_named_at_once(app):
 
 def test_accreditation_is_checked_per_kwalificatie_on_todays_date(app):
     company = Company.objects(company_id=BAKERY).get()
-    company.accreditations = [Accreditation(crebo="90101", start=date.today() - timedelta(days=400)),
-                              Accreditation(crebo="90201", start=date.today() - timedelta(days=400),
-                                            end=date.today() - timedelta(days=1)),
-                              Accreditation(crebo="90301", start=date.today() + timedelta(days=5))]
+    company.accreditations = [
+        Accreditation(crebo="90101", start=date.today() - timedelta(days=400)),
+        Accreditation(crebo="90201", start=date.today() - timedelta(days=400), end=date.today() - timedelta(days=1)),
+        Accreditation(crebo="90301", start=date.today() + timedelta(days=5)),
+    ]
     company.save()
     statement = ready_concept(selections=[selection("90101"), selection("90201"), selection("90301")])
     problems = svc.readiness_problems(statement)
@@ -277,10 +281,12 @@ def test_deleting_the_participant_withdraws_its_final_statements(app):
 def test_logo_upload_rules(app):
     maker = user("mbo@school.example")
     statement = ready_concept(participant_at(company_id="100200302"))  # no registry logo
-    for data, message in [(b"not an image at all", "geen afbeelding"),
-                          (image_bytes("GIF"), "JPG- of PNG-bestand"),
-                          (b"\x89PNG" + b"0" * (2 * 1024 * 1024 + 10), "te groot"),
-                          (b"", "Kies een afbeelding")]:
+    for data, message in [
+        (b"not an image at all", "geen afbeelding"),
+        (image_bytes("GIF"), "JPG- of PNG-bestand"),
+        (b"\x89PNG" + b"0" * (2 * 1024 * 1024 + 10), "te groot"),
+        (b"", "Kies een afbeelding"),
+    ]:
         with pytest.raises(svc.StatementError, match=message):
             svc.set_company_logo(statement, maker, data)
     assert not PracticeStatement.objects(pk=statement.pk).get().company_logo

@@ -122,7 +122,7 @@ def test_new_participant_to_a_verified_praktijkverklaring(page, live_server):  #
     assert "Geldig" in page.inner_text("#verification-result")
     changed = ARTIFACTS / "praktijkverklaring-gewijzigd.pdf"
     middle = len(final_pdf) // 2
-    changed.write_bytes(final_pdf[:middle] + bytes([final_pdf[middle] ^ 1]) + final_pdf[middle + 1:])
+    changed.write_bytes(final_pdf[:middle] + bytes([final_pdf[middle] ^ 1]) + final_pdf[middle + 1 :])
     page.set_input_files("#pdf", str(changed))
     page.click("button[type=submit]")
     assert "niet precies" in page.inner_text("#verification-result")

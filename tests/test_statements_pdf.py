@@ -52,11 +52,14 @@ def test_concept_pdf_needs_werkprocessen_and_hours(app):
     assert len(exc.value.problems) == 2
 
 
-@pytest.mark.parametrize("brin, author, form, mbo", [
-    ("25DM", "mbo@school.example", "mbo_maatwerk", True),
-    ("12PD", "pro@school.example", "pro", False),
-    ("08VD", "vso@school.example", "vso", False),
-])
+@pytest.mark.parametrize(
+    "brin, author, form, mbo",
+    [
+        ("25DM", "mbo@school.example", "mbo_maatwerk", True),
+        ("12PD", "pro@school.example", "pro", False),
+        ("08VD", "vso@school.example", "vso", False),
+    ],
+)
 def test_mbo_subtitle_only_for_mbo_forms(app, brin, author, form, mbo):
     participant = participant_at(brin=brin, author=author)
     final = final_statement(author=author, participant=participant, form=form)
@@ -70,8 +73,11 @@ def test_qr_code_decodes_to_the_verification_address(app):
     final = final_statement()
     expected = f"http://localhost/verificatie/{final.verification_code}"
     images = [img.image for page in PdfReader(io.BytesIO(bytes(final.pdf))).pages for img in page.images]
-    decoded = {r.text for image in images
-               for r in zxingcpp.read_barcodes(image.convert("L").resize((image.width * 4, image.height * 4)))}
+    decoded = {
+        r.text
+        for image in images
+        for r in zxingcpp.read_barcodes(image.convert("L").resize((image.width * 4, image.height * 4)))
+    }
     assert expected in decoded
     assert expected in flat(bytes(final.pdf))
 

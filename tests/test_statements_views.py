@@ -42,8 +42,9 @@ def test_wizard_from_aan_de_slag_to_definitief(client, auth):
     # 4.2: add a kwalificatie, tick werkprocessen per kerntaak.
     q = qualification("90101")
     version = PracticeStatement.objects(pk=statement.pk).get().version
-    response = client.post(f"{base}/werkprocessen", data={"action": "add_qualification", "qualification": str(q.pk),
-                                                         "version": version})
+    response = client.post(
+        f"{base}/werkprocessen", data={"action": "add_qualification", "qualification": str(q.pk), "version": version}
+    )
     assert response.location.endswith("/werkprocessen")
     page = html(client.get(f"{base}/werkprocessen"))
     assert "Kerntaak B1-K1" in page and 'name="wp-90101"' in page
@@ -65,16 +66,24 @@ def test_wizard_from_aan_de_slag_to_definitief(client, auth):
 
     # 4.4: the remark, a refused GIF, an accepted PNG, a ticked branch logo.
     page = html(client.get(f"{base}/logos"))
-    assert "Het logo toevoegen moet altijd in overleg met het leerbedrijf. SBB is niet verantwoordelijk voor de " \
-           "kwaliteit en juistheid van dit logo." in page
+    assert (
+        "Het logo toevoegen moet altijd in overleg met het leerbedrijf. SBB is niet verantwoordelijk voor de "
+        "kwaliteit en juistheid van dit logo." in page
+    )
     version = PracticeStatement.objects(pk=statement.pk).get().version
-    page = html(client.post(f"{base}/logos", data={"version": version, "action": "upload",
-                                                   "company_logo": (io.BytesIO(image_bytes("GIF")), "logo.gif")},
-                            content_type="multipart/form-data"))
+    page = html(
+        client.post(
+            f"{base}/logos",
+            data={"version": version, "action": "upload", "company_logo": (io.BytesIO(image_bytes("GIF")), "logo.gif")},
+            content_type="multipart/form-data",
+        )
+    )
     assert "JPG- of PNG-bestand" in page
-    response = client.post(f"{base}/logos", data={"version": version, "action": "upload",
-                                                  "company_logo": (io.BytesIO(png_bytes()), "logo.png")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        f"{base}/logos",
+        data={"version": version, "action": "upload", "company_logo": (io.BytesIO(png_bytes()), "logo.png")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302
     assert client.get(f"{base}/bedrijfslogo").mimetype == "image/jpeg"
     branch = BranchOrganisation.objects.order_by("name").first()
@@ -111,13 +120,15 @@ def test_summary_shows_every_problem_at_once(client, auth):
     assert "stap 2" in html(refused)  # the wizard starts only after stap 2
     assert PracticeStatement.objects(participant=participant).count() == 0
     maker = User.objects.get(email="mbo@school.example")
-    statement = PracticeStatement(institution=participant.institution, participant=participant,
-                                  created_by=maker, created_by_name=maker.name).save()
+    statement = PracticeStatement(
+        institution=participant.institution, participant=participant, created_by=maker, created_by_name=maker.name
+    ).save()
     page = html(client.get(f"/praktijkverklaringen/{statement.pk}/samenvatting"))
     assert page.count("<li>", page.index("readiness-problems")) >= 5
     assert 'id="make-final" disabled' in page
-    response = client.post(f"/praktijkverklaringen/{statement.pk}/definitief", data={"confirm": "ja"},
-                           follow_redirects=True)
+    response = client.post(
+        f"/praktijkverklaringen/{statement.pk}/definitief", data={"confirm": "ja"}, follow_redirects=True
+    )
     assert "erkend leerbedrijf" in html(response) and "praktijkopleider" in html(response)
 
 
@@ -150,8 +161,11 @@ def test_maker_deletes_final_after_confirmation_and_verification_says_withdrawn(
     page = html(client.post(f"/praktijkverklaringen/{final.pk}/verwijderen", data={}))
     assert "ingenomen en vernietigd" in page and "reden" in page.lower()
     assert PracticeStatement.objects(pk=final.pk).count() == 1
-    response = client.post(f"/praktijkverklaringen/{final.pk}/verwijderen",
-                           data={"taken_back": "ja", "reason": "Verkeerde kwalificatie"}, follow_redirects=True)
+    response = client.post(
+        f"/praktijkverklaringen/{final.pk}/verwijderen",
+        data={"taken_back": "ja", "reason": "Verkeerde kwalificatie"},
+        follow_redirects=True,
+    )
     assert "ingetrokken" in html(response)
     assert PracticeStatement.objects(pk=final.pk).count() == 0
     auth.logout()
@@ -178,7 +192,7 @@ def test_overview_shows_the_status_of_the_latest_statement(client, auth):
     assert "Praktijkverklaring" in page and "Definitief" in page
     ready_concept(participant)  # a newer concept
     page = html(client.get("/deelnemers/?search=zzzoverzicht"))
-    row = page[page.index("Zzzoverzicht"):]
+    row = page[page.index("Zzzoverzicht") :]
     assert "Concept" in row[:3000]
 
 
@@ -194,8 +208,18 @@ def test_dependents_are_counted_for_the_participant_delete(app):
 
 
 def wizard_routes(sid):
-    gets = ["onderwijsvorm", "werkprocessen", "uren", "logos", "samenvatting", "concept.pdf", "klaar", "pdf",
-            "verwijderen", "bedrijfslogo"]
+    gets = [
+        "onderwijsvorm",
+        "werkprocessen",
+        "uren",
+        "logos",
+        "samenvatting",
+        "concept.pdf",
+        "klaar",
+        "pdf",
+        "verwijderen",
+        "bedrijfslogo",
+    ]
     posts = ["onderwijsvorm", "werkprocessen", "uren", "logos", "definitief", "verwijderen"]
     return ([f"/praktijkverklaringen/{sid}/{p}" for p in gets], [f"/praktijkverklaringen/{sid}/{p}" for p in posts])
 
@@ -209,8 +233,20 @@ def test_another_school_gets_404_on_every_route(client, auth, kind):
     for url in gets:
         assert client.get(url).status_code == 404, url
     for url in posts:
-        assert client.post(url, data={"version": before["version"], "bpv_hours": "20", "confirm": "ja",
-                                      "taken_back": "ja", "reason": "x", "education_form": "vso"}).status_code == 404, url
+        assert (
+            client.post(
+                url,
+                data={
+                    "version": before["version"],
+                    "bpv_hours": "20",
+                    "confirm": "ja",
+                    "taken_back": "ja",
+                    "reason": "x",
+                    "education_form": "vso",
+                },
+            ).status_code
+            == 404
+        ), url
     assert client.post(f"/praktijkverklaringen/nieuw/{statement.participant.pk}").status_code == 404
     assert PracticeStatement.objects(pk=statement.pk).as_pymongo().get() == before
     for url in wizard_routes("000000000000000000000000")[0] + wizard_routes("nonsense")[0]:
@@ -230,8 +266,9 @@ def test_sbb_advisor_may_look_but_not_change(client, auth):
 def test_stale_form_is_refused_with_a_message(client, auth):
     concept = ready_concept()
     auth.login("mbo@school.example")
-    response = client.post(f"/praktijkverklaringen/{concept.pk}/uren",
-                           data={"bpv_hours": "700", "version": concept.version - 1})
+    response = client.post(
+        f"/praktijkverklaringen/{concept.pk}/uren", data={"bpv_hours": "700", "version": concept.version - 1}
+    )
     assert "intussen gewijzigd" in html(response)
     assert PracticeStatement.objects(pk=concept.pk).get().bpv_hours == 1200
 
@@ -243,14 +280,20 @@ def test_branch_organisations_are_managed_by_sbb_admins_only(client, auth):
     auth.login("beheerder@sbb.example")
     page = html(client.get("/beheer/branchelogos/"))
     assert "Branchevereniging Logistiek Demo" in page
-    response = client.post("/beheer/branchelogos/new/", data={"name": "Bouw Demo",
-                                                              "logo_upload": (io.BytesIO(image_bytes("GIF")), "b.gif")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/beheer/branchelogos/new/",
+        data={"name": "Bouw Demo", "logo_upload": (io.BytesIO(image_bytes("GIF")), "b.gif")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert "JPG- of PNG-bestand" in html(response)
     assert BranchOrganisation.objects(name="Bouw Demo").count() == 0
-    response = client.post("/beheer/branchelogos/new/", data={"name": "Bouw Demo",
-                                                              "logo_upload": (io.BytesIO(png_bytes()), "b.png")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/beheer/branchelogos/new/",
+        data={"name": "Bouw Demo", "logo_upload": (io.BytesIO(png_bytes()), "b.png")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     org = BranchOrganisation.objects(name="Bouw Demo").get()
     assert org.logo_type == "image/jpeg" and bytes(org.logo).startswith(b"\xff\xd8")
     assert client.get(f"/praktijkverklaringen/branchelogo/{org.pk}").data == bytes(org.logo)
@@ -269,15 +312,20 @@ def test_wizard_forms_carry_the_csrf_token(demo_dump):
         Auth(client).login("mbo@school.example")  # accepts the terms; its POST itself lacks the token
         page = client.get("/login").get_data(as_text=True)
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        assert client.post("/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo",
-                                           "csrf_token": token}).status_code == 302
+        assert (
+            client.post(
+                "/login", data={"email": "mbo@school.example", "password": "praktijkloket-demo", "csrf_token": token}
+            ).status_code
+            == 302
+        )
         base = f"/praktijkverklaringen/{concept.pk}"
         assert client.post(f"{base}/uren", data={"bpv_hours": "700", "version": concept.version}).status_code == 400
         for step in ("onderwijsvorm", "werkprocessen", "uren", "logos", "samenvatting"):
             page = client.get(f"{base}/{step}").get_data(as_text=True)
             assert page.count('name="csrf_token"') >= page.count('method="post"') >= 1, step
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-        response = client.post(f"{base}/uren", data={"bpv_hours": "700", "version": concept.version,
-                                                     "csrf_token": token})
+        response = client.post(
+            f"{base}/uren", data={"bpv_hours": "700", "version": concept.version, "csrf_token": token}
+        )
         assert response.status_code == 302
         assert PracticeStatement.objects(pk=concept.pk).get().bpv_hours == 700

@@ -34,22 +34,28 @@ def test_unknown_or_malformed_code_says_unknown(client):
 def test_exact_pdf_is_recognised_and_a_changed_one_is_not(client):
     final = final_statement()
     issued = bytes(final.pdf)
-    page = html(client.post("/verificatie", data={"pdf": (io.BytesIO(issued), "verklaring.pdf")},
-                            content_type="multipart/form-data"))
+    page = html(
+        client.post(
+            "/verificatie", data={"pdf": (io.BytesIO(issued), "verklaring.pdf")}, content_type="multipart/form-data"
+        )
+    )
     assert "Geldig" in page and final.number in page
     middle = len(issued) // 2
-    changed = issued[:middle] + bytes([issued[middle] ^ 0x01]) + issued[middle + 1:]  # one bit flipped
+    changed = issued[:middle] + bytes([issued[middle] ^ 0x01]) + issued[middle + 1 :]  # one bit flipped
     for other in (changed, issued + b"\n", issued[:-10]):
-        response = client.post("/verificatie", data={"pdf": (io.BytesIO(other), "verklaring.pdf")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/verificatie", data={"pdf": (io.BytesIO(other), "verklaring.pdf")}, content_type="multipart/form-data"
+        )
         assert response.status_code == 404 and "niet precies een praktijkverklaring" in html(response)
-    response = client.post("/verificatie", data={"pdf": (io.BytesIO(b"GIF89a..."), "x.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verificatie", data={"pdf": (io.BytesIO(b"GIF89a..."), "x.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 400 and "geen PDF" in html(response)
     # A concept was never issued.
     concept_pdf = svc.concept_pdf(ready_concept())
-    response = client.post("/verificatie", data={"pdf": (io.BytesIO(concept_pdf), "c.pdf")},
-                           content_type="multipart/form-data")
+    response = client.post(
+        "/verificatie", data={"pdf": (io.BytesIO(concept_pdf), "c.pdf")}, content_type="multipart/form-data"
+    )
     assert response.status_code == 404
 
 
@@ -57,9 +63,12 @@ def test_valid_then_withdrawn_after_delete(client):
     final = final_statement()
     assert "Geldig" in html(client.get(f"/verificatie/{final.verification_code}"))
     svc.delete_statement(final, user("mbo@school.example"), taken_back=True, reason="Onjuiste uren")
-    for response in (client.get(f"/verificatie/{final.verification_code}"),
-                     client.post("/verificatie", data={"pdf": (io.BytesIO(bytes(final.pdf)), "v.pdf")},
-                                 content_type="multipart/form-data")):
+    for response in (
+        client.get(f"/verificatie/{final.verification_code}"),
+        client.post(
+            "/verificatie", data={"pdf": (io.BytesIO(bytes(final.pdf)), "v.pdf")}, content_type="multipart/form-data"
+        ),
+    ):
         page = html(response)
         assert response.status_code == 200 and "Ingetrokken" in page and "Geldig." not in page
         assert final.number in page and "Onjuiste uren" in page

@@ -56,5 +56,9 @@ def demo_statement_data():
     statement = PracticeStatement.objects(status="final").order_by("finalized_at").first()
     if statement is None:
         return None
-    return statement_data.build(statement, number=statement.number, verification_code=statement.verification_code,
-                                issued_on=statement.finalized_at.date())
+    return statement_data.build(
+        statement,
+        number=statement.number,
+        verification_code=statement.verification_code,
+        issued_on=statement.finalized_at.date(),
+    )
