@@ -7,6 +7,7 @@ from wtforms import EmailField, HiddenField, IntegerField, PasswordField
 from wtforms.validators import DataRequired
 
 from admin_views.security import limiter
+from documents.constants import ROLE_SCHOOL_STAFF
 from documents.users import MIN_PASSWORD_LENGTH, Terms, normalise_email
 from services import accounts, audit
 from services.urls import local_url
@@ -39,6 +40,17 @@ class TermsForm(FlaskForm):
 def safe_next(target):
     """Return target only when it is a path on this site; otherwise the home page."""
     return local_url(target) or url_for("admin.index")
+
+
+def _after_terms(target):
+    """Return where to go after accepting the terms: school staff start at the deelnemersoverzicht."""
+    home = url_for("admin.index")
+    destination = safe_next(target)
+    # The guide's first screen for a school is the participant list; the gate sends everyone via the
+    # home page, so only an explicit deeper page (a link followed before accepting) is kept.
+    if current_user.role == ROLE_SCHOOL_STAFF and destination == home:
+        return url_for("participants.index_view")
+    return destination
 
 
 def _account_key():
@@ -92,7 +104,7 @@ def terms():
             flash(str(exc), "danger")
             return redirect(url_for("auth.terms"))
         flash("Bedankt. U hebt de Algemene Voorwaarden geaccepteerd.", "success")
-        return redirect(safe_next(form.next.data))
+        return redirect(_after_terms(form.next.data))
     form.version.data = current.version
     return render_template("auth/terms.html", form=form, terms=current, must_accept=accounts.needs_terms(current_user))
 

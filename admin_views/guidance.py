@@ -19,6 +19,7 @@ from services import registry
 from services.permissions import can, require
 
 MAX_BLOCKS = 10
+STEP2_FIRST = "Kies eerst een leerbedrijf en praktijkopleider (stap 2). Daarna kunt u het begeleidingsdocument maken."
 
 
 def _participant(participant_id):
@@ -229,12 +230,9 @@ class GuidanceView(SecureView):
     def new(self, participant_id):
         participant = _participant(participant_id)
         if _current_placement(participant) is None:
-            return self.render(
-                "guidance/no_placement.html",
-                participant=participant,
-                participant_url=participant_url(participant),
-                step2_url=self._step2_url(participant),
-            )
+            # The wrong order, not an error: stap 2 opens with a short note.
+            flash(STEP2_FIRST, "info")
+            return redirect(self._step2_url(participant))
         if request.method == "GET" and not can(current_user, "edit_participants"):
             require(current_user, "edit_participants")
         return self._compose(participant)

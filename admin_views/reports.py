@@ -11,8 +11,6 @@ Endpoints other areas may link to:
   reports.avg_export(pid)               POST: the participant's AVG export (ZIP)
 """
 
-from datetime import date
-
 import click
 from flask import Response, abort, current_app, flash, request, url_for
 from flask_admin import expose
@@ -28,7 +26,7 @@ from documents.institutions import Institution
 from documents.statements import PracticeStatement
 from services import audit, privacy, registry, spreadsheet
 from services import reports as svc
-from services.clock import utcnow
+from services.clock import local_today, utcnow
 from services.permissions import can, scope, sees_all_institutions
 
 CATEGORY = "Rapportages"
@@ -75,11 +73,13 @@ class ReportsView(SecureView):
 
     @expose("/")
     def index(self):
+        # The current (Dutch) year by default: last year's table is all zeros for a school that just started.
+        this_year = local_today().year
         try:
-            year = int(request.args.get("jaar") or (date.today().year - 1))
+            year = int(request.args.get("jaar") or this_year)
         except ValueError:
-            year = date.today().year - 1
-        year = min(max(year, 2000), date.today().year)
+            year = this_year
+        year = min(max(year, 2000), this_year)
         fmt = _format()
         if fmt:
             headers, rows = svc.year_matrix_table(current_user, year)
@@ -88,12 +88,12 @@ class ReportsView(SecureView):
         return self.render(
             "reports/index.html",
             year=year,
-            years=list(range(date.today().year, 2014, -1)),
+            years=list(range(this_year, 2014, -1)),
             forms=forms,
             rows=rows,
             totals=totals,
             sees_all=sees_all_institutions(current_user),
-            last_year=date.today().year - 1,
+            last_year=this_year - 1,
         )
 
     def _document_list(self, model, name, title, template_key):

@@ -35,6 +35,9 @@ STEPS = (
 )
 
 
+STEP2_FIRST = "Kies eerst een leerbedrijf en praktijkopleider (stap 2). Daarna kunt u de praktijkverklaring maken."
+
+
 def _participant_url(statement_or_participant):
     participant = getattr(statement_or_participant, "participant", statement_or_participant)
     return url_for("participants.details", pid=participant.pk)
@@ -115,6 +118,10 @@ class StatementWizardView(SecureView):
         participant = get_participant_for(current_user, pid)
         try:
             statement = svc.create_concept(participant, current_user._get_current_object())
+        except svc.PlacementMissing:
+            # Not an error but the wrong order: take the user to stap 2 and say why.
+            flash(STEP2_FIRST, "info")
+            return redirect(url_for("step2.company", participant_id=str(participant.pk)))
         except svc.StatementError as exc:
             flash(str(exc), "danger")
             return redirect(_participant_url(participant))

@@ -38,6 +38,10 @@ class StatementError(ValueError):
         super().__init__(" ".join(self.problems))
 
 
+class PlacementMissing(StatementError):
+    """The participant has no company and trainer yet (stap 2 comes first)."""
+
+
 # --- input rules -------------------------------------------------------------------------------
 
 
@@ -175,7 +179,12 @@ def create_concept(participant, user):
     from services import statement_data
 
     if statement_data.placement_of_participant(participant) is None:
-        raise StatementError("Kies eerst een leerbedrijf en praktijkopleider voor deze deelnemer (stap 2).")
+        raise PlacementMissing("Kies eerst een leerbedrijf en praktijkopleider voor deze deelnemer (stap 2).")
+    # "Aan de slag" twice must not leave two empty concepts (they count on the dashboard): go on with the one
+    # nothing was entered in yet.
+    empty = next((s for s in _concepts_of(participant) if is_empty_concept(s)), None)
+    if empty is not None:
+        return empty
     forms = education_forms_for(participant.institution)
     statement = PracticeStatement(
         institution=participant.institution,
@@ -189,6 +198,22 @@ def create_concept(participant, user):
     with audit.recorded("create", statement, user=user):
         statement.save(force_insert=True)
     return statement
+
+
+def _concepts_of(participant):
+    return PracticeStatement.objects(participant=participant, status=CONCEPT, bpv_hours=None).order_by("-created_at")
+
+
+def is_empty_concept(statement):
+    """Say whether nothing but (at most) the onderwijsvorm was entered in this concept."""
+    return (
+        statement.status == CONCEPT
+        and statement.werkproces_count == 0
+        and statement.bpv_hours is None
+        and not (statement._data.get("company_logo") or statement._data.get("company_logo_file"))
+        and not statement.branch_organisations
+        and statement._data.get("source_guidance") is None
+    )
 
 
 def update_concept(statement, user, *, expected_version=None, **changes):
