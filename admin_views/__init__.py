@@ -15,6 +15,7 @@ from admin_views import (
     reports,
     statement_list,
     statements,
+    trainer_review,
 )
 from admin_views.auth import bp as auth_bp
 from admin_views.filters import register_filters
@@ -45,6 +46,7 @@ def init_web(app):
     register_filters(app)
     app.register_blueprint(auth_bp)
     app.register_blueprint(verification_bp)
+    trainer_review.register(app)
     admin = Admin(
         app,
         name="Praktijkloket",

@@ -16,6 +16,7 @@ from documents.finality import FINAL, FinalDocumentError
 from documents.guidance import Selection
 from services import guidance as svc
 from services import registry
+from services import trainer_review as review_svc
 from services.permissions import can, require
 
 MAX_BLOCKS = 10
@@ -259,13 +260,18 @@ class GuidanceView(SecureView):
         doc = svc.get_guidance_for(current_user, guidance_id)
         participant = doc.participant
         copy = svc.latest_filled_copy(doc)
+        review = review_svc.current_review(doc)
         return self.render(
             "guidance/summary.html",
             doc=doc,
             participant=participant,
             snap=doc.snapshot or {},
             copy=copy,
-            progress=svc.progress_rows(doc, copy),
+            progress=svc.progress_table(doc),
+            review=review,
+            review_status=review_svc.status_of(review),
+            review_expired=review_svc.is_expired(review),
+            trainer_email=review_svc.default_email(doc),
             may_edit=can(current_user, "edit_participants"),
             participant_url=participant_url(participant),
             statement_url=statement_url(participant),
@@ -358,6 +364,46 @@ class GuidanceView(SecureView):
             },
         )
 
+    # --- the praktijkopleider's online review: invite, send again, revoke ----------------------------------------
+
+    @expose("/document/<guidance_id>/praktijkopleider-uitnodigen", methods=("POST",))
+    def invite_trainer(self, guidance_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        try:
+            review, _link = review_svc.invite(doc, current_user, request.form.get("email"))
+            flash(
+                f"De praktijkopleider is uitgenodigd: de persoonlijke link is gemaild naar {review.email}.", "success"
+            )
+        except review_svc.ReviewError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
+
+    @expose("/document/<guidance_id>/uitnodiging/<review_id>/opnieuw", methods=("POST",))
+    def resend_invitation(self, guidance_id, review_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        review = review_svc.get_review_for(current_user, review_id)
+        if review.guidance.pk != doc.pk:
+            return redirect(url_for(".summary", guidance_id=guidance_id))
+        try:
+            review, _link = review_svc.resend(review, current_user, request.form.get("email"))
+            flash(f"Er is een nieuwe link gemaild naar {review.email}; de vorige link werkt niet meer.", "success")
+        except review_svc.ReviewError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
+
+    @expose("/document/<guidance_id>/uitnodiging/<review_id>/intrekken", methods=("POST",))
+    def revoke_invitation(self, guidance_id, review_id):
+        doc = svc.get_guidance_for(current_user, guidance_id)
+        review = review_svc.get_review_for(current_user, review_id)
+        if review.guidance.pk != doc.pk:
+            return redirect(url_for(".summary", guidance_id=guidance_id))
+        try:
+            review_svc.revoke(review, current_user)
+            flash("De uitnodiging is ingetrokken: de link werkt niet meer.", "success")
+        except review_svc.ReviewError as exc:
+            flash(str(exc), "danger")
+        return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
+
 
 # --- extension points: participant page panel, overview column, what goes with a deleted participant -------------
 
@@ -374,7 +420,8 @@ def participant_panel(participant, user):
                 "doc": doc,
                 "snap": doc.snapshot or {},
                 "filled": copy,
-                "progress": svc.progress_rows(doc, copy) if copy else [],
+                "progress": svc.progress_table(doc),
+                "review_status": review_svc.status_of(review_svc.current_review(doc)) if doc.status == FINAL else "",
                 "trainer_changed": svc.trainer_changed(doc, placement),
             }
         )

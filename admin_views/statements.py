@@ -20,7 +20,7 @@ from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import GuidanceDocument
 from documents.statements import BranchOrganisation, PracticeStatement
-from services import audit, registry, statement_data
+from services import audit, registry, statement_data, trainer_review
 from services import statements as svc
 from services.ids import parse_object_id
 from services.images import ImageError, process_logo
@@ -169,6 +169,8 @@ class StatementWizardView(SecureView):
             action = request.form.get("action", "save")
             version = request.form.get("version")
             try:
+                if action in ("review_take_over", "review_print"):
+                    return self._trainer_review_action(statement, user, action, version)
                 if action == "take_over":
                     guidance = (
                         GuidanceDocument.objects(
@@ -240,7 +242,40 @@ class StatementWizardView(SecureView):
             choices=choices,
             guidance_docs=guidance_docs,
             company=company,
+            review_docs=trainer_review.reviewed_documents(statement.participant),
+            signed_review=trainer_review.signed_review(statement.source_guidance),
         )
+
+    def _trainer_review_action(self, statement, user, action, version):
+        """Stap 4.2: take over what the praktijkopleider marked "wel", or choose to print the sign-off date."""
+        try:
+            if action == "review_take_over":
+                doc = (
+                    GuidanceDocument.objects(pk=request.form.get("guidance"), participant=statement.participant).first()
+                    if parse_object_id(request.form.get("guidance")) is not None
+                    else None
+                )
+                trainer_review.take_over(statement, user, doc, expected_version=version)
+                flash(
+                    "De werkprocessen die de praktijkopleider als 'wel' beheerst heeft beoordeeld, zijn "
+                    "overgenomen. Pas ze zo nodig aan en klik op Volgende.",
+                    "success",
+                )
+            else:
+                printed = request.form.get("print_trainer_review") == "ja"
+                trainer_review.set_print_line(statement, user, printed, expected_version=version)
+                flash(
+                    "De verklaring vermeldt de beoordeling door de praktijkopleider."
+                    if printed
+                    else "De verklaring vermeldt de beoordeling door de praktijkopleider niet.",
+                    "success",
+                )
+        except (trainer_review.ReviewError, FinalDocumentError) as exc:
+            flash(str(exc), "danger")
+        except svc.StatementError as exc:
+            for problem in getattr(exc, "problems", None) or [str(exc)]:
+                flash(problem, "danger")
+        return redirect(url_for("statements.work_processes", sid=statement.pk))
 
     # --- 4.3 BPV-uren --------------------------------------------------------------------------------------
 

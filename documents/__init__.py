@@ -6,3 +6,4 @@ Order matters: a document whose ReferenceField has a reverse_delete_rule must co
 from documents import institutions, users, audit  # noqa: F401, I001
 from documents import participants, qualifications, companies, imports  # noqa: F401, I001
 from documents import guidance, statements, access  # noqa: F401, I001
+from documents import reviews  # noqa: F401, I001

@@ -91,6 +91,12 @@ ACTIONS = (
     ("export", "Geëxporteerd"),
     ("status_change", "Status gewijzigd"),
     ("anonymise", "Geanonimiseerd"),
+    # The praktijkopleider's online review (services/trainer_review.py).
+    ("invite", "Praktijkopleider uitgenodigd"),
+    ("review_opened", "Link praktijkopleider geopend"),
+    ("review_draft", "Concept praktijkopleider opgeslagen"),
+    ("review_signed", "Afgetekend door praktijkopleider"),
+    ("revoke", "Uitnodiging ingetrokken"),
 )
 # Document class names as a user reads them.
 OBJECT_TYPES = (
@@ -111,7 +117,11 @@ OBJECT_TYPES = (
     ("AccessRequest", "Toegangsaanvraag"),
     ("Report", "Rapportage"),
     ("FilledCopy", "Ingevuld begeleidingsdocument"),
+    ("ApiKey", "API-sleutel"),
 )
+
+# API-sleutels: what a school's system may do through the JSON API.
+API_KEY_SCOPES = (("read", "Lezen"), ("write", "Lezen en schrijven"))
 
 # Spreadsheet imports.
 IMPORT_KINDS = (

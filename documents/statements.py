@@ -8,6 +8,7 @@ from mongoengine import (
     NULLIFY,
     PULL,
     BinaryField,
+    BooleanField,
     DateTimeField,
     DictField,
     Document,
@@ -100,6 +101,8 @@ class PracticeStatement(FinalGuardMixin, Document):
     company_logo_type = StringField(max_length=40)
     # PULL: deleting a branch organisation takes it off the list (NULLIFY would drop the whole list).
     branch_organisations = ListField(ReferenceField(BranchOrganisation, reverse_delete_rule=PULL))
+    # Print "Beoordeeld door de praktijkopleider op <datum>" (only with an online sign-off of source_guidance).
+    print_trainer_review = BooleanField(default=False)
     # Set when made final: what is printed, the number, the code and the exact bytes issued.
     snapshot = DictField()
     number = StringField(max_length=20)

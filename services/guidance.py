@@ -11,6 +11,7 @@ from mongoengine.errors import ValidationError as MongoValidationError
 
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
+from documents.reviews import SOURCE_ONLINE, SOURCE_PDF, GuidanceProgress
 from services import audit, statement_data
 from services.clock import utcnow
 from services.errors import NotFound, RuleBroken
@@ -471,6 +472,7 @@ def upload_filled_copy(doc, user, file_name, data):
         try:
             # Only once the new copy is stored do the earlier ones stop being the latest.
             FilledCopy.objects(guidance=doc, is_latest=True, pk__ne=copy.pk).update(set__is_latest=False)
+            feed_progress(doc, copy.progress, source=SOURCE_PDF, by=user.name, at=copy.uploaded_at)
         except BaseException:
             FilledCopy.objects(pk=copy.pk).delete()
             _restore_latest(doc)
@@ -508,6 +510,95 @@ def progress_rows(doc, copy):
                         "opmerkingen": entry.get("opmerkingen", ""),
                         "filled": any(m.get("datum") or m.get("niveau") for m in moments)
                         or bool(entry.get("opmerkingen")),
+                    }
+                )
+    return rows
+
+
+# --- the one progress record (fed by the online sign-off and by uploaded filled copies) ----------------------------
+
+
+def _has_progress(entry):
+    moments = (entry or {}).get("moments") or []
+    return any(m.get("datum") or m.get("niveau") for m in moments) or bool((entry or {}).get("opmerkingen"))
+
+
+def feed_progress(doc, entries, *, source, by, at):
+    """Take the werkprocessen a source filled in into the document's progress record; the others keep theirs.
+
+    The newest source wins per werkproces: a later PDF upload does not erase what was signed online for a
+    werkproces the PDF leaves empty, and the other way round.
+    """
+    record = GuidanceProgress.objects(guidance=doc).first()
+    merged = dict(record.entries) if record is not None else {}
+    for key, entry in (entries or {}).items():
+        if _has_progress(entry):
+            merged[key] = {
+                "moments": list(entry.get("moments") or []),
+                "opmerkingen": entry.get("opmerkingen", ""),
+                "gedrag": dict(entry.get("gedrag") or {}),
+                "source": source,
+                "by": by or "",
+                "at": at,
+            }
+    GuidanceProgress.objects(guidance=doc).update_one(
+        upsert=True,
+        set__entries=merged,
+        set__updated_at=utcnow(),
+        set__institution=doc.institution,
+        set__participant=doc.participant,
+    )
+
+
+def progress_entries(doc):
+    """{werkproces key: entry} of the progress record; documents uploaded before it existed read their copy."""
+    record = GuidanceProgress.objects(guidance=doc).first()
+    if record is not None:
+        return dict(record.entries or {})
+    copy = latest_filled_copy(doc)
+    if copy is None:
+        return {}
+    return {
+        key: {**entry, "source": SOURCE_PDF, "by": copy.uploaded_by_name, "at": copy.uploaded_at}
+        for key, entry in (copy.progress or {}).items()
+        if _has_progress(entry)
+    }
+
+
+def _source_text(entry):
+    from core.clock import local
+
+    if entry.get("source") == SOURCE_ONLINE:
+        at = entry.get("at")
+        day = f" op {local(at):%d-%m-%Y}" if at else ""
+        return f"online afgetekend door {entry.get('by') or 'de praktijkopleider'}{day}"
+    return "uit het geüploade PDF"
+
+
+def progress_table(doc, entries=None):
+    """Rows per werkproces of the document: moments, remarks and where they come from (empty when none)."""
+    from services.pdf.guidance import work_process_keys
+
+    entries = progress_entries(doc) if entries is None else entries
+    if not entries:
+        return []
+    qualifications = (doc.snapshot or {}).get("qualifications", [])
+    keys = work_process_keys(qualifications)
+    rows = []
+    for q in qualifications:
+        for task in q.get("core_tasks", []):
+            for wp in task.get("work_processes", []):
+                entry = entries.get(keys[(q["crebo"], wp["code"])]) or {}
+                filled = _has_progress(entry)
+                rows.append(
+                    {
+                        "code": wp["code"],
+                        "title": wp["title"],
+                        "moments": entry.get("moments") or [{"datum": "", "niveau": ""}] * 3,
+                        "crebo": q["crebo"] if len(qualifications) > 1 else "",
+                        "opmerkingen": entry.get("opmerkingen", ""),
+                        "filled": filled,
+                        "source": _source_text(entry) if filled else "",
                     }
                 )
     return rows

@@ -115,6 +115,10 @@ def build(statement, *, number=None, verification_code=None, issued_on=None):
     }
     if statement.company_logo:
         data["company"]["logo"] = bytes(statement.company_logo)
+    from services.trainer_review import statement_part
+
+    # That (and when) the trainer signed off online, and whether the school prints it.
+    data["trainer_review"] = statement_part(statement)
     trainer = data["trainer"]
     data["trainer_signatory"] = {
         "name": trainer["name"],

@@ -234,6 +234,7 @@ def update_concept(statement, user, *, expected_version=None, **changes):
         "company_logo_type",
         "branch_organisations",
         "source_guidance",
+        "print_trainer_review",
     }
     unknown = set(changes) - allowed
     if unknown:

@@ -105,7 +105,7 @@ def test_compose_finalize_download_and_upload_filled_copy(page, live_server):  #
     page.set_input_files("#bestand", str(ARTIFACTS / "guidance-filled.pdf"))
     page.click("#upload")
     page.wait_for_selector("#filled-info")
-    assert "beheerst" in page.inner_text("#ingevuld") and "veiligheidsschoenen" in page.inner_text("#ingevuld")
+    assert "beheerst" in page.inner_text("#voortgang") and "veiligheidsschoenen" in page.inner_text("#voortgang")
     screenshot(page, "guidance-summary-final")
 
     page.goto(f"/deelnemers/{pid}/")
