@@ -81,6 +81,10 @@ def create_app(config=None):
 
     init_web(app)
 
+    from api import init_api
+
+    init_api(app)
+
     from services import participant_overview
 
     participant_overview.connect()
@@ -100,6 +104,12 @@ def create_app(config=None):
             with app.app_context():
                 seed_demo()
             log.warning("Demo-accounts (wachtwoord %s): %s", DEMO_PASSWORD, ", ".join(demo_accounts()))
+            from services.demo_api import seed_demo_api_key
+
+            with app.app_context():
+                demo_key = seed_demo_api_key()
+            if demo_key:
+                log.warning("Demo-API-sleutel voor ROC Demo (documentatie op /api/v1/docs): %s", demo_key)
     return app
 
 

@@ -5,6 +5,7 @@ from flask_admin.theme import Bootstrap4Theme
 
 from admin_views import (
     access,
+    api,
     beheer,
     companies,
     guidance,
@@ -37,6 +38,7 @@ AREAS = (
     access,
     reports,
     beheer,
+    api,
 )
 
 

@@ -24,13 +24,20 @@ CAPABILITIES = {
     "view_all_institutions": SBB_ROLES,
     # Reporting
     "view_reports": ALL_ROLES,
+    # Keys for the JSON API of the own school (SBB admins pick the school)
+    "manage_api_keys": {ROLE_SCHOOL_STAFF, ROLE_SBB_ADMIN},
 }
+
+# What an API key with scope "lezen" (read_only) may still do: reading only, whatever its role allows.
+READ_CAPABILITIES = frozenset({"view_registry", "view_participants", "view_reports", "view_audit_own"})
 
 
 def can(user, capability):
     """Say whether the user's role carries the capability."""
     if capability not in CAPABILITIES:
         raise KeyError(f"unknown capability {capability!r}")
+    if getattr(user, "read_only", False) and capability not in READ_CAPABILITIES:
+        return False
     return bool(user and getattr(user, "is_authenticated", False) and user.role in CAPABILITIES[capability])
 
 
