@@ -6,6 +6,7 @@ from flask import current_app, url_for
 
 from services import dashboard as svc
 from services import registry
+from services.clock import local
 from services.permissions import can, sees_all_institutions
 
 
@@ -60,7 +61,7 @@ def chart(months, width=960, height=260):
 
 def school_panel(user):
     """Figures and to-do list of the user's own school."""
-    if sees_all_institutions(user) or getattr(user, "institution", None) is None:
+    if sees_all_institutions(user) or svc.institution_id(user) is None:
         return None
     data = svc.school_dashboard(user)
     return {
@@ -93,7 +94,7 @@ def sbb_panel(user):
         return None
     data = svc.sbb_dashboard(user)
     for row in data["schools"]:
-        sid = str(row["school"].pk)
+        sid = str(row["school"]["pk"])
         row["links"] = {
             "participants": _url("participants.index", school=sid),
             "concept": _url("reports.statements", status="concept", school=sid),
@@ -117,6 +118,7 @@ def sbb_panel(user):
         **data,
         "links": _figure_links(),
         "chart": chart(data["months"]),
+        "computed_at": local(data["computed_at"]).strftime("%H:%M"),
         "may_handle": can(user, "handle_requests"),
         "matrix_url": _url("reports.index"),
     }

@@ -111,8 +111,9 @@ def trainer_changed(doc, placement):
     """Say whether the participant's current placement has another trainer (or company) than the document."""
     if placement is None:
         return False
-    made_in = placement_of(doc)
-    if made_in is not None and made_in.pk == placement.pk:
+    # Compare ids, not documents: loading each document's placement made the participant page one query per
+    # document (a deleted placement's id never equals the current one, so it falls through as before).
+    if ref_id(doc._data.get("placement")) == placement.pk:
         return False
     made_with = (doc.snapshot or {}).get("trainer", {}).get("name", "")
     current = statement_data.trainer_part(statement_data.trainer_of(placement))["name"]

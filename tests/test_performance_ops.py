@@ -1,0 +1,129 @@
+"""Database operations per page stay constant as the data grows: the participant page and both dashboards."""
+
+import pytest
+
+from bench import dbops
+from documents.companies import Company, Trainer
+from services import guidance, placements
+from tests import statement_helpers as sh
+
+
+def _guidance_selection():
+    return {"crebo": "90101", "codes": [wp.code for wp in sh.qualification().work_processes()][:2]}
+
+
+def _participant_with_documents(k):
+    """A participant with k begeleidingsdocumenten and k praktijkverklaringen, then placed with a new trainer."""
+    staff = sh.user("mbo@school.example")
+    participant = sh.participant_at(last_name=f"Meting{k}")
+    for _ in range(k):
+        guidance.create_concept(participant, staff, [_guidance_selection()])
+        sh.ready_concept(participant)
+    # A later placement: every document now compares its own placement with the current one.
+    company = Company.objects(company_id=sh.BAKERY).get()
+    trainer = Trainer(company=company, source="sbb", first_name="Nieuwe", last_name="Opleider", function="Chef").save()
+    placements.create_placement(staff, participant, company=company, trainer=trainer)
+    return participant
+
+
+def _ops(client, url):
+    client.get(url)  # warm the per-process caches (user, terms), as a second request on a server would
+    with dbops.counting() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count, list(counter.commands)
+
+
+def test_participant_page_operations_do_not_grow_with_documents(app, client, auth):
+    auth.login("mbo@school.example")
+    dbops.install()
+    counts = {}
+    for k in (1, 10):
+        participant = _participant_with_documents(k)
+        counts[k], commands = _ops(client, f"/deelnemers/{participant.pk}/")
+        page = client.get(f"/deelnemers/{participant.pk}/").get_data(as_text=True)
+        assert page.count("Nieuwe Opleider") >= 1
+    assert counts[1] == counts[10], (counts, commands)
+    assert not any(c.startswith("find_one placements") for c in commands), commands
+
+
+# --- dashboards ----------------------------------------------------------------------------------------------
+
+
+def _grow(n):
+    """n more participants at the demo school, each with a final and an old concept statement, a guidance
+    document and a placement at the bakery; one in five archived."""
+    from datetime import timedelta
+
+    from core.clock import utcnow
+    from tests import reports_data
+
+    staff = sh.user("mbo@school.example")
+    school = sh.school("25DM")
+    company = Company.objects(company_id=sh.BAKERY).get()
+    for i in range(n):
+        p = reports_data.participant(school, first="Groei", last=f"Deelnemer{n}x{i}")
+        reports_data.statement(p, form="mbo_diploma", final_at=utcnow() - timedelta(days=i * 20))
+        reports_data.statement(p, form="mbo_diploma", created_at=utcnow() - timedelta(days=40))
+        reports_data.guidance(p)
+        placements.create_placement(staff, p, company=company)
+        if i % 5 == 0:
+            p.update(set__archived_at=utcnow())
+
+
+def _panel_ops(app, panel, email):
+    from documents.users import User
+
+    user = User.objects.get(email=email)
+    with app.test_request_context("/"), dbops.counting() as counter:
+        result = panel(user)
+    assert result is not None
+    return counter.count, list(counter.commands), result
+
+
+def _forget_cache():
+    from documents.cache import CachedView
+
+    CachedView.objects.delete()
+
+
+@pytest.mark.parametrize("email", ["mbo@school.example", "beheerder@sbb.example"])
+def test_dashboards_make_at_most_five_operations_at_two_sizes(app, email):
+    from admin_views import dashboard as views
+    from services import dashboard as svc
+
+    dbops.install()
+    counts, totals = {}, {}
+    for size, n in (("small", 3), ("large", 15)):
+        _grow(n)
+        if email.startswith("mbo"):
+            counts[size], commands, result = _panel_ops(app, views.school_panel, email)
+            totals[size] = result["figures"]["statements"]["final"]
+        else:
+            _forget_cache()  # cold: computed from the collections
+            counts[size], commands, result = _panel_ops(app, lambda u: svc.compute_sbb_dashboard(u), email)
+            totals[size] = result["figures"]["statements"]["final"]
+            # warm: one read of the shared cache, whatever the data
+            _panel_ops(app, views.sbb_panel, email)
+            warm, warm_commands, _ = _panel_ops(app, views.sbb_panel, email)
+            assert warm == 1, warm_commands
+        assert counts[size] <= 5, commands
+        assert not any(c.startswith(("find practice_statements", "find guidance")) for c in commands), commands
+    assert counts["small"] == counts["large"], counts
+    assert totals["large"] == totals["small"] + 15
+
+
+def test_school_dashboard_lists_stay_correct(app):
+    """The facet rewrite keeps what the to-do lists show: old concepts with names, placements, requests."""
+    from documents.users import User
+    from services import dashboard as svc
+
+    _grow(3)
+    user = User.objects.get(email="mbo@school.example")
+    data = svc.school_dashboard(user)
+    assert data["stale_total"] >= 3
+    names = [row["participant"]["full_name"] for row in data["stale_rows"] if row["participant"]]
+    assert any(name.startswith("Groei Deelnemer3x") for name in names)
+    assert data["stale_rows"] == sorted(data["stale_rows"], key=lambda r: r["created_at"])
+    # The bakery is accredited: none of the new placements shows up as unaccredited.
+    assert not any(row["participant"].startswith("Groei") for row in data["placement_rows"])
