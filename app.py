@@ -104,6 +104,12 @@ def create_app(config=None):
             with app.app_context():
                 seed_demo()
             log.warning("Demo-accounts (wachtwoord %s): %s", DEMO_PASSWORD, ", ".join(demo_accounts()))
+            from services.demo_trainer_review import demo_link
+
+            with app.app_context():
+                link = demo_link()
+            if link:
+                log.warning("Demo-uitnodiging praktijkopleider (zonder account): %s", link)
             from services.demo_api import seed_demo_api_key
 
             with app.app_context():
