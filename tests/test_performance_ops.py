@@ -127,3 +127,45 @@ def test_school_dashboard_lists_stay_correct(app):
     assert data["stale_rows"] == sorted(data["stale_rows"], key=lambda r: r["created_at"])
     # The bakery is accredited: none of the new placements shows up as unaccredited.
     assert not any(row["participant"].startswith("Groei") for row in data["placement_rows"])
+
+
+def test_sbb_dashboard_is_cached_for_a_minute_in_mongodb(app, client, auth, monkeypatch):
+    from datetime import timedelta
+
+    from core.clock import local, utcnow
+    from documents.cache import CachedView
+    from services import dashboard as svc
+
+    # A day ahead of the real clock: MongoDB (and mongomock) drop cache entries past expires_at (TTL index).
+    start = utcnow().replace(second=0, microsecond=0) + timedelta(days=1)
+    now = start
+    monkeypatch.setattr(svc, "utcnow", lambda: now)
+
+    def shown(moment):
+        dutch = local(moment)
+        assert dutch.utcoffset() in (timedelta(hours=1), timedelta(hours=2))  # Europe/Amsterdam
+        return f"Bijgewerkt om {dutch:%H:%M}"
+
+    auth.login("beheerder@sbb.example")
+    assert shown(start) in client.get("/").get_data(as_text=True)
+    entry = CachedView.objects.get(key="sbb_dashboard:maanden=24")  # in MongoDB: every app server reads it
+    before = entry.data["figures"]["participants_active"]
+
+    _grow(2)  # two participants more, one of them archived
+    now = start + timedelta(seconds=59)
+    assert svc.sbb_dashboard(sh.user("beheerder@sbb.example"))["figures"]["participants_active"] == before
+    assert shown(start) in client.get("/").get_data(as_text=True)
+
+    now = start + timedelta(seconds=61)  # older than a minute: computed again
+    assert svc.sbb_dashboard(sh.user("beheerder@sbb.example"))["figures"]["participants_active"] == before + 1
+    now = start + timedelta(minutes=10)
+    assert shown(now) in client.get("/").get_data(as_text=True)
+
+
+def test_school_staff_never_get_the_national_cache(app):
+    from services import dashboard as svc
+
+    svc.sbb_dashboard(sh.user("beheerder@sbb.example"))
+    school = svc.sbb_dashboard(sh.user("mbo@school.example"))
+    national = svc.sbb_dashboard(sh.user("beheerder@sbb.example"))
+    assert school["figures"]["participants_active"] < national["figures"]["participants_active"]
