@@ -12,11 +12,12 @@ from wtforms.validators import DataRequired
 from admin_views.base import SecureModelView
 from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.constants import INSTITUTION_KINDS, ROLES
+from documents.files import StoredFile
 from documents.institutions import Institution
 from documents.users import Terms, User
 from services import accounts, audit
 from services.ids import ref_id
-from services.images import MAX_LOGO_BYTES, ImageError, process_logo
+from services.images import MAX_LOGO_BYTES, ImageError, attach_logo
 from services.permissions import sees_all_institutions
 
 BEHEER = "Beheer"
@@ -51,9 +52,9 @@ class InstitutionView(AuditedModelView):
     column_filters = (filters.FilterEqual("kind", "Soort", options=INSTITUTION_KINDS),)
     column_default_sort = "name"
     allow_delete = False  # participants, users and statements keep pointing at their school
-    form_excluded_columns = ("created_at", "logo", "logo_type")
+    form_excluded_columns = ("created_at", "logo_file", "logo_size", "logo_sha256", "logo_inline", "logo_type")
     form_extra_fields = {"logo_upload": FileField("Logo (JPG of PNG, hoogstens 2 MB)")}
-    column_details_exclude_list = ("logo", "logo_type")
+    column_details_exclude_list = ("logo_file", "logo_size", "logo_sha256", "logo_inline", "logo_type")
     column_export_list = ("name", "brin", "kind", "address", "postcode", "city")
 
     def on_model_change(self, form, model, is_created):
@@ -61,10 +62,14 @@ class InstitutionView(AuditedModelView):
         if upload and getattr(upload, "filename", ""):
             try:
                 # Read one byte past the limit: a bigger file gets the size message, never a full read.
-                model.logo, model.logo_type = process_logo(upload.read(MAX_LOGO_BYTES + 1))
+                model._replaced_logo = attach_logo(model, upload.read(MAX_LOGO_BYTES + 1))
             except ImageError as exc:
                 raise MongoValidationError(str(exc), errors={"logo": MongoValidationError(str(exc))}) from None
         super().on_model_change(form, model, is_created)
+
+    def after_model_change(self, form, model, is_created):
+        StoredFile.discard(getattr(model, "_replaced_logo", None))  # the logo it replaced
+        super().after_model_change(form, model, is_created)
 
     can_export = True
     export_types = ("csv", "xlsx")

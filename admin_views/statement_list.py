@@ -118,7 +118,8 @@ class StatementListView(ScopedListView):
 
     def get_query(self):
         # Neither the PDF nor the logo bytes are needed to list or act; each action loads what it needs.
-        return super().get_query().exclude("pdf", "company_logo")
+        # Bytes live in StoredFiles now; this leaves out the inline copies of statements made before that.
+        return super().get_query().exclude("pdf_inline", "company_logo_inline")
 
     def _search(self, query, search_term):
         term = (search_term or "").strip()

@@ -17,13 +17,14 @@ from wtforms import FileField
 
 from admin_views.base import SecureModelView, SecureView
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
+from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import GuidanceDocument
 from documents.statements import BranchOrganisation, PracticeStatement
 from services import audit, registry, statement_data, trainer_review
 from services import statements as svc
 from services.ids import parse_object_id
-from services.images import ImageError, process_logo
+from services.images import ImageError, attach_logo
 from services.permissions import can
 
 STEPS = (
@@ -345,20 +346,21 @@ class StatementWizardView(SecureView):
             statement,
             "logos",
             error=error,
-            registry_logo=svc.registry_logo(statement) is not None,
+            registry_logo=svc.has_registry_logo(statement),
             company=statement_data.company_of(statement_data.placement_of(statement)),
-            branches=[b for b in svc.active_branch_organisations() if b.logo],
+            branches=[b for b in svc.active_branch_organisations() if has_file(b, "logo")],
             chosen={str(b.pk) for b in statement.branch_organisations if b is not None},
         )
 
     @expose("/<sid>/bedrijfslogo")
     def company_logo(self, sid):
         statement = self._statement(sid)
-        data = bytes(statement.company_logo) if statement.company_logo else svc.registry_logo(statement)
+        own = has_file(statement, "company_logo")
+        data = statement.company_logo if own else svc.registry_logo(statement)
         if not data:
             abort(404)
-        mimetype = statement.company_logo_type if statement.company_logo else "image/png"
-        if not statement.company_logo:
+        mimetype = statement.company_logo_type if own else "image/png"
+        if not own:
             company = statement_data.company_of(statement_data.placement_of(statement))
             mimetype = getattr(company, "logo_type", None) or "image/png"
         return Response(data, mimetype=mimetype, headers={"Cache-Control": "private, max-age=60"})
@@ -366,11 +368,10 @@ class StatementWizardView(SecureView):
     @expose("/branchelogo/<bid>")
     def branch_logo(self, bid):
         org = BranchOrganisation.objects(pk=bid).first() if parse_object_id(bid) is not None else None
-        if org is None or not org.logo:
+        data = org.logo if org is not None else None
+        if not data:
             abort(404)
-        return Response(
-            bytes(org.logo), mimetype=org.logo_type or "image/png", headers={"Cache-Control": "private, max-age=300"}
-        )
+        return Response(data, mimetype=org.logo_type or "image/png", headers={"Cache-Control": "private, max-age=300"})
 
     # --- 4.5 summary, concept, definitief ------------------------------------------------------------------
 
@@ -517,7 +518,7 @@ def participant_panel(participant, user):
     # The panel needs no PDF, logo or snapshot bytes; created_by stays an id (may_delete compares ids).
     statements = list(
         PracticeStatement.objects(participant=participant)
-        .exclude("pdf", "company_logo", "snapshot")
+        .exclude("pdf_inline", "company_logo_inline", "snapshot")
         .no_dereference()
         .order_by("-created_at")
     )
@@ -578,7 +579,7 @@ class BranchOrganisationView(SecureModelView):
     form_extra_fields = {"logo_upload": FileField("Logo (JPG of PNG, hoogstens 2 MB)")}
 
     def _logo_formatter(view, context, model, name):
-        if not model.logo:
+        if not has_file(model, "logo"):
             return "-"
         return Markup('<img src="{}" alt="Logo {}" style="max-height:40px;max-width:120px">').format(
             url_for("statements.branch_logo", bid=model.pk), model.name
@@ -591,13 +592,14 @@ class BranchOrganisationView(SecureModelView):
         upload = form.logo_upload.data
         if upload is not None and getattr(upload, "filename", ""):
             try:
-                model.logo, model.logo_type = process_logo(upload.read(svc_max_read()))
+                model._replaced_logo = attach_logo(model, upload.read(svc_max_read()))
             except ImageError as exc:
                 raise ValueError(str(exc)) from None
         elif is_created:
             raise ValueError("Kies een logo (JPG of PNG).")
 
     def after_model_change(self, form, model, is_created):
+        StoredFile.discard(getattr(model, "_replaced_logo", None))  # the logo it replaced
         audit.record("create" if is_created else "update", model, label=f"Branchelogo {model.name}")
 
     def after_model_delete(self, model):

@@ -16,6 +16,7 @@ from mongoengine import (
     EmbeddedDocumentField,
     IntField,
     ListField,
+    ObjectIdField,
     ReferenceField,
     StringField,
     ValidationError,
@@ -31,6 +32,7 @@ from documents.constants import (
     TRAINER_SOURCES,
     label,
 )
+from documents.files import StoredBytes, owns_files
 from documents.institutions import Institution
 from documents.participants import Participant
 from documents.printed import refuse_hidden_characters
@@ -134,9 +136,13 @@ class Company(Document):
     phone = StringField(max_length=30, verbose_name="Telefoon")
     email = EmailField(max_length=200, verbose_name="E-mailadres")
     website = StringField(max_length=200, verbose_name="Website")
-    # Logos are small; kept in the document (stateless app servers), left out of list queries with only().
-    logo = BinaryField(max_bytes=MAX_LOGO_BYTES, verbose_name="Logo")
+    # The logo's bytes live in a StoredFile (documents.files, shared by every app server); lists never load them.
+    logo_file = ObjectIdField()
+    logo_size = IntField()
+    logo_sha256 = StringField(max_length=64)
+    logo_inline = BinaryField(max_bytes=MAX_LOGO_BYTES, db_field="logo")  # written before StoredFile: fallback
     logo_type = StringField(max_length=30)
+    logo = StoredBytes("logo")
     accreditations = ListField(EmbeddedDocumentField(Accreditation), verbose_name="Erkenningen")
 
     # Normalised, indexed search fields (no $text, no collation: same on MongoDB and mongomock).
@@ -203,6 +209,9 @@ class Company(Document):
 
     def __str__(self):
         return f"{self.name} ({self.city})" if self.city else self.name
+
+
+owns_files(Company, "logo")
 
 
 class ProposedCompany(EmbeddedDocument):

@@ -12,12 +12,14 @@ from mongoengine import (
     EmbeddedDocumentListField,
     IntField,
     ListField,
+    ObjectIdField,
     ReferenceField,
     StringField,
 )
 
 from core.clock import utcnow
 from documents.constants import GUIDANCE_STATUSES
+from documents.files import StoredBytes, owns_files
 from documents.finality import CONCEPT, FinalGuardMixin, FinalGuardQuerySet
 from documents.institutions import Institution
 from documents.users import User
@@ -91,7 +93,12 @@ class FilledCopy(Document):
     guidance = ReferenceField(GuidanceDocument, required=True, reverse_delete_rule=CASCADE)
     institution = ReferenceField(Institution, required=True)
     file_name = StringField(max_length=200)
-    pdf = BinaryField(required=True)
+    # The bytes live in a StoredFile (documents.files); copies written before it keep them inline (fallback).
+    pdf_file = ObjectIdField()
+    pdf_size = IntField()
+    pdf_sha256 = StringField(max_length=64)
+    pdf_inline = BinaryField(db_field="pdf")
+    pdf = StoredBytes("pdf")
     fields = DictField()
     progress = DictField()  # {werkproces code: {"moments": [{"datum", "niveau"}], "opmerkingen": str}}
     uploaded_at = DateTimeField(default=utcnow)
@@ -111,10 +118,18 @@ class RenderedGuidancePdf(Document):
 
     guidance = ReferenceField(GuidanceDocument, required=True, reverse_delete_rule=CASCADE)
     version = IntField(required=True)
-    pdf = BinaryField(required=True)
+    # The bytes live in a StoredFile (documents.files); records written before it keep them inline (fallback).
+    pdf_file = ObjectIdField()
+    pdf_size = IntField()
+    pdf_inline = BinaryField(db_field="pdf")
+    pdf = StoredBytes("pdf")
     sha256 = StringField(max_length=64)  # of pdf; older records (rendered at the first download) lack it
     concept = BooleanField(default=False)
     input_sha256 = StringField(max_length=64)  # concepts only: what the cached bytes were rendered from
     rendered_at = DateTimeField(default=utcnow)
 
     meta = {"collection": "guidance_rendered_pdfs", "indexes": [{"fields": ["guidance", "version"], "unique": True}]}
+
+
+owns_files(FilledCopy, "pdf")
+owns_files(RenderedGuidancePdf, "pdf")

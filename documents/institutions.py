@@ -2,10 +2,11 @@
 
 import re
 
-from mongoengine import BinaryField, DateTimeField, Document, StringField, ValidationError
+from mongoengine import BinaryField, DateTimeField, Document, IntField, ObjectIdField, StringField, ValidationError
 
 from core.clock import utcnow
 from documents.constants import INSTITUTION_KINDS
+from documents.files import StoredBytes, owns_files
 from documents.printed import refuse_hidden_characters
 
 
@@ -16,9 +17,13 @@ class Institution(Document):
     address = StringField(max_length=200, verbose_name="Adres")
     postcode = StringField(max_length=7, verbose_name="Postcode")
     city = StringField(max_length=100, verbose_name="Plaats")
-    # Re-encoded by services.images (at most 2 MB); kept in the document like company logos.
-    logo = BinaryField(verbose_name="Logo")
+    # Re-encoded by services.images (at most 2 MB); the bytes live in a StoredFile (documents.files).
+    logo_file = ObjectIdField()
+    logo_size = IntField()
+    logo_sha256 = StringField(max_length=64)
+    logo_inline = BinaryField(db_field="logo")  # written before StoredFile: read as a fallback
     logo_type = StringField(max_length=40)
+    logo = StoredBytes("logo")
     created_at = DateTimeField(default=utcnow, verbose_name="Aangemaakt op")
 
     meta = {"collection": "institutions", "indexes": ["name"], "ordering": ["name"]}
@@ -37,3 +42,6 @@ class Institution(Document):
 
     def __str__(self):
         return self.name
+
+
+owns_files(Institution, "logo")

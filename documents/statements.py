@@ -15,6 +15,7 @@ from mongoengine import (
     EmbeddedDocumentListField,
     IntField,
     ListField,
+    ObjectIdField,
     Q,
     ReferenceField,
     StringField,
@@ -24,6 +25,7 @@ from mongoengine.errors import NotUniqueError
 
 from core.clock import utcnow
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, VERIFICATION_STATUSES
+from documents.files import StoredBytes, owns_files
 from documents.finality import CONCEPT, FINAL, FinalGuardMixin, FinalGuardQuerySet
 from documents.guidance import GuidanceDocument, Selection
 from documents.institutions import Institution
@@ -35,8 +37,13 @@ class BranchOrganisation(Document):
     """An industry body whose logo a school may print on a statement (managed by SBB admins)."""
 
     name = StringField(required=True, unique=True, max_length=200, verbose_name="Naam")
-    logo = BinaryField(verbose_name="Logo")
+    # The logo's bytes live in a StoredFile (documents.files); old inline bytes are read as a fallback.
+    logo_file = ObjectIdField()
+    logo_size = IntField()
+    logo_sha256 = StringField(max_length=64)
+    logo_inline = BinaryField(db_field="logo")
     logo_type = StringField(max_length=40)
+    logo = StoredBytes("logo")
     created_at = DateTimeField(default=utcnow)
 
     meta = {"collection": "branch_organisations", "ordering": ["name"]}
@@ -97,8 +104,13 @@ class PracticeStatement(FinalGuardMixin, Document):
     education_form = StringField(choices=EDUCATION_FORMS, verbose_name="Onderwijsvorm")
     selections = EmbeddedDocumentListField(Selection)
     bpv_hours = IntField(verbose_name="BPV-uren")
-    company_logo = BinaryField()
+    # Bytes live in StoredFiles (documents.files): the statement keeps id, size and SHA-256 only.
+    company_logo_file = ObjectIdField()
+    company_logo_size = IntField()
+    company_logo_sha256 = StringField(max_length=64)
+    company_logo_inline = BinaryField(db_field="company_logo")  # written before StoredFile: read as a fallback
     company_logo_type = StringField(max_length=40)
+    company_logo = StoredBytes("company_logo")
     # PULL: deleting a branch organisation takes it off the list (NULLIFY would drop the whole list).
     branch_organisations = ListField(ReferenceField(BranchOrganisation, reverse_delete_rule=PULL))
     # Print "Beoordeeld door de praktijkopleider op <datum>" (only with an online sign-off of source_guidance).
@@ -107,8 +119,11 @@ class PracticeStatement(FinalGuardMixin, Document):
     snapshot = DictField()
     number = StringField(max_length=20)
     verification_code = StringField(max_length=40)
-    pdf = BinaryField()
+    pdf_file = ObjectIdField()
+    pdf_size = IntField()
     pdf_sha256 = StringField(max_length=64)
+    pdf_inline = BinaryField(db_field="pdf")  # written before StoredFile: read as a fallback
+    pdf = StoredBytes("pdf")
     created_at = DateTimeField(default=utcnow)
     created_by = ReferenceField(User, reverse_delete_rule=NULLIFY)
     created_by_name = StringField(max_length=200)
@@ -167,3 +182,5 @@ def _withdraw_on_delete(sender, document, **kwargs):
 
 
 signals.pre_delete.connect(_withdraw_on_delete, sender=PracticeStatement)
+owns_files(PracticeStatement, "pdf", "company_logo")
+owns_files(BranchOrganisation, "logo")

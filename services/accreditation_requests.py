@@ -239,7 +239,10 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
         AccreditationRequest.objects(pk=req.pk).update_one(set__status=req.status, pull__notes=entry)
         raise RequestError("Er bestaat al een leerbedrijf met dit leerbedrijf-ID.") from exc
     AccreditationRequest.objects(pk=req.pk).update_one(set__company=company, set__company_name=company.name)
-    waiting = list(Placement.objects(request=req, company=None).no_dereference().scalar("participant"))
+    # Plain ids from a projection: neither the participants nor the placements are built as documents.
+    waiting = [
+        row["participant"] for row in Placement.objects(request=req, company=None).only("participant").as_pymongo()
+    ]
     Placement.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
     participant_overview.refresh(waiting)
     Trainer.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)

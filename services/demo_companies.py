@@ -5,6 +5,7 @@ import logging
 from datetime import date, timedelta
 
 from documents.companies import Accreditation, AccreditationRequest, Company, ProposedCompany, Trainer
+from documents.files import attach
 from services.clock import utcnow
 
 log = logging.getLogger("praktijkloket.demo")
@@ -201,8 +202,7 @@ def seed(schools, users):
             accreditations=[Accreditation(crebo=c, start=start, end=end) for c in dict.fromkeys(own)],
         )
         if cid == LOGO_COMPANY:
-            company.logo = make_logo()
-            company.logo_type = "image/png"
+            attach(company, "logo", make_logo(), "image/png")
         company.save()
         for j in range(2 + i % 2):
             initials, first, infix, last, function = TRAINER_NAMES[(i + j * 3) % len(TRAINER_NAMES)]

@@ -10,7 +10,7 @@ from documents.guidance import GuidanceDocument
 from documents.participants import Participant
 from documents.statements import BranchOrganisation, PracticeStatement, VerificationRecord
 from services import statements as svc
-from services.images import process_logo
+from services.images import attach_logo
 
 log = logging.getLogger("praktijkloket.demo")
 
@@ -51,8 +51,9 @@ def make_branch_logo(initials, colour):
 def seed_branches():
     for name, initials, colour in DEMO_BRANCHES:
         if BranchOrganisation.objects(name=name).first() is None:
-            logo, mimetype = process_logo(make_branch_logo(initials, colour))
-            BranchOrganisation(name=name, logo=logo, logo_type=mimetype).save()
+            branch = BranchOrganisation(name=name)
+            attach_logo(branch, make_branch_logo(initials, colour))
+            branch.save()
 
 
 def _participant(school, first, last):

@@ -9,6 +9,7 @@ from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MongoValidationError
 
+from documents.files import StoredFile, attach, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
 from documents.reviews import SOURCE_ONLINE, SOURCE_PDF, GuidanceProgress
@@ -63,7 +64,7 @@ def latest_filled_copies(docs):
     if not ids:
         return {}
     latest = {}
-    for copy in FilledCopy.objects(guidance__in=ids).no_dereference().exclude("pdf").order_by("-uploaded_at"):
+    for copy in FilledCopy.objects(guidance__in=ids).no_dereference().exclude("pdf_inline").order_by("-uploaded_at"):
         latest.setdefault(ref_id(copy._data.get("guidance")), copy)
     return latest
 
@@ -282,9 +283,13 @@ def finalize(doc, user):
     sha = hashlib.sha256(data).hexdigest()
     # The transition adds one to the version: the final bytes are stored under that version, before the
     # transition, so a final document is never without them. A concept changed meanwhile makes it miss.
-    rendered = RenderedGuidancePdf(guidance=current, version=current.version + 1, pdf=data, sha256=sha)
+    rendered = RenderedGuidancePdf(guidance=current, version=current.version + 1, sha256=sha)
     rendered.id = ObjectId()
-    with audit.recorded("finalize", current, user=user, label=f"{current}: afgerond", changes={"sha256": sha}):
+    attach(rendered, "pdf", data, "application/pdf")
+    with (
+        _file_dropped_unless_kept(rendered),
+        audit.recorded("finalize", current, user=user, label=f"{current}: afgerond", changes={"sha256": sha}),
+    ):
         try:
             rendered.save(force_insert=True)
         except NotUniqueError:
@@ -343,8 +348,8 @@ def render_data(doc):
     # Logos are not kept in the snapshot: take the school's and company's current one.
     data["institution"]["logo"] = statement_data.institution_part(doc.institution)["logo"]
     company = statement_data.company_of(placement_of(doc))
-    if company is not None and company.logo:
-        data["company"]["logo"] = bytes(company.logo)
+    if company is not None and has_file(company, "logo"):
+        data["company"]["logo"] = company.logo
     return data
 
 
@@ -368,19 +373,21 @@ def _concept_pdf(doc):
     digest = _input_digest(data)
     cached = RenderedGuidancePdf.objects(guidance=doc, version=doc.version, concept=True, input_sha256=digest).first()
     if cached is not None:
-        return bytes(cached.pdf)
+        return cached.pdf
     pdf_bytes = render_guidance(data, concept=True)
     # One cached concept rendering per document: an older version or another input is replaced.
     RenderedGuidancePdf.objects(guidance=doc, concept=True).delete()
     with contextlib.suppress(NotUniqueError):  # another request cached the same version meanwhile
-        RenderedGuidancePdf(
-            guidance=doc,
-            version=doc.version,
-            pdf=pdf_bytes,
-            concept=True,
-            input_sha256=digest,
-            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
-        ).save(force_insert=True)
+        _keep(
+            RenderedGuidancePdf(
+                guidance=doc,
+                version=doc.version,
+                concept=True,
+                input_sha256=digest,
+                sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            ),
+            pdf_bytes,
+        )
     return pdf_bytes
 
 
@@ -389,7 +396,7 @@ def _final_pdf(doc):
 
     stored = RenderedGuidancePdf.objects(guidance=doc, version=doc.version, concept__ne=True).first()
     if stored is not None:
-        pdf_bytes = bytes(stored.pdf)
+        pdf_bytes = stored.pdf or b""
         sha = hashlib.sha256(pdf_bytes).hexdigest()
         if not stored.sha256:  # kept before the fingerprint was stored: it is what was issued then
             RenderedGuidancePdf.objects(pk=stored.pk).update(set__sha256=sha)
@@ -402,11 +409,31 @@ def _final_pdf(doc):
     # (services.privacy drops their PDFs): render once from the snapshot, with the current logos, and keep it.
     pdf_bytes = render_guidance(render_data(doc), concept=False)
     with contextlib.suppress(NotUniqueError):  # another server rendered it at the same moment
-        RenderedGuidancePdf(
-            guidance=doc, version=doc.version, pdf=pdf_bytes, sha256=hashlib.sha256(pdf_bytes).hexdigest()
-        ).save(force_insert=True)
+        _keep(
+            RenderedGuidancePdf(guidance=doc, version=doc.version, sha256=hashlib.sha256(pdf_bytes).hexdigest()),
+            pdf_bytes,
+        )
         return pdf_bytes
     return _final_pdf(doc)
+
+
+@contextlib.contextmanager
+def _file_dropped_unless_kept(record):
+    """Discard the record's new file when the block fails before the record was stored."""
+    try:
+        yield
+    except BaseException:
+        if not type(record).objects(pk=record.pk).count():
+            StoredFile.discard(record.pdf_file)
+        raise
+
+
+def _keep(record, pdf_bytes):
+    """Save a new record with its PDF in a new StoredFile; the file goes again if the save fails."""
+    attach(record, "pdf", pdf_bytes, "application/pdf")
+    with _file_dropped_unless_kept(record):
+        record.save(force_insert=True)
+    return record
 
 
 def pdf(doc):
@@ -460,14 +487,17 @@ def upload_filled_copy(doc, user, file_name, data):
         guidance=doc,
         institution=doc.institution,
         file_name=(file_name or "")[:200],
-        pdf=data,
         fields={k: v for k, v in read.get("fields", {}).items() if "." not in k and "$" not in k},
         progress=_progress(read),
         uploaded_by_name=user.name,
     )
     copy.id = ObjectId()
-    with audit.recorded(
-        "update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload", changes={"bestand": file_name}
+    attach(copy, "pdf", data, "application/pdf")
+    with (
+        _file_dropped_unless_kept(copy),
+        audit.recorded(
+            "update", doc, user=user, label=f"{doc}: ingevuld exemplaar geüpload", changes={"bestand": file_name}
+        ),
     ):
         copy.save(force_insert=True)
         try:

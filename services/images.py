@@ -72,3 +72,14 @@ def process_logo(data, *, max_bytes=MAX_LOGO_BYTES):
         return out.getvalue(), "image/png"
     image.convert("RGB").save(out, "JPEG", quality=88, optimize=True)
     return out.getvalue(), "image/jpeg"
+
+
+def attach_logo(document, data, slot="logo"):
+    """Check and re-encode an uploaded logo, store it as a file for the (unsaved) document; return the replaced id.
+
+    The caller discards the returned id (documents.files.StoredFile.discard) once the document is saved.
+    """
+    from documents.files import attach
+
+    logo, mimetype = process_logo(data)
+    return attach(document, slot, logo, mimetype)

@@ -71,7 +71,9 @@ def export_data(participant):
             ),
             "plaatsingen": [_doc(p) for p in Placement.objects(participant=participant).order_by("created_at")],
             "begeleidingsdocumenten": [_doc(g) for g in guidance],
-            "praktijkverklaringen": [_doc(s, ("pdf", "company_logo")) for s in statements],
+            "praktijkverklaringen": [
+                _doc(s, ("pdf", "company_logo", "pdf_file", "company_logo_file")) for s in statements
+            ],
             "erkenningsverzoeken": [_doc(r) for r in AccreditationRequest.objects(participant=participant)],
             "geschiedenis": [{**_doc(e, ("ip_address",)), "actie": label(ACTIONS, e.action)} for e in events],
         },
@@ -89,9 +91,10 @@ def export_zip(user, participant):
     files = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for statement in statements:
-            if statement.status == "final" and statement.pdf:
+            issued = statement.pdf if statement.status == "final" else None  # one load, from its StoredFile
+            if issued:
                 name = f"pdf/praktijkverklaring-{statement.number}.pdf"
-                archive.writestr(name, bytes(statement.pdf))
+                archive.writestr(name, issued)
                 files.append(name)
         for doc in guidance:
             from services.guidance import pdf as guidance_pdf
@@ -105,7 +108,7 @@ def export_zip(user, participant):
                 data.setdefault("niet_te_renderen", []).append(doc.document_id)
         for copy in FilledCopy.objects(guidance__in=[g.pk for g in guidance]) if guidance else []:
             name = f"pdf/ingevuld-{copy.pk}.pdf"
-            archive.writestr(name, bytes(copy.pdf))
+            archive.writestr(name, copy.pdf or b"")
             files.append(name)
         data["bestanden"] = files
         archive.writestr("gegevens.json", json.dumps(data, ensure_ascii=False, indent=2))
@@ -138,8 +141,8 @@ def retention_candidates(years=None, now=None):
     )
     if not old:
         return []
-    refs = PracticeStatement.objects(status="final", participant__in=[p.pk for p in old]).no_dereference()
-    with_final = {ref_id(ref) for ref in refs.distinct("participant")}
+    refs = PracticeStatement.objects(status="final", participant__in=[p.pk for p in old]).only("participant")
+    with_final = {ref_id(row.get("participant")) for row in refs.as_pymongo()}
     return [p for p in old if p.pk not in with_final]
 
 

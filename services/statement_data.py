@@ -3,6 +3,7 @@
 from datetime import date, datetime
 
 from documents.constants import EDUCATION_FORMS, label
+from documents.files import has_file
 from services.placements import current_placement
 
 
@@ -33,7 +34,7 @@ def participant_part(participant):
 
 
 def institution_part(institution):
-    logo = bytes(institution.logo) if institution.logo else None
+    logo = institution.logo  # bytes from its StoredFile, or None
     return {
         "name": institution.name,
         "brin": institution.brin,
@@ -53,7 +54,7 @@ def company_part(company, placement=None):
         "address": company.address,
         "postcode": company.postcode,
         "city": company.city,
-        "logo": bytes(company.logo) if company.logo else None,
+        "logo": company.logo,
     }
 
 
@@ -109,12 +110,14 @@ def build(statement, *, number=None, verification_code=None, issued_on=None):
         "number": number,
         "verification_url": external_url("verification.verify", code=verification_code) if verification_code else None,
         "branch_logos": [
-            {"name": b.name, "logo": bytes(b.logo)} for b in statement.branch_organisations if b is not None and b.logo
+            {"name": b.name, "logo": b.logo}
+            for b in statement.branch_organisations
+            if b is not None and has_file(b, "logo")
         ],
         "issued_on": issued_on or date.today(),
     }
-    if statement.company_logo:
-        data["company"]["logo"] = bytes(statement.company_logo)
+    if has_file(statement, "company_logo"):
+        data["company"]["logo"] = statement.company_logo
     from services.trainer_review import statement_part
 
     # That (and when) the trainer signed off online, and whether the school prints it.

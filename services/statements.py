@@ -20,6 +20,7 @@ from documents.constants import (
     EDUCATION_FORMS_BY_KIND,
     label,
 )
+from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import Selection
 from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
@@ -230,7 +231,9 @@ def update_concept(statement, user, *, expected_version=None, **changes):
         "education_form",
         "selections",
         "bpv_hours",
-        "company_logo",
+        "company_logo_file",
+        "company_logo_size",
+        "company_logo_sha256",
         "company_logo_type",
         "branch_organisations",
         "source_guidance",
@@ -338,26 +341,52 @@ def registry_logo(statement):
     from services import statement_data
 
     company = statement_data.company_of(statement_data.placement_of(statement))
-    return bytes(company.logo) if company is not None and company.logo else None
+    return company.logo if company is not None and has_file(company, "logo") else None
+
+
+def has_registry_logo(statement):
+    """Say whether the company has a logo in the registry (without loading it)."""
+    from services import statement_data
+
+    company = statement_data.company_of(statement_data.placement_of(statement))
+    return company is not None and has_file(company, "logo")
 
 
 def set_company_logo(statement, user, data, *, expected_version=None):
     """Upload a company logo for this statement only: checked to be a JPG/PNG of at most 2 MB, re-encoded."""
     from services.images import ImageError, process_logo
 
-    if registry_logo(statement) is not None:
+    if has_registry_logo(statement):
         raise StatementError("Het leerbedrijf heeft al een logo in het register; dat logo komt op de verklaring.")
     try:
         logo, mimetype = process_logo(data)
     except ImageError as exc:
         raise StatementError(str(exc)) from None
-    return update_concept(
-        statement, user, expected_version=expected_version, company_logo=logo, company_logo_type=mimetype
-    )
+    return _replace_company_logo(statement, user, StoredFile.store(logo, mimetype), mimetype, expected_version)
 
 
 def remove_company_logo(statement, user, *, expected_version=None):
-    return update_concept(statement, user, expected_version=expected_version, company_logo=None, company_logo_type=None)
+    return _replace_company_logo(statement, user, None, None, expected_version)
+
+
+def _replace_company_logo(statement, user, stored, mimetype, expected_version):
+    """Point the concept at the new logo file; the old file goes once the change stands, the new one if it fails."""
+    old = statement.company_logo_file
+    try:
+        updated = update_concept(
+            statement,
+            user,
+            expected_version=expected_version,
+            company_logo_file=stored.pk if stored else None,
+            company_logo_size=stored.size if stored else None,
+            company_logo_sha256=stored.sha256 if stored else None,
+            company_logo_type=mimetype,
+        )
+    except BaseException:
+        StoredFile.discard(stored.pk if stored else None)
+        raise
+    StoredFile.discard(old)
+    return updated
 
 
 def set_branch_organisations(statement, user, ids, *, expected_version=None):
@@ -442,6 +471,7 @@ def finalize(statement, user):
         data = statement_data.build(current, number=number, verification_code=code, issued_on=date.today())
         pdf = render_statement(data, concept=False)
         sha = hashlib.sha256(pdf).hexdigest()
+        stored = StoredFile.store(pdf, "application/pdf")  # write-once: discarded below if this fails
         placement = statement_data.placement_of(current)
         record = VerificationRecord(
             code=code,
@@ -470,7 +500,8 @@ def finalize(statement, user):
                         snapshot=statement_data.storable(data),
                         number=number,
                         verification_code=code,
-                        pdf=pdf,
+                        pdf_file=stored.pk,
+                        pdf_size=stored.size,
                         pdf_sha256=sha,
                         finalized_at=now,
                         finalized_by_name=user.name,
@@ -482,7 +513,10 @@ def finalize(statement, user):
                 except BaseException:
                     VerificationRecord.objects(pk=record.pk).delete()
                     raise
-        except NotUniqueError:
+        except BaseException as exc:
+            StoredFile.discard(stored.pk)
+            if not isinstance(exc, NotUniqueError):
+                raise
             # Only when a lease expired under a very slow holder: that holder issued this number meanwhile.
             raise StatementError(
                 "Het nummer is intussen aan een andere praktijkverklaring gegeven. "
@@ -514,9 +548,10 @@ def concept_pdf(statement):
 
 def final_pdf(statement):
     """The exact bytes issued when it was made final."""
-    if statement.status != FINAL or not statement.pdf:
+    data = statement.pdf if statement.status == FINAL else None
+    if not data:
         raise StatementError("Deze praktijkverklaring is nog niet definitief.")
-    return bytes(statement.pdf)
+    return data
 
 
 # --- deletion ----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import hashlib
 import re
 from datetime import datetime, timedelta
 
+from documents.files import StoredFile
 from documents.guidance import GuidanceDocument, Selection
 from documents.institutions import Institution
 from documents.participants import Participant
@@ -60,7 +61,13 @@ def statement(
         pdf = pdf or f"%PDF-1.4 testverklaring {number}".encode()
         sha = hashlib.sha256(pdf).hexdigest()
         doc = PracticeStatement.objects.finalize_conditionally(
-            doc.pk, finalized_at=final_at, number=number, verification_code=code, pdf=pdf, pdf_sha256=sha
+            doc.pk,
+            finalized_at=final_at,
+            number=number,
+            verification_code=code,
+            pdf_file=StoredFile.store(pdf, "application/pdf").pk,
+            pdf_size=len(pdf),
+            pdf_sha256=sha,
         )
         VerificationRecord(
             code=code,

@@ -12,6 +12,7 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObj
 import services.pdf.guidance as renderer
 from documents.audit import AuditEvent
 from documents.companies import Company, Trainer
+from documents.files import StoredFile, attach, file_updates
 from documents.finality import FinalDocumentError, FinalGuardQuerySet
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf
 from documents.institutions import Institution
@@ -68,9 +69,8 @@ def events(doc, action):
 
 
 def set_school_logo(school, colour):
-    Institution.objects(pk=school.pk).update(
-        set__logo=png_bytes(size=(120, 60), colour=colour), set__logo_type="image/png"
-    )
+    stored = StoredFile.store(png_bytes(size=(120, 60), colour=colour), "image/png")
+    Institution.objects(pk=school.pk).update(**file_updates("logo", stored), set__logo_type="image/png")
 
 
 # --- item 6: the final PDF is fixed at Afronden ------------------------------------------------------------------
@@ -155,14 +155,17 @@ def test_older_final_document_without_stored_pdf_is_rendered_once(participant, s
 
 def test_damaged_stored_pdf_is_not_served(participant, staff):
     final = svc.finalize(svc.create_concept(participant, staff, [selection()]), staff)
-    RenderedGuidancePdf.objects(guidance=final).update(set__pdf=b"%PDF-1.4 changed")
+    kept = RenderedGuidancePdf.objects(guidance=final).get()
+    # Damage below the application (files refuse every update): straight in the collection.
+    StoredFile._get_collection().update_one({"_id": kept.pdf_file}, {"$set": {"data": b"%PDF-1.4 changed"}})
     with pytest.raises(svc.GuidanceError, match="beschadigd"):
         svc.pdf(final)
 
 
 def test_interrupted_afronden_leaves_no_final_pdf_in_the_way(participant, staff):
     doc = svc.create_concept(participant, staff, [selection()])
-    leftover = RenderedGuidancePdf(guidance=doc, version=doc.version + 1, pdf=b"%PDF old", sha256="x")
+    leftover = RenderedGuidancePdf(guidance=doc, version=doc.version + 1, sha256="x")
+    attach(leftover, "pdf", b"%PDF old", "application/pdf")
     leftover.save()
     with pytest.raises(svc.GuidanceError, match="op dit moment al afgerond"):
         svc.finalize(doc, staff)  # a second Afronden under way: refused, nothing changed
