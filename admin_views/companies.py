@@ -1,6 +1,6 @@
 """Leerbedrijven: search and details for everyone, the SBB registry, the advisors' queue and stap 2 of a participant."""
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
@@ -26,6 +26,7 @@ from documents.companies import (
 )
 from documents.constants import OPEN_REVIEW_STATUSES
 from documents.institutions import Institution
+from documents.qualifications import Qualification
 from services import accreditation_requests as requests_service
 from services import companies as company_service
 from services import placements as placement_service
@@ -33,6 +34,7 @@ from services import registry
 from services.ids import parse_object_id, ref_id
 from services.permissions import can, require
 from services.qualifications import qualification_titles
+from services.spreadsheet import DateError, parse_date
 from services.urls import local_url
 
 LEERBEDRIJVEN = "Leerbedrijven"
@@ -44,15 +46,19 @@ def _user():
 
 
 def _parse_date(value, label):
+    """Read an optional date field with the one date parser; its Dutch message names the field."""
     value = (value or "").strip()
     if not value:
         return None
-    for fmt in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return datetime.strptime(value, fmt).date()
-        except ValueError:
-            continue
-    raise ValueError(f"{label}: vul een datum in als dd-mm-jjjj.")
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        raise ValueError(f"{label}: {exc}.") from None
+
+
+def _crebo_examples():
+    """Two crebos open for intake in the loaded structure: an example the form then accepts."""
+    return [q.crebo for q in Qualification.objects.current().only("crebo").order_by("crebo").limit(2)]
 
 
 def participant_url(participant_id):
@@ -778,7 +784,10 @@ class Step2View(SecureView):
                 return redirect(url_for(".trainer", participant_id=participant_id, verzoek=str(req.pk)))
             except ValueError as exc:
                 flash(str(exc), "error")
-        return self.render("companies/step2_propose.html", **self._context(participant, form=request.form))
+        return self.render(
+            "companies/step2_propose.html",
+            **self._context(participant, form=request.form, crebo_examples=_crebo_examples()),
+        )
 
     @expose("/<participant_id>/erkenning-uitbreiden", methods=("GET", "POST"))
     def extend(self, participant_id):

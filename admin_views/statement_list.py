@@ -3,7 +3,7 @@
 Making, changing and reading one statement stays in the stap 4 pages (admin_views/statements.py); rows link there.
 """
 
-from datetime import datetime
+from datetime import date
 
 from flask import Response, g, url_for
 from flask_admin.contrib.mongoengine import filters
@@ -28,7 +28,7 @@ from documents.finality import FINAL
 from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services import statements as svc
-from services.clock import format_date
+from services.clock import format_date, local, local_today, utc_of_local
 from services.ids import ref_id
 from services.participants import search_filter
 from services.permissions import scope
@@ -43,15 +43,17 @@ class YearFilter(ScopedChoiceFilter):
     """Jaar: the year it was made final (a concept: the year it was started)."""
 
     def request_options(self, view):
+        this_year = local_today().year
         first = scope(PracticeStatement.objects, current_user).only("created_at").order_by("created_at").first()
-        start = first.created_at.year if first is not None and first.created_at else datetime.now().year
-        return [(str(y), str(y)) for y in range(datetime.now().year, start - 1, -1)]
+        start = local(first.created_at).year if first is not None and first.created_at else this_year
+        return [(str(y), str(y)) for y in range(this_year, start - 1, -1)]
 
     def validate(self, value):
         return str(value).isdigit() and len(str(value)) == 4
 
     def apply(self, query, value):
-        start, end = datetime(int(value), 1, 1), datetime(int(value) + 1, 1, 1)
+        # A Dutch year: 1 January 00:30 in Amsterdam is still 31 December in UTC.
+        start, end = utc_of_local(date(int(value), 1, 1)), utc_of_local(date(int(value) + 1, 1, 1))
         return query.filter(
             Q(finalized_at__gte=start, finalized_at__lt=end)
             | Q(finalized_at=None, created_at__gte=start, created_at__lt=end)

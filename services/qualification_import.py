@@ -11,7 +11,7 @@ import json
 import re
 import zlib
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.etree.ElementTree import ParseError
@@ -28,6 +28,7 @@ from documents.qualifications import PendingQualificationUpload, Qualification, 
 from services import audit
 from services.clock import utcnow
 from services.permissions import require
+from services.spreadsheet import DateError, parse_date
 from services.text import fold
 
 # A pending upload is stored compressed in one MongoDB document (16 MB at most).
@@ -46,8 +47,6 @@ _TREE_HANDLERS = (
     "DefaultHandler",
 )
 _WP_KEYS = ("code", "title", "description", "result", "behaviour")
-_DATE_DMY = re.compile(r"^(\d{1,2})-(\d{1,2})-(\d{4})")
-_DATE_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})")
 
 
 def tidy(text):
@@ -118,16 +117,12 @@ def _date(value, what, filename):
     value = (value or "").strip()
     if not value:
         return None
-    match = _DATE_DMY.match(value)
+    # The export may add a time after the date ("01-08-2019 00:00:00", "2019-08-01T00:00:00"): the day counts.
+    day = re.split(r"[T ]", value, maxsplit=1)[0]
     try:
-        if match:
-            return date(int(match.group(3)), int(match.group(2)), int(match.group(1)))
-        match = _DATE_YMD.match(value)
-        if match:
-            return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    except ValueError:
-        pass
-    raise QualificationImportError(f"{what}: '{value}' is geen geldige datum (verwacht dd-mm-jjjj).", filename)
+        return parse_date(day)
+    except DateError as exc:
+        raise QualificationImportError(f"{what}: {exc}.", filename) from None
 
 
 def _own_text(element):

@@ -29,8 +29,8 @@ def parse_day(value, what):
         return None
     try:
         return parse_date(value)
-    except (ValueError, OverflowError):
-        raise ReportError(f"'{value}' is geen geldige datum bij '{what}'; gebruik dd-mm-jjjj.") from None
+    except (ValueError, OverflowError) as exc:  # the parser's own message: "31-02-2025 bestaat niet; ..."
+        raise ReportError(f"{what}: {exc}.") from None
 
 
 def _day_start(day):

@@ -1,11 +1,23 @@
 """Public verification of a praktijkverklaring by its code or by the exact PDF bytes."""
 
 import hashlib
+import io
+import logging
+import re
 
 from documents.statements import VerificationRecord
 from services.statements import normalise_code
 
 MAX_VERIFY_PDF_BYTES = 10 * 1024 * 1024
+
+# What our PDF templates write (services/pdf, pdf_templates): the metadata keywords name the producer and the kind
+# of document, a final statement's number, and "concept" for a concept; the first page prints the concept banner
+# and the number. Metadata first (cheap); the page text for copies whose metadata a PDF program rewrote.
+PRODUCER_KEYWORD = "praktijkloket"
+CONCEPT_BANNER = "CONCEPT - niet geldig als definitief document"
+NUMBER_RE = re.compile(r"\bPV-\d{4}-\d{6}\b")
+
+log = logging.getLogger("praktijkloket.verification")
 
 
 def lookup_code(code):
@@ -45,3 +57,35 @@ def public_view(record):
             qualifications=snap.get("qualifications") or [],
         )
     return view
+
+
+def describe_unmatched_pdf(data):
+    """Say what a PDF that is no issued statement looks like: 'concept', 'guidance', 'copy' (with a number) or None.
+
+    A hint for the answer text only: it never makes a file valid (only the exact issued bytes do).
+    """
+    keywords, first_page = _self_description(data)
+    words = {w.strip().lower() for w in keywords.split(",")}
+    number = NUMBER_RE.search(keywords) or NUMBER_RE.search(first_page)
+    if PRODUCER_KEYWORD in words and "begeleidingsdocument" in words:
+        return "guidance", None
+    if ("concept" in words and "praktijkverklaring" in words) or CONCEPT_BANNER in first_page:
+        return "concept", None
+    if number is not None:
+        return "copy", number.group(0)
+    return None, None
+
+
+def _self_description(data):
+    """The PDF's metadata keywords and its first page's text ('' for what cannot be read)."""
+    from pypdf import PdfReader
+
+    keywords = text = ""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        keywords = str((reader.metadata or {}).get("/Keywords") or "")
+        if PRODUCER_KEYWORD not in keywords.lower() and len(reader.pages):
+            text = reader.pages[0].extract_text() or ""
+    except Exception:  # noqa: BLE001 - a damaged or hostile upload is answered as "not issued", never a 500
+        log.info("Uploaded PDF not readable for its self-description", exc_info=True)
+    return keywords, text

@@ -301,7 +301,7 @@ def _demo_bytes():
         (
             b'<sbb><dossiers><dossier titel="X"><dossiercrebos><dossiercrebo Geldig_vanaf="31-02-2015">1</dossiercrebo>'
             b"</dossiercrebos></dossier></dossiers></sbb>",
-            "geen geldige datum",
+            "31-02-2015 bestaat niet",
         ),
         (
             b'<sbb><dossiers><dossier titel="X"><dossiercrebos><dossiercrebo>1</dossiercrebo></dossiercrebos>'
