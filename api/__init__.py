@@ -99,6 +99,8 @@ def init_api(app):
         return problem(404, "Dit adres bestaat niet in de API. Zie /api/v1/docs.")
 
     pages.register_error_handler(Exception, handle_exception)
+    for code in (400, 404, 405, 429, 500):
+        pages.register_error_handler(code, handle_exception)
     csrf.exempt(pages)
     app.register_blueprint(pages)
     app.wsgi_app = CookieFree(app.wsgi_app)

@@ -285,7 +285,7 @@ def statements(participant_id):
     participant = get_participant(participant_id)
     rows = (
         scope(PracticeStatement.objects(participant=participant.pk), principal())
-        .exclude("pdf", "company_logo", "snapshot")
+        .exclude("snapshot")
         .order_by("-created_at")
     )
     return [
@@ -375,7 +375,7 @@ def company(company_id):
     """Eén leerbedrijf op leerbedrijf-ID (9 cijfers), met erkenningen."""
     if not re.fullmatch(r"\d{9}", company_id):
         raise NotFound()
-    found = Company.objects(company_id=company_id).exclude("logo").first()
+    found = Company.objects(company_id=company_id).first()
     if found is None:
         raise NotFound()
     return company_out(found)
@@ -445,6 +445,9 @@ def _set_up(blueprints):
     for bp in blueprints:
         bp.before_request(require_key)
         bp.register_error_handler(Exception, handle_exception)
+        # Flask prefers a handler for the status code, even the app's HTML page, over one for a class: name them.
+        for code in (400, 401, 403, 404, 405, 409, 412, 413, 415, 422, 428, 429, 500):
+            bp.register_error_handler(code, handle_exception)
         csrf.exempt(bp)
         limiter.limit(rate_limit, key_func=rate_key)(bp)
 
