@@ -19,9 +19,11 @@ import reportlab
 from PIL import Image, UnidentifiedImageError
 from reportlab import rl_config
 from reportlab.lib.colors import Color, HexColor
-from reportlab.lib.fonts import addMapping
+from reportlab.lib.fonts import addMapping, tt2ps
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.acroform import AcroForm, ZDSyms, annotationFlagValues, bsPDF
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable
@@ -246,6 +248,107 @@ def qr_data_uri(text: str) -> str:
 
 _FIELD_BORDER = HexColor("#7a8793")
 _FIELD_FILL = HexColor("#f3f7fb")
+_FIELD_TEXT = HexColor("#111111")
+
+
+class SharedAcroForm(AcroForm):
+    """reportlab's AcroForm with one font object for all widgets and each appearance stream built once.
+
+    Stock reportlab (5.1) registers a new Helvetica font dictionary for every widget (makeFont), so no two
+    text appearances are alike and none are shared: 411 fields made 411 font objects and as many streams. Here
+    the font is registered once per document (so /DR and every widget name the same object), and an appearance
+    with the same arguments is built once and referenced by every widget that looks alike (reportlab already
+    dedups equal streams by their text; this saves building them). reportlab's AcroForm only takes the
+    standard 14 fonts, so the shared font is Helvetica, not the embedded Vera.
+    """
+
+    def __init__(self, canv, **kwds):
+        super().__init__(canv, **kwds)
+        self._shared_fonts = {}
+        self._shared_streams = {}
+
+    def makeFont(self, fontName):
+        fontName = fontName or "Helvetica"  # reportlab's default, also when a field names none
+        if fontName not in self._shared_fonts:
+            self._shared_fonts[fontName] = super().makeFont(fontName)
+        return self._shared_fonts[fontName]
+
+    def _shared(self, kind, make, args, kwargs):
+        key = (kind, args, tuple(sorted((name, repr(value)) for name, value in kwargs.items())))
+        stream = self._shared_streams.get(key)
+        if stream is None:
+            stream = self._shared_streams[key] = make(*args, **kwargs)
+        return stream
+
+    def checkboxAP(self, *args, **kwargs):
+        return self._shared("checkbox", super().checkboxAP, args, kwargs)
+
+    def txAP(self, *args, **kwargs):
+        return self._shared("text", super().txAP, args, kwargs)
+
+    def checkbox(self, *, checked=False, size=12, name, tooltip=None, borderColor, fillColor, textColor, borderWidth):
+        """A check box at the canvas's origin with only its normal appearances (on and off), shared by all boxes.
+
+        Stock reportlab writes six appearances per box (normal, pressed and rollover, each on and off) and builds
+        them again for every box; viewers draw the pressed and rollover looks themselves.
+        """
+        canv = self.canv
+        x, y = canv.absolutePosition(0, 0)
+        appearances = {}
+        for value in ("Yes", "Off"):
+            stream = self._shared(
+                "checkbox",
+                super().checkboxAP,
+                ("N", value),
+                {
+                    "buttonStyle": "check",
+                    "fillColor": fillColor,
+                    "borderColor": borderColor,
+                    "textColor": textColor,
+                    "borderWidth": borderWidth,
+                    "size": size,
+                },
+            )
+            appearances[value] = self._refMap.get(stream._af_refstr) or self._refMap.setdefault(
+                stream._af_refstr, self.getRef(stream)
+            )
+        state = PDFName("Yes" if checked else "Off")
+        widget = {
+            "FT": PDFName("Btn"),
+            "P": canv._doc.thisPageRef(),
+            "V": state,
+            "AS": state,
+            "Rect": PDFArray((x, y, x + size, y + size)),
+            "AP": PDFDictionary({"N": PDFDictionary(appearances)}),
+            "Subtype": PDFName("Widget"),
+            "Type": PDFName("Annot"),
+            "F": annotationFlagValues["print"],
+            "Ff": 0,
+            "H": PDFName("N"),
+            "T": PDFString(name),
+            "MK": PDFDictionary(
+                {
+                    "CA": PDFString(ZDSyms["check"]),
+                    "BC": PDFArray(self.colorTuple(borderColor)),
+                    "BG": PDFArray(self.colorTuple(fillColor)),
+                }
+            ),
+            "BS": bsPDF(borderWidth, "solid", 3),
+        }
+        if tooltip:
+            widget["TU"] = PDFString(tooltip)
+        widget = PDFDictionary(widget)
+        canv._addAnnotation(widget)
+        self.fields.append(self.getRef(widget))
+
+
+def shared_acro_form(canv) -> SharedAcroForm:
+    """The canvas's AcroForm as a SharedAcroForm (made on the first field of a document)."""
+    form = canv.__dict__.get("AcroForm")
+    if not isinstance(form, SharedAcroForm):
+        form = SharedAcroForm(canv)
+        canv._doc._catalog.AcroForm = canv.AcroForm = form
+    return form
 
 
 class AcroField(Flowable):
@@ -278,7 +381,7 @@ class AcroField(Flowable):
         return self.width, self.height
 
     def draw(self):
-        form = self.canv.acroForm
+        form = shared_acro_form(self.canv)
         common = {
             "name": self.name,
             "tooltip": self.tooltip,
@@ -287,7 +390,7 @@ class AcroField(Flowable):
             "relative": True,
             "borderColor": _FIELD_BORDER,
             "fillColor": _FIELD_FILL,
-            "textColor": HexColor("#111111"),
+            "textColor": _FIELD_TEXT,
             "borderWidth": 0.6,
         }
         if self.kind == "hidden":
@@ -308,9 +411,12 @@ class AcroField(Flowable):
             form.checkbox(
                 checked=self.value in ("1", "Yes", "on", True),
                 size=self.height,
-                buttonStyle="check",
-                fieldFlags="",
-                **common,
+                name=self.name,
+                tooltip=self.tooltip,
+                borderColor=_FIELD_BORDER,
+                fillColor=_FIELD_FILL,
+                textColor=_FIELD_TEXT,
+                borderWidth=0.6,
             )
         elif self.kind == "choice":
             # A blank option (a space: reportlab 5.1 fails on a choice whose value is empty) means "not filled in".
@@ -347,7 +453,11 @@ def _size(value, default):
 def _field_from_node(node, kind):
     get = node.getAttribute
     options = []
-    if kind == "choice":
+    if kind == "choice" and get("data-options"):
+        # The options as one attribute ("a|b|c"): <option> elements are nodes xhtml2pdf styles and walks, for
+        # nothing it prints.
+        options = [option.strip() for option in get("data-options").split("|") if option.strip()]
+    elif kind == "choice":
         options = [
             opt.firstChild.data.strip()
             for opt in node.getElementsByTagName("option")
@@ -475,6 +585,114 @@ class PaginaVanTag(x_tags.pisaTag):
         c.addPara()
 
 
+class FieldRow(Flowable):
+    """One row of a grid: cells side by side at fixed shares of the width, middle-aligned, a rule below.
+
+    The begeleidingsdocument has a grid per work process (moments with a date and a level field) and one per
+    gedrag list: as HTML tables they were a quarter of its render time (xhtml2pdf lays out every cell as a
+    table of paragraphs). A row of ready flowables is laid out once, without a table. Used as
+    <pdf:fieldrow widths="18 30 52" background="#e6edf3" rule="0.4 #d5dbe0">cell, cell, cell</pdf:fieldrow>,
+    where each cell is a block (a <p>) or a field.
+    """
+
+    PADDING = (2, 3)  # vertical, horizontal, as the grid cells had
+
+    def __init__(self, cells, shares, background=None, rule_width=0.0, rule_color=None):
+        super().__init__()
+        self.cells = cells
+        self.shares = shares if len(shares) == len(cells) else [1] * len(cells)
+        self.background = background
+        self.rule_width = rule_width
+        self.rule_color = rule_color
+
+    def wrap(self, avail_width, avail_height):
+        pad_y, pad_x = self.PADDING
+        total = sum(self.shares) or 1
+        self.width = avail_width
+        self.columns = [avail_width * share / total for share in self.shares]
+        self.sizes = [
+            cell.wrap(max(width - 2 * pad_x, 1), avail_height)
+            for cell, width in zip(self.cells, self.columns, strict=True)
+        ]
+        self.height = max((h for _w, h in self.sizes), default=0) + 2 * pad_y
+        return self.width, self.height
+
+    def draw(self):
+        canv = self.canv
+        pad_y, pad_x = self.PADDING
+        if self.background is not None:
+            canv.saveState()
+            canv.setFillColor(self.background)
+            canv.rect(0, 0, self.width, self.height, stroke=0, fill=1)
+            canv.restoreState()
+        x = 0
+        for cell, width, (_w, h) in zip(self.cells, self.columns, self.sizes, strict=True):
+            cell.drawOn(canv, x + pad_x, (self.height - h) / 2)
+            x += width
+        if self.rule_width and self.rule_color is not None:
+            canv.saveState()
+            canv.setStrokeColor(self.rule_color)
+            canv.setLineWidth(self.rule_width)
+            canv.line(0, 0, self.width, 0)
+            canv.restoreState()
+
+
+class Label(Flowable):
+    """One line of text without a paragraph: a grid's header or a short row label ("Moment 1")."""
+
+    def __init__(self, text, font_name, font_size, color):
+        super().__init__()
+        self.text = text
+        self.font_name = font_name
+        self.font_size = font_size
+        self.color = color
+
+    def wrap(self, avail_width, avail_height):
+        self.width = min(pdfmetrics.stringWidth(self.text, self.font_name, self.font_size), avail_width)
+        self.height = self.font_size * 1.3
+        return self.width, self.height
+
+    def draw(self):
+        self.canv.setFont(self.font_name, self.font_size)
+        self.canv.setFillColor(self.color)
+        self.canv.drawString(0, self.height - self.font_size, self.text)
+
+
+class FieldRowTag(x_tags.pisaTag):
+    """<pdf:fieldrow>: its labels="a|b" as the first cells, then what its children add to the story, as one FieldRow.
+
+    Labels are drawn as single lines in the row's font (its CSS class applies): a paragraph per header cell or
+    "Moment n" cost xhtml2pdf a layout each, for text that never wraps. Text that may wrap stays a child <p>.
+    """
+
+    def start(self, c):
+        c.addPara()
+        self.index = len(c.story)
+        frag = c.frag
+        font = tt2ps(frag.fontName, int(bool(frag.bold)), int(bool(frag.italic)))
+        color = frag.textColor or HexColor("#000000")
+        labels = self.node.getAttribute("labels")
+        self.labels = [Label(text, font, frag.fontSize, color) for text in labels.split("|")] if labels else []
+
+    def end(self, c):
+        c.addPara()
+        cells = self.labels + c.story[self.index :]
+        del c.story[self.index :]
+        get = self.node.getAttribute
+        shares = [_size(share, 1) for share in (get("widths") or "").split()]
+        background = HexColor(get("background")) if get("background") else None
+        rule_width, _, rule_color = (get("rule") or "").partition(" ")
+        c.addStory(
+            FieldRow(
+                cells,
+                shares,
+                background=background,
+                rule_width=_size(rule_width, 0),
+                rule_color=HexColor(rule_color) if rule_color else None,
+            )
+        )
+
+
 def _install_field_tags():
     # xhtml2pdf finds the class for a tag as parser.pisaTag<NAME>; ours fall back to the stock behaviour for
     # controls without data-field, so nothing changes for other documents. Pinned: xhtml2pdf==0.2.28.
@@ -482,6 +700,7 @@ def _install_field_tags():
     x_parser.pisaTagTEXTAREA = FieldTextarea
     x_parser.pisaTagSELECT = FieldSelect
     x_parser.pisaTagPDFPAGINAVAN = PaginaVanTag
+    x_parser.pisaTagPDFFIELDROW = FieldRowTag
 
 
 # --- rendering ---------------------------------------------------------------------------------------------------
