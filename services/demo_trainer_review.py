@@ -23,10 +23,6 @@ def _document():
     return GuidanceDocument.objects(participant=participant, status=FINAL).order_by("-created_at").first()
 
 
-def seed(schools, users):
-    """Nothing here: the invitation is made by demo_link() at start, because only then can its link be shown."""
-
-
 def demo_link():
     """The link of the demo's open invitation (made when missing; a new token each start, as only hashes are kept)."""
     from documents.users import User

@@ -456,3 +456,15 @@ def test_demo_link_opens_an_open_invitation(app, client):
     # At the next start the link is new (only the hash is kept) and the old one stops working.
     again = demo_link()
     assert again != link and client.get(link.replace("http://localhost", "")).status_code == 404
+
+
+def test_start_log_prints_the_demo_invitation_link(demo_dump, caplog):
+    from app import create_app
+    from tests.conftest import BASE_CONFIG
+
+    with caplog.at_level(logging.WARNING, logger="praktijkloket"):
+        create_app({**BASE_CONFIG, "SEED_DEMO": True})
+    lines = [r.getMessage() for r in caplog.records if r.name == "praktijkloket"]
+    assert any(
+        re.search(r"Demo-uitnodiging praktijkopleider .*: http://localhost/beoordeling/[\w-]{43}", m) for m in lines
+    )
