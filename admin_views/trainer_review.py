@@ -5,6 +5,7 @@ not indexed): the URL is the key.
 """
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
 
 from admin_views.security import limiter
 from services import trainer_review as svc
@@ -83,6 +84,28 @@ def page(token):
         state, review = svc.open_review(token)
         return _closed(state if state != svc.OPEN else svc.INVALID, review)
     return redirect(url_for(".page", token=token, opgeslagen=1) + "#opgeslagen", code=303)
+
+
+@bp.errorhandler(CSRFError)
+def form_expired(_exc):
+    """The app's own error page links to the start page; the trainer's page links nowhere into the app."""
+    return _answer(
+        "review/problem.html",
+        400,
+        title="Formulier verlopen",
+        message="Het formulier is verlopen. Open de link uit de e-mail opnieuw en vul het nog eens in; "
+        "wat u eerder als concept hebt opgeslagen, is bewaard.",
+    )
+
+
+@bp.errorhandler(429)
+def too_many(_exc):
+    return _answer(
+        "review/problem.html",
+        429,
+        title="Te veel pogingen",
+        message="Er zijn te veel pogingen gedaan. Wacht een paar minuten en open de link dan opnieuw.",
+    )
 
 
 def register(app):

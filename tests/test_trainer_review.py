@@ -244,6 +244,7 @@ def test_rate_limited(demo_dump, caplog):
         client = app.test_client()
         codes_seen = [client.post("/beoordeling/" + "y" * 43, data={}).status_code for _ in range(32)]
     assert codes_seen[0] == 404 and codes_seen[-1] == 429
+    assert "Te veel pogingen" in client.post("/beoordeling/" + "y" * 43, data={}).text
 
 
 def test_csrf_on_the_trainer_page_and_on_invite(demo_dump, caplog):
@@ -258,7 +259,10 @@ def test_csrf_on_the_trainer_page_and_on_invite(demo_dump, caplog):
         path = invite(doc, staff, caplog)
         client = app.test_client()
         refused = client.post(path, data=moment_form({0: [("01-02-2026", "beheerst")]}))
-        assert refused.status_code == 400
+        assert refused.status_code == 400 and "Formulier verlopen" in refused.text
+        assert all(
+            h.startswith(("/static/", "/admin-static/", "#")) for h in re.findall(r'href="([^"]+)"', refused.text)
+        )
         assert TrainerReview.objects.get(guidance=doc).entries == {}
         page = client.get(path).text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
