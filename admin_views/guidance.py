@@ -412,6 +412,7 @@ def participant_panel(participant, user):
     docs = svc.documents_of(participant)
     placement = _current_placement(participant)
     copies = svc.latest_filled_copies(docs)
+    progress = svc.progress_entries_of(docs, copies)  # one query for all documents, not one per document
     items = []
     for doc in docs:
         copy = copies.get(doc.pk)
@@ -420,7 +421,7 @@ def participant_panel(participant, user):
                 "doc": doc,
                 "snap": doc.snapshot or {},
                 "filled": copy,
-                "progress": svc.progress_table(doc),
+                "progress": svc.progress_table(doc, progress[doc.pk]),
                 "review_status": review_svc.status_of(review_svc.current_review(doc)) if doc.status == FINAL else "",
                 "trainer_changed": svc.trainer_changed(doc, placement),
             }

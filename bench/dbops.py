@@ -33,11 +33,33 @@ class Counter:
         self.commands = []
         self.active = False
         self.depth = 0
+        self.shapes = []  # (collection, filter, sort) of each counted read, for the index checks
 
     def hit(self, name):
         if self.active:
             self.count += 1
             self.commands.append(name)
+
+    def shape(self, collection, spec, sort=None):
+        """Record the filter and sort of a read (sort as [(key, direction)])."""
+        if self.active:
+            self.shapes.append((collection, dict(spec or {}), list(sort or [])))
+
+
+def _pipeline_shape(pipeline):
+    """The filter and sort an aggregate starts with: its leading $match and the $sort right after it."""
+    spec, sort = {}, []
+    for stage in pipeline or []:
+        if "$match" in stage and not spec and not sort:
+            spec = stage["$match"]
+        elif "$sort" in stage and not sort:
+            sort = list(stage["$sort"].items())
+            break
+        elif "$project" in stage or "$addFields" in stage:
+            continue
+        else:
+            break
+    return spec, sort
 
 
 COUNTER = Counter()
@@ -47,6 +69,13 @@ class _Listener(monitoring.CommandListener):
     def started(self, event):
         if event.command_name not in IGNORED_COMMANDS:
             COUNTER.hit(f"{event.command_name} {event.command.get(event.command_name, '')}")
+            command, collection = event.command, event.command.get(event.command_name, "")
+            if event.command_name in ("find", "count", "distinct"):
+                COUNTER.shape(
+                    collection, command.get("filter") or command.get("query"), command.get("sort", {}).items()
+                )
+            elif event.command_name == "aggregate":
+                COUNTER.shape(collection, *_pipeline_shape(command.get("pipeline")))
 
     def succeeded(self, event):
         pass
@@ -99,7 +128,41 @@ def install():
         ),
     )
     cursor_cls.distinct = _counted(cursor_cls.distinct, lambda cur, *a: f"distinct {cur.collection.name}")
+    _record_shapes(cls, cursor_cls)
     cls._bench_counting = True
+
+
+def _record_shapes(cls, cursor_cls):
+    """Record the filter and sort of every mongomock read (outermost calls only, like the count)."""
+
+    def recording(method, shape_of):
+        def wrapper(self, *args, **kwargs):
+            if COUNTER.depth == 0 and COUNTER.active:
+                shape = shape_of(self, *args, **kwargs)
+                if shape is not None:
+                    COUNTER.shape(*shape)
+            return method(self, *args, **kwargs)
+
+        return functools.update_wrapper(wrapper, method)
+
+    def filter_of(spec, kwargs):
+        spec = kwargs.get("filter", spec)
+        return spec if isinstance(spec, dict) else {"_id": spec} if spec is not None else {}
+
+    cls.find_one = recording(cls.find_one, lambda c, spec=None, *a, **k: (c.name, filter_of(spec, k), k.get("sort")))
+    cls.count_documents = recording(
+        cls.count_documents, lambda c, spec=None, *a, **k: (c.name, filter_of(spec, k), None)
+    )
+    cls.distinct = recording(cls.distinct, lambda c, key, spec=None, *a, **k: (c.name, filter_of(spec, k), None))
+    cls.aggregate = recording(cls.aggregate, lambda c, pipeline, *a, **k: (c.name, *_pipeline_shape(pipeline)))
+    cursor_cls._compute_results = recording(
+        cursor_cls._compute_results,
+        lambda cur, *a, **k: (
+            (cur.collection.name, cur._spec, cur._sort)
+            if not cur._results or cur._factory_last_generated_results != cur._factory
+            else None
+        ),
+    )
 
 
 @contextlib.contextmanager
@@ -107,6 +170,7 @@ def counting():
     """Count the operations made inside the block; yields the counter (read .count after the block)."""
     COUNTER.count = 0
     COUNTER.commands = []
+    COUNTER.shapes = []
     COUNTER.active = True
     try:
         yield COUNTER

@@ -31,6 +31,7 @@ class AuditEvent(Document):
             ("object_type", "object_id"),
             "user_id",
             ("participant_id", "-at"),
+            ("institution_id", "participant_id", "-at"),
         ],
     }
 

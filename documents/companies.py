@@ -156,7 +156,7 @@ class Company(Document):
     meta = {
         "collection": "companies",
         "indexes": [
-            "search_name",
+            ("search_name", "company_id"),
             ("search_words", "search_name"),
             ("search_city", "search_name"),
             "accreditations.crebo",
@@ -269,7 +269,15 @@ class AccreditationRequest(Document):
 
     meta = {
         "collection": "accreditation_requests",
-        "indexes": [("status", "created_at"), ("institution", "created_at"), "participant", "company"],
+        "indexes": [
+            ("status", "created_at"),
+            ("institution", "created_at"),
+            ("institution", "status", "-created_at"),
+            ("participant", "-created_at"),
+            "-created_at",
+            "kind",
+            "company",
+        ],
         "ordering": ["-created_at"],
     }
 
@@ -334,7 +342,13 @@ class Trainer(Document):
 
     meta = {
         "collection": "trainers",
-        "indexes": [("company", "sort_name"), "request", ("source", "review_status", "created_at"), "participant"],
+        "indexes": [
+            ("company", "sort_name"),
+            "request",
+            ("source", "review_status", "created_at"),
+            ("source", "-created_at"),
+            "participant",
+        ],
         "ordering": ["sort_name"],
     }
 

@@ -71,7 +71,13 @@ class GuidanceDocument(FinalGuardMixin, Document):
     meta = {
         "collection": "guidance_documents",
         "queryset_class": FinalGuardQuerySet,
-        "indexes": [("participant", "-created_at"), ("institution", "status")],
+        "indexes": [
+            ("participant", "-created_at"),
+            ("institution", "status"),
+            ("institution", "-created_at"),
+            "-created_at",
+            "status",
+        ],
         "ordering": ["-created_at"],
     }
 

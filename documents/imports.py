@@ -56,7 +56,7 @@ class ImportBatch(Document):
     meta = {
         "collection": "import_batches",
         "ordering": ["-created_at"],
-        "indexes": [("institution", "kind", "-created_at")],
+        "indexes": [("institution", "kind", "-created_at"), ("institution", "kind", "undone_at", "-created_at")],
     }
 
     def __str__(self):

@@ -120,6 +120,17 @@ class Participant(Document):
         "queryset_class": ParticipantQuerySet,
         "indexes": [
             ("institution", "archived_at", "sort_name"),
+            # Every sort and filter of the deelnemersoverzicht (equality, then sort, then range); SBB without school.
+            ("institution", "archived_at", "birth_date", "sort_name"),
+            ("institution", "archived_at", "group_key", "sort_name"),
+            ("institution", "archived_at", "group_key", "birth_date", "sort_name"),
+            ("institution", "archived_at", "sort_name", "search_tokens"),
+            ("institution", "sort_name", "archived_at"),
+            ("archived_at", "sort_name", "search_tokens"),
+            ("archived_at", "birth_date", "sort_name"),
+            ("archived_at", "group_key", "sort_name"),
+            ("archived_at", "group_key", "birth_date", "sort_name"),
+            ("sort_name", "archived_at"),
             ("institution", "search_last"),
             ("institution", "search_first"),
             ("institution", "group_key"),

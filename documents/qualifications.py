@@ -72,7 +72,7 @@ class QualificationDossier(Document):
 
     meta = {
         "collection": "qualification_dossiers",
-        "indexes": [{"fields": ["content_key"], "unique": True}, ("crebo", "superseded")],
+        "indexes": [{"fields": ["content_key"], "unique": True}, ("crebo", "superseded"), "superseded"],
     }
 
     def __str__(self):
@@ -124,6 +124,8 @@ class Qualification(Document):
         "indexes": [
             ("crebo", "superseded"),
             ("superseded", "title_key"),
+            ("title_key", "crebo"),
+            "title",
             "title_words",
             "dossier",
         ],

@@ -57,7 +57,7 @@ class TrainerReview(Document):
 
     meta = {
         "collection": "trainer_reviews",
-        "indexes": [("guidance", "-created_at"), "participant"],
+        "indexes": [("guidance", "-created_at"), ("slot", "-created_at"), "participant"],
         "ordering": ["-created_at"],
     }
 

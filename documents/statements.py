@@ -141,6 +141,12 @@ class PracticeStatement(FinalGuardMixin, Document):
         "indexes": [
             ("participant", "-created_at"),
             ("institution", "status", "finalized_at"),
+            # The lists of praktijkverklaringen, per school and national, in each sort order.
+            ("institution", "-created_at"),
+            ("institution", "education_form"),
+            ("institution", "participant"),
+            "-created_at",
+            "education_form",
             {"fields": ["number"], "unique": True, "sparse": True},
             {"fields": ["verification_code"], "unique": True, "sparse": True},
         ],

@@ -581,6 +581,30 @@ def feed_progress(doc, entries, *, source, by, at):
     )
 
 
+def progress_entries_of(docs, copies):
+    """{guidance pk: progress entries} for many documents in one query; `copies` from latest_filled_copies."""
+    ids = [d.pk for d in docs]
+    records = (
+        {r["guidance"]: r for r in GuidanceProgress.objects(guidance__in=ids).only("guidance", "entries").as_pymongo()}
+        if ids
+        else {}
+    )
+    result = {}
+    for doc in docs:
+        record, copy = records.get(doc.pk), copies.get(doc.pk)
+        if record is not None:
+            result[doc.pk] = dict(record.get("entries") or {})
+        elif copy is not None:
+            result[doc.pk] = {
+                key: {**entry, "source": SOURCE_PDF, "by": copy.uploaded_by_name, "at": copy.uploaded_at}
+                for key, entry in (copy.progress or {}).items()
+                if _has_progress(entry)
+            }
+        else:
+            result[doc.pk] = {}
+    return result
+
+
 def progress_entries(doc):
     """{werkproces key: entry} of the progress record; documents uploaded before it existed read their copy."""
     record = GuidanceProgress.objects(guidance=doc).first()
