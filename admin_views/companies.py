@@ -13,6 +13,7 @@ from mongoengine import Q
 
 from admin_views.base import SecureView
 from admin_views.beheer import AuditedModelView
+from admin_views.filters import noun
 from admin_views.lists import Outcome, ScopedChoiceFilter, ScopedListView, link, scoped_action
 from documents.companies import (
     OPEN_REQUEST_STATUSES,
@@ -941,9 +942,18 @@ def participant_dependents(participant):
     trainers = Trainer.objects(participant=participant, source="school").count()
     items = []
     if placements:
-        items.append(("Koppelingen aan een leerbedrijf", placements))
+        items.append((noun(placements, "koppeling aan een leerbedrijf", "koppelingen aan een leerbedrijf"), placements))
     if trainers:
-        items.append(("Door de school toegevoegde praktijkopleiders", trainers))
+        items.append(
+            (
+                noun(
+                    trainers,
+                    "door de school toegevoegde praktijkopleider",
+                    "door de school toegevoegde praktijkopleiders",
+                ),
+                trainers,
+            )
+        )
     return items
 
 

@@ -12,6 +12,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from admin_views.base import SecureView
+from admin_views.filters import noun
 from documents.finality import FINAL, FinalDocumentError
 from documents.guidance import Selection
 from services import guidance as svc
@@ -440,7 +441,9 @@ def participant_panel(participant, user):
 
 def participant_dependents(participant):
     total, final = svc.counts(participant)
-    return [(f"Begeleidingsdocumenten ({final} afgerond)", total)] if total else []
+    if not total:
+        return []
+    return [(f"{noun(total, 'begeleidingsdocument', 'begeleidingsdocumenten')} ({final} afgerond)", total)]
 
 
 def overview_column(participant_ids):

@@ -16,6 +16,7 @@ from markupsafe import Markup
 from wtforms import FileField
 
 from admin_views.base import SecureModelView, SecureView
+from admin_views.filters import noun
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
@@ -561,7 +562,10 @@ def dependents(participant):
     final = PracticeStatement.objects(participant=participant, status=FINAL).count()
     if not total:
         return []
-    text = f"praktijkverklaringen (waarvan {final} definitief; die worden op de verificatiepagina ingetrokken)"
+    text = (
+        f"{noun(total, 'praktijkverklaring', 'praktijkverklaringen')} (waarvan {final} definitief; "
+        "die worden op de verificatiepagina ingetrokken)"
+    )
     return [(text, total)]
 
 

@@ -78,7 +78,7 @@ def test_import_preview_then_confirm(client, auth):
         ]
     )
     html = upload(client, data).get_data(as_text=True)
-    assert "Alle 3 rij(en) zijn in orde" in html
+    assert "Alle 3 rijen zijn in orde" in html
     token = re.search(r'name="token" value="([^"]+)"', html).group(1)
     assert Company.objects(company_id="444000111").count() == 0  # nothing before confirming
     response = client.post("/leerbedrijven-import/bevestigen", data={"token": token})
@@ -105,7 +105,7 @@ def test_import_with_errors_shows_them_and_imports_nothing(client, auth):
         ]
     )
     html = upload(client, data).get_data(as_text=True)
-    assert "3 van de 4 rij(en) bevatten fouten" in html
+    assert "3 van de 4 rijen bevatten fouten" in html
     assert (
         "moet precies 9 cijfers zijn" in html
         and "31-02-2025 bestaat niet" in html

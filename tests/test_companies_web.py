@@ -242,7 +242,7 @@ def test_participant_panel_column_and_dependents(app):
     assert panel["order"] == 2 and panel["placement"].is_pending and panel["placement_request"] == req
     names = views.overview_column([p.pk])
     assert "Nog Niet Erkend" in names[p.pk] and "erkenning aangevraagd" in names[p.pk]
-    assert ("Koppelingen aan een leerbedrijf", 1) in views.participant_dependents(p)
+    assert ("koppeling aan een leerbedrijf", 1) in views.participant_dependents(p)
 
 
 def test_participant_page_shows_panel_when_page_exists(client, auth, app):

@@ -243,7 +243,7 @@ def test_overview_column_and_dependents(participant, staff):
     svc.finalize(doc, staff)
     svc.create_concept(participant, staff, [selection(n=1)])
     assert svc.latest_status([participant.pk])[participant.pk] == "Concept"
-    assert participant_dependents(participant) == [("Begeleidingsdocumenten (1 afgerond)", 2)]
+    assert participant_dependents(participant) == [("begeleidingsdocumenten (1 afgerond)", 2)]
 
 
 def test_extension_request_prefilled(participant, staff):
