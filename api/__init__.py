@@ -5,7 +5,7 @@ the API sees the request, so a signed-in browser session never counts. Views are
 """
 
 from flask import Blueprint as FlaskBlueprint
-from flask import render_template
+from flask import render_template, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
@@ -103,6 +103,15 @@ def init_api(app):
         pages.register_error_handler(code, handle_exception)
     csrf.exempt(pages)
     app.register_blueprint(pages)
+
+    # A wrong method on an API address is a routing error (no blueprint yet): answer it as problem+json too.
+    # The web screens have no 405 page of their own and keep werkzeug's.
+    @app.errorhandler(405)
+    def method_not_allowed(exc):
+        if request.path.startswith(PREFIX + "/"):
+            return handle_exception(exc)
+        return exc
+
     app.wsgi_app = CookieFree(app.wsgi_app)
     app.extensions["praktijkloket_api"] = api
     return api
