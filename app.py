@@ -32,6 +32,9 @@ class Config:
         self.RETENTION_YEARS = int(env.get("RETENTION_YEARS", "7"))
         self.SEED_DEMO = env.get("SEED_DEMO", "1") != "0"
         self.TRUSTED_PROXIES = int(env.get("TRUSTED_PROXIES", "0"))
+        # Who users reach with questions; shown on the Hulp pages (an unset phone number is left out).
+        self.SERVICEDESK_EMAIL = env.get("SERVICEDESK_EMAIL", "servicedesk@praktijkloket.example")
+        self.SERVICEDESK_PHONE = env.get("SERVICEDESK_PHONE") or None
 
     def as_dict(self):
         return dict(vars(self))

@@ -10,6 +10,7 @@ from admin_views import (
     companies,
     guidance,
     guidance_list,
+    help,
     participants,
     qualification_list,
     qualifications,
@@ -39,6 +40,7 @@ AREAS = (
     reports,
     beheer,
     api,
+    help,
 )
 
 
