@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from flask import request
+from flask import make_response, request
 from flask_admin import expose
 from flask_login import current_user
 
@@ -66,13 +66,17 @@ class ApiKeyView(ScopedListView):
             except RuleBroken as exc:
                 error = exc.message
             else:
-                return self.render(
-                    "api/key_created.html",
-                    key=key,
-                    plain=plain,
-                    scope_label=dict(API_KEY_SCOPES)[key.scope],
-                    list_url=self.get_url(".index_view"),
+                page = make_response(
+                    self.render(
+                        "api/key_created.html",
+                        key=key,
+                        plain=plain,
+                        scope_label=dict(API_KEY_SCOPES)[key.scope],
+                        list_url=self.get_url(".index_view"),
+                    )
                 )
+                page.headers["Cache-Control"] = "no-store"  # the key must not stay in a browser or proxy cache
+                return page
         default_expiry = (local_today() + timedelta(days=DEFAULT_VALID_DAYS)).isoformat()
         return self.render(
             "api/key_new.html",

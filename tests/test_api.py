@@ -407,9 +407,9 @@ def test_rate_limit_per_key_429(demo_dump):
 def test_staff_make_a_key_in_beheer_see_it_once_and_revoke_it(client, auth):
     auth.login_role("school_staff")
     expiry = (date.today() + timedelta(days=90)).isoformat()
-    page = client.post(
-        "/beheer/api-sleutels/new/", data={"name": "Magister", "scope": "write", "expires_on": expiry}
-    ).get_data(as_text=True)
+    answer = client.post("/beheer/api-sleutels/new/", data={"name": "Magister", "scope": "write", "expires_on": expiry})
+    assert answer.headers["Cache-Control"] == "no-store"
+    page = answer.get_data(as_text=True)
     assert "u ziet hem maar één keer" in page
     plain = page.split('id="api-key" value="')[1].split('"')[0]
     assert plain.startswith("pl_")
