@@ -449,3 +449,10 @@ def test_demo_key_for_roc_demo(app, client):
     plain = seed_demo_api_key()
     assert ApiKey.objects(key_hash=api_keys.hash_key(plain)).get().institution.name == "ROC Demo"
     assert client.get(f"{API}/participants?limit=1", headers=bearer(plain)).status_code == 200
+
+
+def test_bulk_with_one_student_number_twice_makes_one_participant(client, h):
+    items = [person(student_number="D-1"), person(student_number="D-1", group="Later")]
+    results = client.post(f"{API}/participants/bulk", headers=h, json={"items": items}).get_json()["results"]
+    assert [r["outcome"] for r in results] == ["created", "updated"] and results[0]["id"] == results[1]["id"]
+    assert Participant.objects(student_number="D-1").get().group == "Later"
