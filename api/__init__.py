@@ -9,7 +9,7 @@ from flask import render_template, request
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
-from api.problems import PROBLEM_TYPE, handle_exception, problem
+from api.problems import PROBLEM_TYPE, TITLES, handle_exception, problem
 from api.schemas import ProblemSchema
 
 PREFIX = "/api/v1"
@@ -28,7 +28,7 @@ class ProblemApi(Api):
         import http
 
         for status in http.HTTPStatus:
-            response = {"description": status.phrase}
+            response = {"description": TITLES.get(status.value, status.phrase)}
             if not (100 <= status < 200) and status not in (204, 304):
                 response["schema"] = self.ERROR_SCHEMA
             prepare_response(response, self.spec, PROBLEM_TYPE)

@@ -1,6 +1,8 @@
 """The documentation page: the OpenAPI document rendered as plain HTML on the server (no script, no CDN)."""
 
 METHODS = ("get", "post", "put", "patch", "delete")
+# smorest describes a success by its English phrase.
+PHRASES = {"OK": "Gelukt", "Created": "Aangemaakt", "Not Modified": "Ongewijzigd"}
 
 
 def type_of(prop):
@@ -56,7 +58,7 @@ def operations(spec):
                         "code": "andere" if code == "default" else code,
                         "media": media,
                         "schema": schema,
-                        "description": response.get("description", ""),
+                        "description": PHRASES.get(response.get("description", ""), response.get("description", "")),
                     }
                 )
             result.append(

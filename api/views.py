@@ -120,6 +120,7 @@ class Participants(MethodView):
 
     @participants_bp.arguments(s.ParticipantInSchema)
     @participants_bp.response(201, s.ParticipantSchema)
+    @participants_bp.alt_response(409, response="CONFLICT")
     def post(self, data):
         """Een deelnemer toevoegen (bestaat dezelfde naam en geboortedatum al: 409)."""
         participant = svc.create_participant(principal(), data)
@@ -129,6 +130,7 @@ class Participants(MethodView):
 @participants_bp.route("/participants/<participant_id>")
 class ParticipantItem(MethodView):
     @participants_bp.response(200, s.ParticipantSchema)
+    @participants_bp.alt_response(404, response="NOT_FOUND")
     def get(self, participant_id):
         """Eén deelnemer; de ETag is de versie."""
         participant = get_participant(participant_id)
@@ -137,6 +139,10 @@ class ParticipantItem(MethodView):
     @participants_bp.doc(parameters=[IF_MATCH])
     @participants_bp.arguments(s.ParticipantInSchema)
     @participants_bp.response(200, s.ParticipantSchema)
+    @participants_bp.alt_response(404, response="NOT_FOUND")
+    @participants_bp.alt_response(409, response="CONFLICT")
+    @participants_bp.alt_response(412, response="PRECONDITION_FAILED")
+    @participants_bp.alt_response(428, response="PRECONDITION_REQUIRED")
     def put(self, data, participant_id):
         """Een deelnemer wijzigen: alle velden, met If-Match op de versie (verouderd: 412; ontbreekt: 428)."""
         participant = get_participant(participant_id)
@@ -331,6 +337,8 @@ def statements(participant_id):
 
 
 @documents_bp.route("/statements/<statement_id>/pdf")
+@documents_bp.alt_response(404, response="NOT_FOUND")
+@documents_bp.alt_response(409, response="CONFLICT")
 @documents_bp.doc(
     parameters=[
         {
