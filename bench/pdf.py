@@ -1,17 +1,15 @@
 """PDF benchmarks: our statement and guidance PDFs, the same statement HTML in WeasyPrint, and a platypus floor.
 
-Each *_ms function returns a median in milliseconds (warm-up first) and can be called by `python -m bench`.
+Each *_ms function returns a median of CPU time in milliseconds (warm-up first); pairs are measured in turns.
 statement_pdf_weasyprint_ms() returns None when WeasyPrint (or the pango libraries it needs) is not installed.
 """
 
 from __future__ import annotations
 
-import functools
 import io
-import statistics
-import time
+import itertools
 
-from bench.harness import median_ms
+from bench.harness import interleaved_ms, median_ms
 from services.pdf import render_guidance, render_statement
 from services.pdf.sample import sample_guidance, sample_statement
 from services.pdf.statement import statement_html
@@ -35,45 +33,46 @@ def statement_pdf_reportlab_ms(repeat=9):
 
 
 _timings = {}
+_renders = itertools.count()
+
+
+def unique_statement():
+    """The sample statement with a verification address of its own: every render makes its own QR code."""
+    data = sample_statement(STATEMENT_WP)
+    data["verification_url"] = f"{data['verification_url']}-{next(_renders):06d}"
+    return data
 
 
 def statement_timings(repeat=9):
-    """Median ms of the three statement renderers, measured interleaved (ours, WeasyPrint, floor, ours, ...).
+    """Median CPU ms of the three statement renderers, measured in turns (ours, WeasyPrint, floor, ours, ...).
 
-    Interleaving keeps the ratios honest on a busy machine: a burst of load hits all three alike instead of
-    whichever happened to be running. Measured once per process and repeat; the three functions above share it.
+    Each render gets a new verification address, so none of them reuses a cached QR code. WeasyPrint and the
+    floor get the HTML or text of that same statement (building the HTML is part of our render too). Measured
+    once per process and repeat; the three functions above share it.
     """
     if repeat in _timings:
         return _timings[repeat]
-    data = sample_statement(STATEMENT_WP)
     renderers = {
-        "ours": lambda: render_statement(data, concept=False),
-        "reportlab": lambda: platypus_statement(data),
+        "ours": lambda: render_statement(unique_statement(), concept=False),
+        "reportlab": lambda: platypus_statement(unique_statement()),
     }
     try:
         import weasyprint
     except (ImportError, OSError):
         weasyprint = None
     if weasyprint is not None:
-        html = weasyprint_html()
-        renderers["weasyprint"] = lambda: weasyprint.HTML(string=html).write_pdf(presentational_hints=True)
-    samples = {name: [] for name in renderers}
-    for fn in renderers.values():  # warm-up: imports, fonts, templates, caches
-        fn()
-    for _ in range(repeat):
-        for name, fn in renderers.items():
-            start = time.perf_counter()
-            fn()
-            samples[name].append((time.perf_counter() - start) * 1000)
-    result = {name: statistics.median(values) for name, values in samples.items()}
+        renderers["weasyprint"] = lambda: weasyprint.HTML(string=weasyprint_html(unique_statement())).write_pdf(
+            presentational_hints=True
+        )
+    result = interleaved_ms(renderers, repeat=repeat)
     result.setdefault("weasyprint", None)
     _timings[repeat] = result
     return result
 
 
-def weasyprint_html():
+def weasyprint_html(data=None):
     """The statement HTML as WeasyPrint reads it: page numbers as CSS counters, the footer as a running element."""
-    html = statement_html(sample_statement(STATEMENT_WP), concept=False)
+    html = statement_html(data or sample_statement(STATEMENT_WP), concept=False)
     html = html.replace(
         "<pdf:paginavan></pdf:paginavan>", '<br>pagina <span class="pn"></span> van <span class="pc"></span>'
     )
@@ -153,7 +152,6 @@ def platypus_statement(data) -> bytes:
     return out.getvalue()
 
 
-@functools.lru_cache(maxsize=4)
 def _qr_png_bytes(text):
     import qrcode
 
@@ -169,19 +167,31 @@ def _image_reader(raw):
 
 
 def guidance_pdf_ms(n_wp, repeat=5):
-    """Our fillable begeleidingsdocument with n_wp werkprocessen, all with gedrag."""
+    """Our fillable begeleidingsdocument with n_wp werkprocessen, all with gedrag (median CPU ms)."""
     data = sample_guidance(n_wp, behaviour_every=1)
     return median_ms(lambda: render_guidance(data, concept=False), repeat=repeat)
 
 
+def guidance_timings(n_wp=40, repeat=5):
+    """Ours and its floor (bench.guidance_floor: the same pages and fields in plain reportlab), in turns."""
+    from bench.guidance_floor import render_floor
+
+    data = sample_guidance(n_wp, behaviour_every=1)
+    return interleaved_ms(
+        {"ours": lambda: render_guidance(data, concept=False), "floor": lambda: render_floor(data)}, repeat=repeat
+    )
+
+
 def results():
     """Every key this module contributes to bench/out/results.json."""
+    guidance = guidance_timings(40)
     return {
         "statement_pdf_ms": statement_pdf_ms(),
         "statement_pdf_weasyprint_ms": statement_pdf_weasyprint_ms(),
         "statement_pdf_reportlab_ms": statement_pdf_reportlab_ms(),
         "guidance_pdf_10wp_ms": guidance_pdf_ms(10),
-        "guidance_pdf_40wp_ms": guidance_pdf_ms(40, repeat=3),
+        "guidance_pdf_40wp_ms": guidance["ours"],
+        "guidance_pdf_floor_40wp_ms": guidance["floor"],
     }
 
 

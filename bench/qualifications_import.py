@@ -102,6 +102,22 @@ def interleaved_best_ms(rounds=40, clock=time.process_time):
     return best
 
 
+def interleaved_import_ms(repeat=9):
+    """Median CPU ms of the import into empty collections and of ElementTree.parse, measured in turns."""
+    from bench.harness import interleaved_ms
+    from services.qualification_import import import_files
+
+    _connect()
+    paths = files()
+    return interleaved_ms(
+        {
+            "import": (_reset, lambda: import_files(paths)),  # emptying the collections is not timed
+            "elementtree": lambda: [ElementTree.parse(p) for p in paths],
+        },
+        repeat=repeat,
+    )
+
+
 def main():
     if not files():
         print(f"De SBB-bestanden ontbreken in {SHARED}", file=sys.stderr)
