@@ -12,7 +12,7 @@ Endpoints other areas may link to:
 """
 
 import click
-from flask import Response, abort, current_app, flash, request, url_for
+from flask import Response, abort, current_app, flash, request, stream_with_context, url_for
 from flask_admin import expose
 from flask_login import current_user
 
@@ -44,10 +44,9 @@ def _download(name, fmt, headers, rows, sheet_title):
         label=f"Rapportage {name} ({fmt})",
         changes={"aantal": len(rows), **{k: v for k, v in request.args.items() if k != "formaat"}},
     )
-    if fmt == "xlsx":
-        body, mimetype = spreadsheet.write_xlsx(headers, rows, sheet_title=sheet_title), spreadsheet.XLSX_MIMETYPE
-    else:
-        body, mimetype = spreadsheet.write_csv(headers, rows), spreadsheet.CSV_MIMETYPE
+    body, mimetype = spreadsheet.export_body(fmt, headers, rows, sheet_title=sheet_title)
+    if fmt == "csv":
+        body = stream_with_context(body)  # sent chunk by chunk while it is written
     return Response(
         body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}-{stamp}.{fmt}"'}
     )
@@ -107,8 +106,9 @@ class ReportsView(SecureView):
         if fmt:
             headers, rows = svc.document_table(model, current_user, f)
             return _download(name, fmt, headers, rows, title)
-        total = svc.document_query(model, current_user, f).count()
         rows = svc.document_rows(model, current_user, f, limit=LIST_LIMIT)
+        # Counted only when the list is cut off: otherwise the rows are the total (one operation fewer).
+        total = len(rows) if len(rows) < LIST_LIMIT else svc.document_query(model, current_user, f).count()
         return self.render(
             "reports/documents.html",
             f=f,

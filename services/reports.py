@@ -12,7 +12,7 @@ from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services.clock import utc_of_local, utcnow
 from services.errors import RuleBroken
-from services.ids import parse_object_id, ref_id
+from services.ids import parse_object_id
 from services.permissions import scope, sees_all_institutions
 
 
@@ -112,8 +112,18 @@ def document_query(model, user, f):
 
 
 def _names(model, ids, fields):
+    """{id: plain dict of `fields`} for the ids, in one query (a projection, no documents built)."""
     ids = [i for i in set(ids) if i is not None]
-    return {d.pk: d for d in model.objects(pk__in=ids).only(*fields)} if ids else {}
+    return {d["_id"]: d for d in model.objects(pk__in=ids).only(*fields).as_pymongo()} if ids else {}
+
+
+def _full_name(person):
+    return " ".join(p for p in (person.get("first_name"), person.get("infix"), person.get("last_name")) if p)
+
+
+# Only what a row shows: never the PDF, the logos or the snapshot (issue 14: 62 kB and more per statement).
+ROW_FIELDS = ("institution", "participant", "status", "finalized_at", "created_at", "selections")
+STATEMENT_ROW_FIELDS = (*ROW_FIELDS, "number", "education_form", "bpv_hours")
 
 
 STATEMENT_HEADERS = (
@@ -141,35 +151,36 @@ GUIDANCE_HEADERS = (
 
 
 def document_rows(model, user, f, limit=None):
-    """List rows as dicts (with ids for links), the participants and schools fetched in bulk."""
-    query = document_query(model, user, f).no_dereference()
+    """List rows as dicts (with ids for links): three queries whatever the size (documents, schools, people)."""
+    statements = model is PracticeStatement
+    query = document_query(model, user, f).only(*(STATEMENT_ROW_FIELDS if statements else ROW_FIELDS))
     if limit:
         query = query.limit(limit)
-    docs = list(query)
-    schools = _names(Institution, [ref_id(d._data.get("institution")) for d in docs], ("name",))
-    people = _names(
-        Participant, [ref_id(d._data.get("participant")) for d in docs], ("first_name", "infix", "last_name")
-    )
+    docs = list(query.as_pymongo())
+    schools = _names(Institution, [d.get("institution") for d in docs], ("name",))
+    people = _names(Participant, [d.get("participant") for d in docs], ("first_name", "infix", "last_name"))
+    statuses = STATEMENT_STATUSES if statements else GUIDANCE_STATUSES
     rows = []
     for d in docs:
-        school = schools.get(ref_id(d._data.get("institution")))
-        person = people.get(ref_id(d._data.get("participant")))
+        school = schools.get(d.get("institution"))
+        person = people.get(d.get("participant"))
+        selections = d.get("selections") or []
         row = {
-            "id": str(d.pk),
-            "participant_id": str(ref_id(d._data.get("participant")) or ""),
-            "number": getattr(d, "number", None) or getattr(d, "document_id", ""),
-            "status": d.status,
-            "status_label": label(STATEMENT_STATUSES if model is PracticeStatement else GUIDANCE_STATUSES, d.status),
-            "finalized_at": d.finalized_at,
-            "created_at": d.created_at,
-            "school": school.name if school else "",
-            "participant": person.full_name if person else "",
-            "crebos": ", ".join(s.crebo for s in d.selections),
-            "werkprocessen": d.werkproces_count,
+            "id": str(d["_id"]),
+            "participant_id": str(d.get("participant") or ""),
+            "number": d.get("number") if statements else f"BD-{str(d['_id'])[-8:].upper()}",
+            "status": d.get("status"),
+            "status_label": label(statuses, d.get("status")),
+            "finalized_at": d.get("finalized_at"),
+            "created_at": d.get("created_at"),
+            "school": school["name"] if school else "",
+            "participant": _full_name(person) if person else "",
+            "crebos": ", ".join(s.get("crebo", "") for s in selections),
+            "werkprocessen": sum(len(s.get("codes") or []) for s in selections),
         }
-        if model is PracticeStatement:
-            row["form"] = label(EDUCATION_FORMS, d.education_form)
-            row["hours"] = d.bpv_hours
+        if statements:
+            row["form"] = label(EDUCATION_FORMS, d.get("education_form"))
+            row["hours"] = d.get("bpv_hours")
         rows.append(row)
     return rows
 
@@ -319,31 +330,44 @@ def request_query(user, van=None, tot=None, status=""):
     return query.order_by("-created_at")
 
 
-def handling_days(request, now=None):
+def handling_days(created_at, decided_at, now=None):
     """Days from submission to decision (or until now while open), one decimal."""
-    end = request.decided_at or now or utcnow()
-    return round((end - request.created_at).total_seconds() / 86400, 1) if request.created_at else None
+    end = decided_at or now or utcnow()
+    return round((end - created_at).total_seconds() / 86400, 1) if created_at else None
+
+
+REQUEST_ROW_FIELDS = (
+    "institution",
+    "created_at",
+    "kind",
+    "company_name",
+    "crebos",
+    "requested_by_email",
+    "status",
+    "decided_at",
+)
 
 
 def request_rows(user, van=None, tot=None, status=""):
-    docs = list(request_query(user, van, tot, status).no_dereference())
-    schools = _names(Institution, [ref_id(d._data.get("institution")) for d in docs], ("name",))
+    """Rows of the requests report: two queries (requests as plain dicts, then the schools' names)."""
+    docs = list(request_query(user, van, tot, status).only(*REQUEST_ROW_FIELDS).as_pymongo())
+    schools = _names(Institution, [d.get("institution") for d in docs], ("name",))
     now = utcnow()
     rows = []
     for d in docs:
-        school = schools.get(ref_id(d._data.get("institution")))
+        school = schools.get(d.get("institution"))
         rows.append(
             {
-                "created_at": d.created_at,
-                "kind": label(REQUEST_KINDS, d.kind),
-                "company": d.company_name or "",
-                "crebos": ", ".join(d.crebos or []),
-                "school": school.name if school else "",
-                "by": d.requested_by_email or "",
-                "status": label(REQUEST_STATUSES, d.status),
-                "decided_at": d.decided_at,
-                "days": handling_days(d, now),
-                "open": d.status in OPEN_REQUEST_STATUSES,
+                "created_at": d.get("created_at"),
+                "kind": label(REQUEST_KINDS, d.get("kind")),
+                "company": d.get("company_name") or "",
+                "crebos": ", ".join(d.get("crebos") or []),
+                "school": school["name"] if school else "",
+                "by": d.get("requested_by_email") or "",
+                "status": label(REQUEST_STATUSES, d.get("status")),
+                "decided_at": d.get("decided_at"),
+                "days": handling_days(d.get("created_at"), d.get("decided_at"), now),
+                "open": d.get("status") in OPEN_REQUEST_STATUSES,
             }
         )
     return rows

@@ -469,14 +469,45 @@ def _csv_value(value):
     return neutralise(str(value))
 
 
-def write_csv(headers, rows):
-    """Write rows to CSV bytes for Dutch Excel: `;`-separated, UTF-8 with BOM, dates dd-mm-jjjj, no formulas."""
+CSV_CHUNK_ROWS = 500  # rows per chunk sent to the client: small buffers, few writes
+
+
+def iter_csv(headers, rows, *, chunk_rows=CSV_CHUNK_ROWS):
+    """Yield CSV for Dutch Excel in chunks of bytes (`;`, UTF-8 BOM first, Dutch dates, no formulas).
+
+    Rows may be a generator: nothing but one chunk is held, so a download streams at constant memory.
+    """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    out.write("\ufeff")
     writer.writerow([neutralise(str(h)) for h in headers])
+    pending = 0
     for row in rows:
         writer.writerow([_csv_value(v) for v in row])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+        pending += 1
+        if pending >= chunk_rows:
+            yield out.getvalue().encode("utf-8")
+            out.seek(0)
+            out.truncate()
+            pending = 0
+    if out.tell():
+        yield out.getvalue().encode("utf-8")
+
+
+def write_csv(headers, rows):
+    """Write rows to CSV bytes for Dutch Excel: `;`-separated, UTF-8 with BOM, dates dd-mm-jjjj, no formulas."""
+    return b"".join(iter_csv(headers, rows))
+
+
+def export_body(fmt, headers, rows, *, sheet_title="Export"):
+    """The one export writer: (body, mimetype) where a CSV body is a generator of chunks and XLSX is bytes.
+
+    XLSX is written in openpyxl's write-only mode (rows are not kept as cells); a zip cannot be sent before it
+    is complete, so the file (about 130 bytes a row) is built first.
+    """
+    if fmt == "csv":
+        return iter_csv(headers, rows), CSV_MIMETYPE
+    return write_xlsx(headers, rows, sheet_title=sheet_title), XLSX_MIMETYPE
 
 
 def build_template(columns, *, sheet_title, instructions, rows=1000):
