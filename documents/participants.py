@@ -136,6 +136,7 @@ class Participant(Document):
             ("institution", "group_key"),
             ("institution", "search_tokens"),
             {"fields": ["identity_key"], "unique": True, "sparse": True},
+            ("institution", "student_number"),  # the API's upsert by leerlingnummer
             "import_batch",
         ],
     }
