@@ -268,6 +268,7 @@ class GuidanceView(SecureView):
             participant=participant,
             snap=doc.snapshot or {},
             copy=copy,
+            filled=svc.filled_copy_summary(copy),
             progress=svc.progress_table(doc),
             review=review,
             review_status=review_svc.status_of(review),

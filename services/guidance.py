@@ -550,8 +550,42 @@ def progress_rows(doc, copy):
 
 
 def _has_progress(entry):
-    moments = (entry or {}).get("moments") or []
-    return any(m.get("datum") or m.get("niveau") for m in moments) or bool((entry or {}).get("opmerkingen"))
+    entry = entry or {}
+    moments = entry.get("moments") or []
+    return (
+        any(m.get("datum") or m.get("niveau") for m in moments)
+        or bool(entry.get("opmerkingen"))
+        or any((entry.get("gedrag") or {}).values())
+    )
+
+
+def _behaviour_rows(wp, entry):
+    """The gedrag indicators the document shows for this werkproces, each with whether it was ticked."""
+    if not (wp.get("show_behaviour") and wp.get("behaviour")):
+        return []
+    ticked = {str(n) for n, value in (entry.get("gedrag") or {}).items() if value}
+    return [{"text": line, "ticked": str(n) in ticked} for n, line in enumerate(wp["behaviour"], start=1)]
+
+
+def filled_copy_summary(copy):
+    """What a filled copy says beside the werkprocessen: the BPV period and the three signature blocks."""
+    from services.pdf.guidance import SIGNATORIES
+
+    if copy is None:
+        return None
+    fields = copy.fields or {}
+    signatures = [
+        {
+            "label": label,
+            **{part: fields.get(f"ondertekening_{role}_{part}", "") for part in ("naam", "datum", "opmerkingen")},
+        }
+        for role, label in SIGNATORIES
+    ]
+    return {
+        "startdatum": fields.get("startdatum", ""),
+        "einddatum": fields.get("einddatum", ""),
+        "signatures": signatures,
+    }
 
 
 def feed_progress(doc, entries, *, source, by, at):
@@ -652,6 +686,7 @@ def progress_table(doc, entries=None):
                         "moments": entry.get("moments") or [{"datum": "", "niveau": ""}] * 3,
                         "crebo": q["crebo"] if len(qualifications) > 1 else "",
                         "opmerkingen": entry.get("opmerkingen", ""),
+                        "gedrag": _behaviour_rows(wp, entry),
                         "filled": filled,
                         "source": _source_text(entry) if filled else "",
                     }
