@@ -20,6 +20,7 @@ from documents.companies import AccreditationRequest, Placement, Trainer
 from documents.constants import label
 from documents.guidance import FilledCopy, GuidanceDocument
 from documents.participants import Participant
+from documents.reviews import GuidanceProgress, TrainerReview
 from documents.statements import PracticeStatement
 from services import audit
 from services.clock import utcnow
@@ -188,6 +189,7 @@ def anonymise(participant, user=None):
     guidance_ids = GuidanceDocument.objects(participant=pid).distinct("id")
     if guidance_ids:
         FilledCopy.objects(guidance__in=guidance_ids).delete()  # the trainer's filled-in PDFs carry the name
+        _clear_trainer_remarks(guidance_ids)  # free text about the participant, typed by the trainer
         _drop_rendered_guidance(guidance_ids)  # kept and cached PDFs carry it too; re-rendered anonymised
     for model in (Placement, Trainer, AccreditationRequest):
         if "participant_name" in model._fields:
@@ -210,6 +212,17 @@ def anonymise(participant, user=None):
         changes={"reden": "bewaartermijn verstreken"},
     )
     return participant
+
+
+def _clear_trainer_remarks(guidance_ids):
+    """Empty the remarks of the online sign-off and the progress record; moments and levels stay (no person in them)."""
+    for model in (TrainerReview, GuidanceProgress):
+        for doc in model.objects(guidance__in=guidance_ids).only("id", "entries"):
+            entries = {
+                key: {**entry, "opmerkingen": ""} if isinstance(entry, dict) else entry
+                for key, entry in (doc.entries or {}).items()
+            }
+            model.objects(pk=doc.pk).update_one(set__entries=entries)
 
 
 def _drop_rendered_guidance(guidance_ids):

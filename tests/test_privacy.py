@@ -244,3 +244,27 @@ def test_retention_drops_cached_pdfs_that_carry_the_name(app, retention):
     after = guidance_service.pdf(doc)
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(after)).pages)
     assert "Zonderverklaring" not in text and "Geanonimiseerd" in text
+
+
+def test_retention_clears_the_trainers_remarks(app, retention):
+    from documents.reviews import GuidanceProgress, TrainerReview
+
+    doc = retention["guidance"]
+    entry = {"moments": [{"datum": "01-03-2026", "niveau": "beheerst"}], "opmerkingen": "Zonderverklaring werkt netjes"}
+    common = {"guidance": doc, "institution": doc.institution, "participant": retention["old"]}
+    GuidanceProgress(**common, entries={"B1-K1-W1": dict(entry)}).save()
+    TrainerReview(
+        **common,
+        guidance_version=doc.version,
+        token_hash="0" * 64,
+        email="opleider@bedrijf.example",
+        expires_at=utcnow() + timedelta(days=90),
+        entries={"B1-K1-W1": dict(entry)},
+    ).save()
+
+    privacy.apply_retention(7)
+
+    for model in (GuidanceProgress, TrainerReview):
+        kept = model.objects(guidance=doc).get().entries["B1-K1-W1"]
+        assert kept["opmerkingen"] == ""
+        assert kept["moments"] == entry["moments"]  # levels and dates say nothing about the person
