@@ -13,28 +13,16 @@ from datetime import date, datetime, timedelta
 
 from bench import dbops
 from bench.harness import median_ms, peak_mb, peak_rss_growth_mb
-from bench.pages import _app, _signed_in, school_with_participants
+from bench.pages import _app, _signed_in, forget_caches, school_with_participants
 
 SCHOOL_EMAIL = "mbo@school.example"
 SBB_EMAIL = "beheerder@sbb.example"
 EXPORT_ROWS = 10_000
 
 
-def _forget_caches():
-    """Empty the per-process and shared caches, so the next request is counted as on a fresh server."""
-    from services.accounts import forget_terms_cache
-
-    forget_terms_cache()
-    try:
-        from documents.cache import CachedView
-    except ImportError:  # before the shared dashboard cache existed
-        return
-    CachedView.objects.delete()
-
-
 def _cold_ops(fn):
     """Operations of fn() with every cache emptied first: (count, commands, result)."""
-    _forget_caches()
+    forget_caches()
     with dbops.counting() as counter:
         result = fn()
     return counter.count, list(counter.commands), result
@@ -74,6 +62,9 @@ def participant_page(repeat=5):
         assert response.status_code == 200, (url, response.status_code)
         result[f"participant_page_db_ops_k{k}"] = ops
         result[f"participant_page_db_commands_k{k}"] = commands
+        with dbops.counting() as warm:
+            client.get(url)
+        result[f"participant_page_db_ops_warm_k{k}"] = warm.count
         result[f"participant_page_k{k}_ms"] = median_ms(lambda url=url: client.get(url), repeat=repeat)
     return result
 
