@@ -35,6 +35,17 @@ class Config:
         # Who users reach with questions; shown on the Hulp pages (an unset phone number is left out).
         self.SERVICEDESK_EMAIL = env.get("SERVICEDESK_EMAIL", "servicedesk@praktijkloket.example")
         self.SERVICEDESK_PHONE = env.get("SERVICEDESK_PHONE") or None
+        # The key final PDFs are signed with (PAdES): a PKCS#12 file, or PEM key + certificate (+ chain); paths
+        # or PEM text. Without one, demo mode (or SIGNING_DEMO_CA=1) signs with a CA kept in the database.
+        self.SIGNING_PKCS12 = env.get("SIGNING_PKCS12") or None
+        self.SIGNING_PKCS12_PASSWORD = env.get("SIGNING_PKCS12_PASSWORD") or None
+        self.SIGNING_KEY_PEM = env.get("SIGNING_KEY_PEM") or None
+        self.SIGNING_KEY_PASSWORD = env.get("SIGNING_KEY_PASSWORD") or None
+        self.SIGNING_CERT_PEM = env.get("SIGNING_CERT_PEM") or None
+        self.SIGNING_CHAIN_PEM = env.get("SIGNING_CHAIN_PEM") or None
+        self.SIGNING_TRUST_PEM = env.get("SIGNING_TRUST_PEM") or None
+        self.SIGNING_DEMO_CA = env.get("SIGNING_DEMO_CA", "").lower() in ("1", "true", "yes", "ja")
+        self.TSA_URL = env.get("TSA_URL") or None
 
     def as_dict(self):
         return dict(vars(self))
@@ -65,6 +76,14 @@ def create_app(config=None):
                 "SECRET_KEY ontbreekt: met MONGODB_URI (productie) start het Praktijkloket niet zonder SECRET_KEY."
             )
         app.config["SECRET_KEY"] = secrets.token_hex(32)
+    from services import signing
+
+    if not demo and not app.config["SIGNING_DEMO_CA"] and not _signing_key_configured(app.config):
+        raise RuntimeError(
+            "Ondertekeningssleutel ontbreekt: met MONGODB_URI (productie) start het Praktijkloket niet zonder "
+            "SIGNING_PKCS12 (met SIGNING_PKCS12_PASSWORD) of SIGNING_KEY_PEM en SIGNING_CERT_PEM. Zet "
+            "SIGNING_DEMO_CA=1 om bewust te ondertekenen met een zelfgemaakte CA in de database."
+        )
     secure = app.config["PUBLIC_BASE_URL"].startswith("https://")
     app.config["SESSION_COOKIE_SECURE"] = secure
     app.config["REMEMBER_COOKIE_SECURE"] = secure
@@ -119,7 +138,14 @@ def create_app(config=None):
                 demo_key = seed_demo_api_key()
             if demo_key:
                 log.warning("Demo-API-sleutel voor ROC Demo (documentatie op /api/v1/docs): %s", demo_key)
+    # After the demo seed (which empties the database): the key every app server signs with from now on.
+    with app.app_context():
+        signing.ensure_ready(demo=demo)
     return app
+
+
+def _signing_key_configured(config):
+    return bool(config.get("SIGNING_PKCS12") or (config.get("SIGNING_KEY_PEM") and config.get("SIGNING_CERT_PEM")))
 
 
 def demo_accounts():

@@ -1,9 +1,9 @@
 """Public verification pages (no login): /verificatie and /verificatie/<code>."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from admin_views.security import limiter
-from services import verification
+from services import signing, verification
 
 bp = Blueprint("verification", __name__)
 
@@ -21,6 +21,19 @@ UNMATCHED_PDF = {
 }
 
 
+# A signature that does not prove an issued statement: the first line of the answer (the page explains the rest).
+SIGNATURE_ERRORS = {
+    signing.INVALID: "Ongeldig: het ondertekende deel van dit bestand is gewijzigd, of de handtekening klopt niet. "
+    "Dit is niet precies een praktijkverklaring die via het Praktijkloket is uitgegeven.",
+    signing.FOREIGN: "Dit bestand is ondertekend, maar niet door het Praktijkloket. Het is niet precies een "
+    "praktijkverklaring die via het Praktijkloket is uitgegeven.",
+}
+SIGNED_UNKNOWN = (
+    "Dit bestand is ondertekend door het Praktijkloket, maar het is geen uitgegeven praktijkverklaring of "
+    "begeleidingsdocument (bijvoorbeeld een voorbeeld-PDF). Het is niet geldig als praktijkverklaring."
+)
+
+
 @bp.route("/verificatie", methods=["GET", "POST"])
 @limiter.limit("30 per minute")
 def check():
@@ -34,21 +47,46 @@ def check():
             return _answer(None, "Het bestand is te groot (maximaal 10 MB).", 400)
         if not data.startswith(b"%PDF"):
             return _answer(None, "Dit bestand is geen PDF. Kies het PDF-bestand van de praktijkverklaring.", 400)
-        record = verification.lookup_pdf(data)
-        if record is None:
-            kind, number = verification.describe_unmatched_pdf(data)
-            return _answer(None, UNMATCHED_PDF.get(kind, UNMATCHED_PDF[None]), 404, kind=kind, number=number)
-        return _answer(record)
+        answer = verification.check_pdf(data)
+        signature = answer.signature
+        if answer.record is not None:
+            return _answer(answer.record, signature=signature)
+        if answer.guidance is not None:
+            return _answer(None, signature=signature, guidance=answer.guidance)
+        if signature.original_is_valid:
+            return _answer(None, SIGNED_UNKNOWN, 404, signature=signature)
+        if signature.state in SIGNATURE_ERRORS:
+            return _answer(None, SIGNATURE_ERRORS[signature.state], 404, signature=signature)
+        kind, number = answer.kind, answer.number
+        return _answer(None, UNMATCHED_PDF.get(kind, UNMATCHED_PDF[None]), 404, kind=kind, number=number)
     if code:
         return verify(code)
     return _answer(None, "Vul de verificatiecode in of kies het PDF-bestand van de praktijkverklaring.", 400)
 
 
-def _answer(record, error=None, status=200, kind=None, number=None):
+@bp.route("/verificatie/ca-certificaat.pem")
+@limiter.limit("30 per minute")
+def ca_certificate():
+    """The platform's CA certificates (every generation), to trust in a PDF reader."""
+    return Response(
+        signing.ca_certificates_pem(),
+        mimetype="application/x-pem-file",
+        headers={"Content-Disposition": 'attachment; filename="praktijkloket-ca.pem"'},
+    )
+
+
+def _answer(record, error=None, status=200, kind=None, number=None, signature=None, guidance=None):
     result = verification.public_view(record) if record is not None else None
     return (
         render_template(
-            "verification/check.html", result=result, error=error, checked=True, unmatched=kind, number=number
+            "verification/check.html",
+            result=result,
+            error=error,
+            checked=True,
+            unmatched=kind,
+            number=number,
+            signature=signature,
+            guidance=guidance,
         ),
         status,
     )

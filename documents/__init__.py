@@ -8,3 +8,4 @@ from documents import participants, qualifications, companies, imports  # noqa: 
 from documents import guidance, statements, access  # noqa: F401, I001
 from documents import reviews  # noqa: F401, I001
 from documents import api_keys  # noqa: F401, I001
+from documents import signing  # noqa: F401, I001

@@ -263,6 +263,7 @@ def finalize(doc, user):
     The PDF is rendered before anything is written (a failed render leaves the concept as it was), with the logos
     of this moment: a logo uploaded later never changes a final document.
     """
+    from services import signing
     from services.pdf.guidance import render_guidance
 
     _require_editor(user, doc)
@@ -274,7 +275,8 @@ def finalize(doc, user):
     if not current.selections:
         raise GuidanceError("Kies eerst ten minste één werkproces.")
     try:
-        data = render_guidance(render_data(current), concept=False)
+        # A certification signature that still allows filling in the form (the trainer fills in the copy).
+        data = signing.sign_pdf(render_guidance(render_data(current), concept=False), certify=True)
     except Exception as exc:
         raise GuidanceError(
             "De PDF van het begeleidingsdocument kon niet worden gemaakt; het document is niet "

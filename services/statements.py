@@ -469,8 +469,8 @@ def finalize(statement, user):
             )
         code = new_verification_code()
         data = statement_data.build(current, number=number, verification_code=code, issued_on=date.today())
-        pdf = render_statement(data, concept=False)
-        sha = hashlib.sha256(pdf).hexdigest()
+        pdf = _signed(render_statement(data, concept=False))
+        sha = hashlib.sha256(pdf).hexdigest()  # of the signed bytes: those are stored, served and verified
         stored = StoredFile.store(pdf, "application/pdf")  # write-once: discarded below if this fails
         placement = statement_data.placement_of(current)
         record = VerificationRecord(
@@ -523,6 +523,20 @@ def finalize(statement, user):
                 "Klik nog een keer op Definitief maken."
             ) from None
     return final
+
+
+def _signed(pdf):
+    """The PDF with the platform's PAdES signature; nothing is written when signing fails."""
+    from services import signing
+
+    try:
+        return signing.sign_pdf(pdf)
+    except Exception as exc:
+        log.exception("Signing a statement PDF failed")
+        raise StatementError(
+            "De praktijkverklaring kon niet worden ondertekend; hij is niet definitief gemaakt. Probeer het "
+            "opnieuw; lukt het dan nog niet, neem contact op met de servicedesk."
+        ) from exc
 
 
 def concept_problems(statement):

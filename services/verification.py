@@ -1,11 +1,14 @@
-"""Public verification of a praktijkverklaring by its code or by the exact PDF bytes."""
+"""Public verification of a praktijkverklaring by its code, by the exact PDF bytes, or by the PDF's signature."""
 
 import hashlib
 import io
 import logging
 import re
+from dataclasses import dataclass
 
+from documents.guidance import RenderedGuidancePdf
 from documents.statements import VerificationRecord
+from services import signing
 from services.statements import normalise_code
 
 MAX_VERIFY_PDF_BYTES = 10 * 1024 * 1024
@@ -33,6 +36,41 @@ def lookup_pdf(data):
     if not data:
         return None
     return VerificationRecord.objects(pdf_sha256=hashlib.sha256(data).hexdigest()).first()
+
+
+@dataclass
+class PdfAnswer:
+    """What an uploaded PDF turned out to be: an issued statement (record), a final guidance document, or neither.
+
+    `signature` is the check of its earliest signature (services.signing.SignatureCheck); `kind` and `number`
+    describe an unsigned file that is no issued statement (describe_unmatched_pdf).
+    """
+
+    signature: signing.SignatureCheck
+    record: VerificationRecord | None = None
+    guidance: RenderedGuidancePdf | None = None
+    kind: str | None = None
+    number: str | None = None
+
+
+def check_pdf(data):
+    """Recognise an uploaded PDF: exact issued bytes first, else the signed original inside it, else what it looks like.
+
+    The signature only counts when it is ours (our trust anchors) and intact; the statement it covers is then found
+    by the SHA-256 of the signed original, so a withdrawn statement answers "ingetrokken" whatever its signature.
+    """
+    signature = signing.check_signature(data)
+    record = lookup_pdf(data)
+    if record is not None:
+        return PdfAnswer(signature, record=record)
+    if signature.original_is_valid:
+        record = VerificationRecord.objects(pdf_sha256=signature.signed_sha256).first()
+        guidance = None
+        if record is None:
+            guidance = RenderedGuidancePdf.objects(sha256=signature.signed_sha256, concept=False).first()
+        return PdfAnswer(signature, record=record, guidance=guidance)
+    kind, number = describe_unmatched_pdf(data) if signature.state == signing.UNSIGNED else (None, None)
+    return PdfAnswer(signature, kind=kind, number=number)
 
 
 def public_view(record):

@@ -30,6 +30,7 @@ BASE_CONFIG = {
 }
 if os.environ.get("MONGODB_URI"):
     BASE_CONFIG["MONGODB_DB"] = "praktijkloket_test"
+    BASE_CONFIG["SIGNING_DEMO_CA"] = True  # the suite signs with a generated CA on a real database too
 
 
 def free_port():

@@ -42,11 +42,16 @@ def test_exact_pdf_is_recognised_and_a_changed_one_is_not(client):
     assert "Geldig" in page and final.number in page
     middle = len(issued) // 2
     changed = issued[:middle] + bytes([issued[middle] ^ 0x01]) + issued[middle + 1 :]  # one bit flipped
-    for other in (changed, issued + b"\n", issued[:-10]):
+    for other in (changed, issued[:-10]):
         response = client.post(
             "/verificatie", data={"pdf": (io.BytesIO(other), "verklaring.pdf")}, content_type="multipart/form-data"
         )
         assert response.status_code == 404 and "niet precies een praktijkverklaring" in html(response)
+    # A byte after the signed end: the signature still proves the original (issue 16), and says so.
+    response = client.post(
+        "/verificatie", data={"pdf": (io.BytesIO(issued + b"\n"), "v.pdf")}, content_type="multipart/form-data"
+    )
+    assert "Het ondertekende origineel is geldig; er is daarna iets toegevoegd" in html(response)
     response = client.post(
         "/verificatie", data={"pdf": (io.BytesIO(b"GIF89a..."), "x.pdf")}, content_type="multipart/form-data"
     )
@@ -66,9 +71,7 @@ def test_valid_then_withdrawn_after_delete(client):
     svc.delete_statement(final, user("mbo@school.example"), taken_back=True, reason="Onjuiste uren")
     for response in (
         client.get(f"/verificatie/{final.verification_code}"),
-        client.post(
-            "/verificatie", data={"pdf": (io.BytesIO(issued), "v.pdf")}, content_type="multipart/form-data"
-        ),
+        client.post("/verificatie", data={"pdf": (io.BytesIO(issued), "v.pdf")}, content_type="multipart/form-data"),
     ):
         page = html(response)
         assert response.status_code == 200 and "Ingetrokken" in page and "Geldig." not in page
