@@ -415,6 +415,7 @@ def participant_panel(participant, user):
     placement = _current_placement(participant)
     copies = svc.latest_filled_copies(docs)
     progress = svc.progress_entries_of(docs, copies)  # one query for all documents, not one per document
+    reviews = review_svc.reviews_of_many([doc for doc in docs if doc.status == FINAL])  # likewise
     items = []
     for doc in docs:
         copy = copies.get(doc.pk)
@@ -424,7 +425,7 @@ def participant_panel(participant, user):
                 "snap": doc.snapshot or {},
                 "filled": copy,
                 "progress": svc.progress_table(doc, progress[doc.pk]),
-                "review_status": review_svc.status_of(review_svc.current_review(doc)) if doc.status == FINAL else "",
+                "review_status": review_svc.status_of(reviews[doc.pk]) if doc.status == FINAL else "",
                 "trainer_changed": svc.trainer_changed(doc, placement),
             }
         )

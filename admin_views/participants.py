@@ -24,7 +24,7 @@ from admin_views.lists import ScopedChoiceFilter, ScopedListView, link, scoped_a
 from core.text import fold
 from documents.institutions import Institution
 from documents.participants import Participant
-from services import audit, participant_overview, registry, spreadsheet
+from services import audit, participant_overview, placements, registry, spreadsheet
 from services import participant_import as importer
 from services import participants as svc
 from services.clock import format_date, utcnow
@@ -417,11 +417,13 @@ class ParticipantsView(ScopedListView):
     def details(self, pid):
         participant = svc.get_participant_for(current_user, pid)
         panels, seen = [], set()
-        for provider in dict.fromkeys(registry.PARTICIPANT_PANELS):
-            panel = provider(participant, current_user)
-            if panel and (panel.get("order"), panel["template"]) not in seen:
-                seen.add((panel.get("order"), panel["template"]))
-                panels.append(panel)
+        # The panels of stap 2 and 3 both need the current placement: read once for the whole page.
+        with placements.shared_reads():
+            for provider in dict.fromkeys(registry.PARTICIPANT_PANELS):
+                panel = provider(participant, current_user)
+                if panel and (panel.get("order"), panel["template"]) not in seen:
+                    seen.add((panel.get("order"), panel["template"]))
+                    panels.append(panel)
         panels.sort(key=lambda p: p.get("order", 50))
         return self.render(
             "participants/details.html",

@@ -1,5 +1,8 @@
 """Stap 2: a participant's company and trainer (a placement); trainers a school adds for one participant."""
 
+import contextlib
+import contextvars
+
 from mongoengine.errors import ValidationError as MEValidationError
 
 from documents.companies import AccreditationRequest, Placement, Trainer
@@ -8,7 +11,7 @@ from services import audit
 from services.clock import utcnow
 from services.companies import TRAINER_FIELDS
 from services.errors import NotFound, RuleBroken, first_error
-from services.ids import object_id_or_404
+from services.ids import object_id_or_404, ref_id
 from services.permissions import check_institution, require
 
 
@@ -109,6 +112,7 @@ def create_placement(user, participant, company=None, request=None, trainer=None
         placement.save()
     except MEValidationError as exc:
         raise PlacementError(first_error(exc)) from exc
+    _forget(participant)
     audit.record(
         "create",
         placement,
@@ -133,12 +137,50 @@ def place_with_new_trainer(user, participant, data, company=None, request=None, 
         raise
 
 
+# {participant id: [placements, newest first]} while a page's panels read placements (see shared_reads), else None.
+_shared = contextvars.ContextVar("placements_shared", default=None)
+
+
+@contextlib.contextmanager
+def shared_reads():
+    """Read each participant's placements once inside the block (the participant page's panels share one list)."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def _forget(participant):
+    """Drop a participant's shared placements after a write, so a later read in the same block sees the new one."""
+    memo = _shared.get()
+    if memo is not None:
+        memo.pop(ref_id(participant), None)
+
+
+def _history(participant):
+    memo = _shared.get()
+    key = ref_id(participant)
+    if memo is not None and key in memo:
+        return memo[key]
+    rows = list(Placement.objects(participant=participant).order_by("-created_at", "-seq"))
+    if memo is not None:
+        memo[key] = rows
+    return rows
+
+
 def current_placement(participant):
-    return Placement.objects(participant=participant).order_by("-created_at", "-seq").first()
+    """The participant's newest placement, or None."""
+    if _shared.get() is None:
+        return Placement.objects(participant=participant).order_by("-created_at", "-seq").first()
+    # Inside shared_reads the whole history is read once; the same objects also share their loaded trainer.
+    history = _history(participant)
+    return history[0] if history else None
 
 
 def placement_history(participant):
-    return list(Placement.objects(participant=participant).order_by("-created_at", "-seq"))
+    """Every placement of the participant, newest first."""
+    return list(_history(participant))
 
 
 def current_company_names(participant_ids):

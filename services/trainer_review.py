@@ -110,6 +110,16 @@ def current_review(doc):
     return TrainerReview.objects(slot=_slot(doc)).first()
 
 
+def reviews_of_many(docs):
+    """{document id: the invitation that counts for it (as current_review), or None}, in one query for all."""
+    slots = {_slot(doc): doc.pk for doc in docs}
+    found = dict.fromkeys(slots.values())
+    if slots:
+        for review in TrainerReview.objects(slot__in=list(slots)):
+            found[slots[review.slot]] = review
+    return found
+
+
 def _slot(doc):
     return f"{doc.pk}:{doc.version}"
 

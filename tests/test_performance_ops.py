@@ -4,7 +4,7 @@ import pytest
 
 from bench import dbops
 from documents.companies import Company, Trainer
-from services import guidance, placements
+from services import guidance, placements, trainer_review
 from tests import statement_helpers as sh
 
 
@@ -13,11 +13,13 @@ def _guidance_selection():
 
 
 def _participant_with_documents(k):
-    """A participant with k begeleidingsdocumenten and k praktijkverklaringen, then placed with a new trainer."""
+    """A participant with k final begeleidingsdocumenten, each with an online review invitation, and k
+    praktijkverklaringen, then placed with a new trainer."""
     staff = sh.user("mbo@school.example")
     participant = sh.participant_at(last_name=f"Meting{k}")
     for _ in range(k):
-        guidance.create_concept(participant, staff, [_guidance_selection()])
+        doc = guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff)
+        trainer_review.invite(doc, staff, "opleider@bedrijf.example")
         sh.ready_concept(participant)
     # A later placement: every document now compares its own placement with the current one.
     company = Company.objects(company_id=sh.BAKERY).get()
@@ -47,6 +49,13 @@ def test_participant_page_operations_do_not_grow_with_documents(app, client, aut
 
     assert counts[1] == counts[10], (counts, collections.Counter(commands))
     assert not any(c.startswith("find_one placements") for c in commands), commands
+    # The panels of stap 2 and 3 share one read of the placements (it was one per panel, plus the history) and so
+    # one load of the current trainer; the review status of every final document comes from one query.
+    seen = collections.Counter(commands)
+    assert seen["find placements"] == 1, seen
+    assert seen["find_one trainers"] == 1, seen
+    assert seen["find trainer_reviews"] == 1, seen
+    assert "find_one trainer_reviews" not in seen, seen
 
 
 # --- dashboards ----------------------------------------------------------------------------------------------
@@ -171,3 +180,34 @@ def test_school_staff_never_get_the_national_cache(app):
     school = svc.sbb_dashboard(sh.user("mbo@school.example"))
     national = svc.sbb_dashboard(sh.user("beheerder@sbb.example"))
     assert school["figures"]["participants_active"] < national["figures"]["participants_active"]
+
+
+def test_reviews_of_many_matches_current_review_per_document(app):
+    staff = sh.user("mbo@school.example")
+    participant = sh.participant_at(last_name="Uitnodiging")
+    docs = [guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff)]
+    docs.append(guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff))
+    docs.append(guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff))
+    invited, _link = trainer_review.invite(docs[0], staff, "opleider@bedrijf.example")
+    revoked, _link = trainer_review.invite(docs[1], staff, "opleider@bedrijf.example")
+    trainer_review.revoke(revoked, staff)
+    found = trainer_review.reviews_of_many(docs)
+    assert found == {doc.pk: trainer_review.current_review(doc) for doc in docs}
+    assert found[docs[0].pk].pk == invited.pk and found[docs[1].pk] is None and found[docs[2].pk] is None
+    assert trainer_review.reviews_of_many([]) == {}
+
+
+def test_shared_placement_reads_see_a_placement_made_inside_the_block(app):
+    staff = sh.user("mbo@school.example")
+    participant = sh.participant_at(last_name="Gedeeld")
+    company = Company.objects(company_id=sh.BAKERY).get()
+    dbops.install()
+    with placements.shared_reads():
+        first = placements.current_placement(participant)
+        with dbops.counting() as counter:
+            assert placements.current_placement(participant) is first
+            assert placements.placement_history(participant)[:1] == ([first] if first else [])
+        assert counter.count == 0, counter.commands
+        made = placements.create_placement(staff, participant, company=company)
+        assert placements.current_placement(participant).pk == made.pk
+    assert placements.current_placement(participant).pk == made.pk
