@@ -114,6 +114,9 @@ def create_app(config=None):
     from services.cli import register_commands
 
     register_commands(app)
+    from services.pdf.cli import rotate_signing_key_command
+
+    app.cli.add_command(rotate_signing_key_command)
 
     if demo:
         log.warning(

@@ -70,6 +70,29 @@ def statement_timings(repeat=9):
     return result
 
 
+def statement_signed_timings(repeat=9):
+    """Our statement unsigned and signed as finalize signs it (PAdES B-B, the generated demo key), in turns.
+
+    "signing" is the difference of the medians: what signing adds to making a statement final (target <= 50 ms).
+    Signing reads the key from the database, so this runs in an app of its own (demo mode, no seed).
+    """
+    from app import create_app
+    from services.signing import sign_pdf
+
+    app = create_app({"SECRET_KEY": "bench", "SEED_DEMO": False})
+    with app.app_context():
+        result = interleaved_ms(
+            {
+                "ours": lambda: render_statement(unique_statement(), concept=False),
+                "signed": lambda: sign_pdf(render_statement(unique_statement(), concept=False)),
+            },
+            repeat=repeat,
+        )
+        pdf = render_statement(unique_statement(), concept=False)
+        result["signing"] = median_ms(lambda: sign_pdf(pdf), repeat=max(repeat, 15))
+    return result
+
+
 def weasyprint_html(data=None):
     """The statement HTML as WeasyPrint reads it: page numbers as CSS counters, the footer as a running element."""
     html = statement_html(data or sample_statement(STATEMENT_WP), concept=False)
@@ -185,8 +208,11 @@ def guidance_timings(n_wp=40, repeat=5):
 def results():
     """Every key this module contributes to bench/out/results.json."""
     guidance = guidance_timings(40)
+    signed = statement_signed_timings()
     return {
         "statement_pdf_ms": statement_pdf_ms(),
+        "statement_pdf_signed_ms": signed["signed"],
+        "statement_signing_ms": signed["signing"],
         "statement_pdf_weasyprint_ms": statement_pdf_weasyprint_ms(),
         "statement_pdf_reportlab_ms": statement_pdf_reportlab_ms(),
         "guidance_pdf_10wp_ms": guidance_pdf_ms(10),

@@ -125,6 +125,7 @@ def _environment_signer():
 
     source = configured_source()
     names = ("SIGNING_PKCS12",) if source == "pkcs12" else ("SIGNING_KEY_PEM", "SIGNING_CERT_PEM", "SIGNING_CHAIN_PEM")
+    names += ("SIGNING_PKCS12_PASSWORD", "SIGNING_KEY_PASSWORD")
     key = (source, *(_stamp(_setting(n)) for n in names))
     with _cache_lock:
         if key in _signers:
@@ -164,9 +165,10 @@ def _environment_signer():
 
 
 def _stamp(value):
+    """What identifies a setting's content for the cache: a hash of inline text, or a path and its mtime."""
     if not value:
         return None
-    if str(value).lstrip().startswith("-----BEGIN"):
+    if not os.path.isfile(str(value)):
         return hashlib.sha256(str(value).encode()).hexdigest()
     try:
         return (str(value), os.stat(value).st_mtime_ns)
@@ -194,9 +196,11 @@ def _record_environment_chain(signer):
     """Record the configured chain: its root (or the self-signed signer) becomes a lasting trust anchor."""
     cert = signer.signing_cert
     chain = [c for c in signer.cert_registry if fingerprint(c) != fingerprint(cert)]
+    if cert.self_signed:  # its own trust anchor (one record per certificate: as a root)
+        _record(cert, ROOT, ENVIRONMENT)
+        return
     _record(cert, SIGNER, ENVIRONMENT)
-    roots = [c for c in chain if c.self_signed] or ([cert] if cert.self_signed else chain[-1:])
-    for root in roots:
+    for root in [c for c in chain if c.self_signed] or chain[-1:]:
         _record(root, ROOT, ENVIRONMENT)
 
 

@@ -12,10 +12,14 @@ FILES = (
 )
 
 
-def write_previews(outdir, guidance_data=None, statement_data=None):
-    """Render the four preview PDFs into outdir; return the written paths."""
+def write_previews(outdir, guidance_data=None, statement_data=None, sign=True):
+    """Render the four preview PDFs into outdir (the final two signed as finalize signs them); return the paths.
+
+    A signed preview is not an issued statement: /verificatie answers that it is in no register.
+    """
     from services.pdf import render_guidance, render_statement
     from services.pdf.sample import sample_guidance, sample_statement
+    from services.signing import sign_pdf
 
     guidance_data = guidance_data or sample_guidance(10)
     statement_data = statement_data or sample_statement(20)
@@ -27,6 +31,8 @@ def write_previews(outdir, guidance_data=None, statement_data=None):
             pdf = render_guidance(guidance_data, concept=concept)
         else:
             pdf = render_statement(statement_data, concept=concept)
+        if sign and not concept:
+            pdf = sign_pdf(pdf, certify=kind == "guidance")
         path = outdir / filename
         path.write_bytes(pdf)
         written.append(path)
@@ -62,3 +68,19 @@ def demo_statement_data():
         verification_code=statement.verification_code,
         issued_on=statement.finalized_at.date(),
     )
+
+
+@click.command("ondertekening-vernieuwen")
+def rotate_signing_key_command():
+    """Maak een nieuwe CA en ondertekeningssleutel (zelfgemaakte sleutel); oude certificaten blijven vertrouwd."""
+    from services import signing
+
+    if signing.configured_source():
+        raise click.ClickException(
+            "De sleutel komt uit de configuratie (SIGNING_PKCS12 of SIGNING_KEY_PEM): zet daar de nieuwe sleutel "
+            "en start opnieuw. Het oude certificaat blijft vertrouwd; een oude CA die niet in de database staat, "
+            "zet u in SIGNING_TRUST_PEM."
+        )
+    doc = signing.generate_key()
+    click.echo(f"Nieuwe ondertekeningssleutel: {doc.subject} ({doc.fingerprint[:16]}...).")
+    click.echo("Eerder ondertekende PDF's blijven controleerbaar: hun CA blijft vertrouwd.")
