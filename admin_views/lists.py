@@ -5,6 +5,7 @@ voldoen", of every row the list's own query matches. In both cases the ids are r
 scoped query (`get_query`), so an id of another school that is posted by hand is never acted on.
 """
 
+import datetime
 import io
 import itertools
 import zipfile
@@ -17,6 +18,7 @@ from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
 from markupsafe import Markup
 from mongoengine import Q
 from werkzeug.exceptions import HTTPException
@@ -381,3 +383,66 @@ class QualificationFilter(ScopedChoiceFilter):
 
     def apply(self, query, value):
         return query.filter(selections__crebo=str(value))
+
+
+# --- keyset paging: deep pages start "after the last row of the previous page" instead of skipping rows -----------
+
+CURSOR_ARG = "cursor"
+
+
+def keyset_filter(keys, values, forward=True):
+    """A raw filter for the rows after (forward) or before the row with these values, in the order of `keys`.
+
+    `keys` is [(db field, descending)] ending with ("_id", ...) so that the order is total. MongoDB sorts a null or
+    missing value before every other one, and a range operator never matches null (type bracketing), so null is
+    reached through equality: after null comes "not null", before a value comes "less or null".
+    """
+    branches = []
+    for i, ((name, descending), value) in enumerate(zip(keys, values, strict=True)):
+        same = {n: v for (n, _d), v in zip(keys[:i], values[:i], strict=True)}
+        if forward != descending:  # the rows wanted have greater values
+            branches.append({**same, name: {"$ne": None} if value is None else {"$gt": value}})
+        elif value is not None:  # smaller values, and null (nothing sorts before a null)
+            branches.append({**same, name: {"$lt": value}})
+            branches.append({**same, name: None})
+    return {"$or": branches} if branches else {"_id": {"$in": []}}
+
+
+def _json_value(value):
+    if isinstance(value, datetime.datetime):
+        return {"d": value.isoformat()}
+    if isinstance(value, ObjectId):
+        return {"o": str(value)}
+    return value
+
+
+def _python_value(value):
+    if isinstance(value, dict) and set(value) == {"d"}:
+        return datetime.datetime.fromisoformat(value["d"])
+    if isinstance(value, dict) and set(value) == {"o"}:
+        return ObjectId(value["o"])
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise ValueError("not a cursor value")
+
+
+def _cursor_serializer():
+    return URLSafeSerializer(current_app.secret_key, salt="list-keyset-cursor")
+
+
+def encode_cursor(page, forward, values, fingerprint):
+    """An opaque, signed token: page `page` starts after (forward) or ends before the row with these key values."""
+    return _cursor_serializer().dumps([page, forward, [_json_value(v) for v in values], fingerprint])
+
+
+def decode_cursor(token, page, fingerprint, size):
+    """(forward, values) when the token leads to this page of this very list (same sort, filter, page size), else
+    None: a cursor of another list, a stale or a forged one falls back to skipping."""
+    try:
+        to_page, forward, values, made_for = _cursor_serializer().loads(token)
+        values = [_python_value(v) for v in values]
+    except (BadSignature, ValueError, TypeError):
+        return None
+    if to_page != page or made_for != fingerprint or len(values) != size or not isinstance(forward, bool):
+        return None
+    return forward, values

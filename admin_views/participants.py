@@ -11,6 +11,9 @@ Endpoints other areas may link to:
   participant_import.index              "Bulk import"
 """
 
+import hashlib
+from urllib.parse import urlencode
+
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
@@ -20,7 +23,16 @@ from markupsafe import Markup
 from wtforms import HiddenField, StringField
 
 from admin_views.base import SecureView
-from admin_views.lists import ScopedChoiceFilter, ScopedListView, link, scoped_action
+from admin_views.lists import (
+    CURSOR_ARG,
+    ScopedChoiceFilter,
+    ScopedListView,
+    decode_cursor,
+    encode_cursor,
+    keyset_filter,
+    link,
+    scoped_action,
+)
 from core.text import fold
 from documents.institutions import Institution
 from documents.participants import Participant
@@ -38,6 +50,8 @@ ACTUEEL, ARCHIEF = "actueel", "archief"
 MAX_DELETE = 250
 # Exporting the ticked rows (or all that match) loads them by id; the list's own export has no such bound.
 MAX_EXPORT_SELECTION = 10000
+# A page opened by its number (no cursor) skips rows: at most this many, counted from the nearer end of the list.
+MAX_SKIP_ROWS = 5000
 # The old overview's sort keys (query parameter `sort`) and the list column each one sorts now.
 OLD_SORTS = {"naam": "name", "geboortedatum": "birth_date", "groep": "group", "toegevoegd": "created_at"}
 
@@ -158,12 +172,88 @@ class ParticipantsView(ScopedListView):
     def _search(self, query, search_term):
         return query.filter(svc.search_filter(search_term)) if fold(search_term or "") else query
 
+    def sort_keys(self, field, descending):
+        """[(db field, descending)] of the list's order: the column, then the name, then _id so ties have an order.
+
+        The ties follow the column's direction, so that one index (column, sort_name, _id) serves both directions.
+        """
+        keys = [(field, bool(descending))] if field and field != "sort_name" else []
+        keys.append(("sort_name", bool(descending) if field else False))
+        return [*keys, ("_id", keys[-1][1])]
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         field = self._sortable_columns.get(sort_column) if sort_column else None
-        count, query = super().get_list(page, field, sort_desc, search, filters, execute=False, page_size=page_size)
-        if field and field != "sort_name":
-            query = query.order_by(("-" if sort_desc else "+") + field, "+sort_name")
-        return (count, list(query)) if execute else (count, query)
+        count, query = super().get_list(None, field, sort_desc, search, filters, execute=False, page_size=0)
+        keys = self.sort_keys(field, sort_desc)
+        query = query.order_by(*_order(keys))
+        size = self.page_size if page_size is None else page_size
+        if not size:  # the export and the actions' "all that match": every row, in the list's order
+            return (count, list(query)) if execute else (count, query)
+        query, reverse = self._page_of(query, keys, page or 0, size, count)
+        if not execute:
+            return count, query
+        rows = list(query)
+        if reverse:
+            rows.reverse()
+        self._remember_cursors(keys, page or 0, size, rows)
+        return count, rows
+
+    def _page_of(self, query, keys, page, size, count):
+        """(query for this page, whether its rows come in reverse): by cursor when the link carried one, else skip.
+
+        A page reached by "next" or "previous" starts after (ends before) a row of the page before: a range on the
+        index, whatever the depth. A page jumped to by its number skips rows, from whichever end is nearer, and at
+        most MAX_SKIP_ROWS of them.
+        """
+        g.participant_list_too_deep = False
+        cursor = decode_cursor(request.args.get(CURSOR_ARG, ""), page, _fingerprint(), len(keys)) if page else None
+        if cursor is not None:
+            forward, values = cursor
+            query = query.filter(__raw__=keyset_filter(keys, values, forward))
+            if forward:
+                return query.limit(size), False
+            return query.order_by(*_order(keys, reverse=True)).limit(size), True
+        offset = page * size
+        if count is not None and offset >= count:
+            return query.none(), False
+        after = None if count is None else count - min(offset + size, count)  # rows below this page
+        if after is not None and after < offset:  # nearer the end: the last pages walk the index backwards
+            if after > MAX_SKIP_ROWS:
+                g.participant_list_too_deep = True
+                return query.none(), False
+            return query.order_by(*_order(keys, reverse=True)).skip(after).limit(count - after - offset), True
+        if offset > MAX_SKIP_ROWS:
+            g.participant_list_too_deep = True
+            return query.none(), False
+        return query.skip(offset).limit(size), False
+
+    def _remember_cursors(self, keys, page, size, rows):
+        """The cursors of the neighbouring pages, for the pager's "previous" and "next" links."""
+        g.participant_list_cursors = {}
+        if not rows:
+            return
+        fingerprint = _fingerprint()
+        first, last = rows[0].to_mongo(), rows[-1].to_mongo()
+        if page > 0:
+            g.participant_list_cursors[page - 1] = encode_cursor(
+                page - 1, False, [first.get(k) for k, _d in keys], fingerprint
+            )
+        if len(rows) == size:
+            g.participant_list_cursors[page + 1] = encode_cursor(
+                page + 1, True, [last.get(k) for k, _d in keys], fingerprint
+            )
+
+    def pager_url_with_cursor(self, p):
+        """A pager link; to the page before or after this one it carries the cursor, so that page needs no skip."""
+        view_args = self._get_list_extra_args()
+        url = self._get_list_url(view_args.clone(page=p or None))
+        token = (g.get("participant_list_cursors") or {}).get(p)
+        return f"{url}{'&' if '?' in url else '?'}{urlencode({CURSOR_ARG: token})}" if token and p else url
+
+    def _get_list_url(self, view_args):
+        # A cursor belongs to one page of one order: no other link (sort, page size, filter) takes it along.
+        view_args.extra_args = {k: v for k, v in view_args.extra_args.items() if k != CURSOR_ARG}
+        return super()._get_list_url(view_args)
 
     @property
     def _list_columns(self):
@@ -199,6 +289,11 @@ class ParticipantsView(ScopedListView):
         return groups
 
     def get_empty_list_message(self):
+        if g.get("participant_list_too_deep"):
+            return (
+                f"Deze pagina ligt te ver in de lijst om direct te openen (meer dan {MAX_SKIP_ROWS:,} rijen verder)"
+                ". Blader met de pijlen, kies een andere sortering of verfijn de zoekopdracht of het filter."
+            ).replace(",", ".")
         if request.args.get("search") or any(k.startswith("flt") for k in request.args):
             return "Geen deelnemers gevonden met deze zoekopdracht of dit filter."
         if _tab() == ARCHIEF:
@@ -211,6 +306,7 @@ class ParticipantsView(ScopedListView):
         if target:
             return redirect(target)
         self._template_args.update(
+            keyset_pager_url=self.pager_url_with_cursor,
             tab=_tab(),
             tab_url=_tab_url,
             sees_all=sees_all_institutions(current_user),
@@ -485,9 +581,20 @@ class ParticipantsView(ScopedListView):
             abort(403)
 
 
+def _order(keys, reverse=False):
+    """order_by arguments for [(db field, descending)] (reverse: the opposite order, for walking back)."""
+    return [("-" if desc != reverse else "+") + ("id" if name == "_id" else name) for name, desc in keys]
+
+
+def _fingerprint():
+    """What a cursor is only valid for: this list's tab, search, filters, sort and page size."""
+    args = sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", CURSOR_ARG))
+    return hashlib.sha256(repr(args).encode()).hexdigest()[:16]
+
+
 def _tab_url(tab):
     """This list on another tab, with its search, filters, sort and page size (from the first page)."""
-    args = {k: v for k, v in request.args.items() if k not in ("page", "tab")}
+    args = {k: v for k, v in request.args.items() if k not in ("page", "tab", CURSOR_ARG)}
     if tab == ARCHIEF:
         args["tab"] = ARCHIEF
     return url_for("participants.index_view", **args)
