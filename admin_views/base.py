@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from flask import Response, abort, flash, redirect, request, url_for
+from flask import Response, abort, flash, redirect, request, stream_with_context, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.mongoengine import ModelView
 from flask_admin.model import typefmt
@@ -143,23 +143,23 @@ class SecureModelView(AccessMixin, ModelView):
     def export(self, export_type):
         if not self.can_export or export_type not in self.export_types:
             abort(403)
-        _count, data = self._export_data()
+        count, data = self._export_data()
+        if hasattr(data, "no_cache"):
+            data = data.no_cache()  # rows are written as they come: no list of every document in memory
         columns = self.get_export_columns()
         headers = [label for _name, label in columns]
-        rows = [[self._export_cell(model, name) for name, _label in columns] for model in data]
+        rows = ([self._export_cell(model, name) for name, _label in columns] for model in data)
         title = self.name or "Export"
         audit.record(
             "export",
             None,
             object_type=self.model.__name__,
             label=f"{title} ({export_type})",
-            changes={"rijen": len(rows)},
+            changes={"rijen": min(count, self.export_max_rows) if self.export_max_rows else count},
         )
+        body, mimetype = spreadsheet.export_body(export_type, headers, rows, sheet_title=title)
         if export_type == "csv":
-            body, mimetype = spreadsheet.write_csv(headers, rows), "text/csv; charset=utf-8"
-        else:
-            body = spreadsheet.write_xlsx(headers, rows, sheet_title=title)
-            mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            body = stream_with_context(body)  # streamed to the client while it is written
         filename = f"{fold(title).replace(' ', '-')}-{utcnow():%Y%m%d}.{'csv' if export_type == 'csv' else 'xlsx'}"
         return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 

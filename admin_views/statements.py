@@ -516,11 +516,10 @@ def _selections_from_form(statement):
 
 
 def participant_panel(participant, user):
-    # The panel needs no PDF, logo or snapshot bytes; created_by stays an id (may_delete compares ids).
+    # The panel needs no PDF, logo or snapshot; references load only when read (may_delete compares stored ids).
     statements = list(
         PracticeStatement.objects(participant=participant)
         .exclude("pdf_inline", "company_logo_inline", "snapshot")
-        .no_dereference()
         .order_by("-created_at")
     )
     rows = [
