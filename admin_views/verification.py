@@ -38,7 +38,9 @@ SIGNED_UNKNOWN = (
 @limiter.limit("30 per minute")
 def check():
     if request.method == "GET":
-        return render_template("verification/check.html", result=None, error=None, checked=False)
+        return render_template(
+            "verification/check.html", result=None, error=None, checked=False, signature=None, guidance=None
+        )
     upload = request.files.get("pdf")
     code = request.form.get("code", "").strip()
     if upload and upload.filename:

@@ -131,3 +131,7 @@ IMPORT_KINDS = (
 
 # Kwalificatiestructuur.
 PARTS = (("basis", "Basisdeel"), ("profiel", "Profieldeel"))
+
+# Certificates of PDF signatures (documents.signing): what a recorded certificate is, and where it came from.
+CERTIFICATE_ROLES = (("root", "CA-certificaat"), ("signer", "Ondertekeningscertificaat"))
+CERTIFICATE_SOURCES = (("generated", "Gemaakt door het Praktijkloket"), ("environment", "Uit de configuratie"))

@@ -33,6 +33,7 @@ def _fake_render(data, *, concept):
 def fast_render(monkeypatch):
     """A cheap stand-in for the PDF renderer: these tests are about numbers and writes, not about layout."""
     monkeypatch.setattr("services.pdf.statement.render_statement", _fake_render)
+    monkeypatch.setattr("services.signing.sign_pdf", lambda pdf, **_kw: pdf)  # a fake PDF cannot be signed
 
 
 @pytest.fixture
