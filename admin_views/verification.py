@@ -57,9 +57,10 @@ def check():
             return _answer(None, signature=signature, guidance=answer.guidance)
         if signature.original_is_valid:
             return _answer(None, SIGNED_UNKNOWN, 404, signature=signature)
-        if signature.state in SIGNATURE_ERRORS:
-            return _answer(None, SIGNATURE_ERRORS[signature.state], 404, signature=signature)
         kind, number = answer.kind, answer.number
+        if signature.state in SIGNATURE_ERRORS:
+            copy = kind if kind == "copy" else None  # explain how to check by the code printed on it
+            return _answer(None, SIGNATURE_ERRORS[signature.state], 404, kind=copy, number=number, signature=signature)
         return _answer(None, UNMATCHED_PDF.get(kind, UNMATCHED_PDF[None]), 404, kind=kind, number=number)
     if code:
         return verify(code)

@@ -69,7 +69,10 @@ def check_pdf(data):
         if record is None:
             guidance = RenderedGuidancePdf.objects(sha256=signature.signed_sha256, concept=False).first()
         return PdfAnswer(signature, record=record, guidance=guidance)
-    kind, number = describe_unmatched_pdf(data) if signature.state == signing.UNSIGNED else (None, None)
+    # A broken signature is often a copy a program saved anew: its number still helps to check by code.
+    kind, number = (
+        describe_unmatched_pdf(data) if signature.state in (signing.UNSIGNED, signing.INVALID) else (None, None)
+    )
     return PdfAnswer(signature, kind=kind, number=number)
 
 
