@@ -7,12 +7,14 @@ certificate ever used is recorded (documents.signing) and stays trusted: rotatin
 statement unverifiable.
 """
 
+import asyncio
 import datetime as dt
 import hashlib
 import io
 import logging
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from flask import current_app, has_app_context
@@ -355,10 +357,19 @@ def sign_pdf(data, *, certify=False):
     reserved += reserved % 2  # pyHanko writes the container as hex into an even-sized slot
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
-        writer, output=out, bytes_reserved=reserved
-    )
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper)
+    _outside_event_loop(pdf_signer.sign_pdf, writer, output=out, bytes_reserved=reserved)
     return out.getvalue()
+
+
+def _outside_event_loop(fn, *args, **kwargs):
+    """Call one of pyHanko's synchronous functions (they use asyncio.run) even from a thread with a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 # --- trust ----------------------------------------------------------------------------------------------------------
@@ -421,9 +432,8 @@ def check_signature(data):
         return SignatureCheck(UNSIGNED, total_bytes=len(data))
     signature = min(signatures, key=lambda s: s.signed_revision)
     try:
-        status = validate_pdf_signature(
-            signature, ValidationContext(trust_roots=trusted_certificates(), allow_fetching=False)
-        )
+        context = ValidationContext(trust_roots=trusted_certificates(), allow_fetching=False)
+        status = _outside_event_loop(validate_pdf_signature, signature, context)
     except Exception:  # noqa: BLE001 - a malformed signature dictionary is a broken signature
         log.info("Signature of an uploaded PDF not validated", exc_info=True)
         return SignatureCheck(INVALID, total_bytes=len(data))

@@ -325,3 +325,19 @@ def test_production_without_a_signing_key_refuses_to_start():
 
     with pytest.raises(RuntimeError, match="Ondertekeningssleutel ontbreekt"):
         create_app({"MONGODB_URI": "mongodb://127.0.0.1:1/x", "SECRET_KEY": "x", "SIGNING_DEMO_CA": False})
+
+
+def test_signing_and_checking_work_from_a_thread_with_a_running_event_loop(app):
+    """pyHanko's synchronous calls use asyncio.run; a caller inside an event loop (a test driver, an ASGI host) works."""
+    import asyncio
+
+    from services.pdf import render_statement
+    from services.pdf.sample import sample_statement
+
+    pdf = render_statement(sample_statement(3), concept=False)
+
+    async def inside_a_loop():
+        signed = signing.sign_pdf(pdf)
+        return signing.check_signature(signed)
+
+    assert asyncio.run(inside_a_loop()).state == signing.INTACT
