@@ -341,3 +341,60 @@ def test_signing_and_checking_work_from_a_thread_with_a_running_event_loop(app):
         return signing.check_signature(signed)
 
     assert asyncio.run(inside_a_loop()).state == signing.INTACT
+
+
+def test_a_statement_signed_with_a_certificate_that_has_since_expired_stays_valid(demo_dump, tmp_path, monkeypatch):
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from tests.conftest import make_app
+
+    def certificate(subject, issuer, public_key, signing_key, until, ca):
+        return (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(public_key)
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+            .not_valid_after(until)
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+            .sign(signing_key, hashes.SHA256())
+        )
+
+    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    ca = certificate("Praktijkloket CA", "Praktijkloket CA", ca_key.public_key(), ca_key, dt.datetime(2040, 1, 1), True)
+    cert = certificate(
+        "Praktijkloket 2021", "Praktijkloket CA", key.public_key(), ca_key, dt.datetime(2021, 12, 31), False
+    )
+    (tmp_path / "k.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (tmp_path / "c.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+
+    class In2021(dt.datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return dt.datetime(2021, 6, 1, 12, tzinfo=dt.UTC)
+
+    app = make_app(
+        demo_dump,
+        SIGNING_KEY_PEM=str(tmp_path / "k.pem"),
+        SIGNING_CERT_PEM=str(tmp_path / "c.pem"),
+        SIGNING_CHAIN_PEM=str(tmp_path / "ca.pem"),
+    )
+    with app.app_context():
+        from services.pdf import render_statement
+        from services.pdf.sample import sample_statement
+
+        pdf = render_statement(sample_statement(3), concept=False)
+        monkeypatch.setattr("pyhanko.sign.signers.pdf_signer.datetime", In2021)
+        signed = signing.sign_pdf(pdf)
+        monkeypatch.undo()
+        check = signing.check_signature(signed)  # checked today, years after the certificate expired
+        assert check.state == signing.INTACT and check.signed_at.year == 2021
