@@ -123,6 +123,9 @@ def participant_names(participant_ids):
     return {p.pk: p.full_name for p in Participant.objects(pk__in=ids).only("first_name", "infix", "last_name")}
 
 
+EXPORT_CHUNK_ROWS = 1000  # documents an export holds at once (with their shared look-ups)
+
+
 class ScopedListView(SecureModelView):
     """A list of one school's documents (SBB roles see every school's), in Dutch, with actions on a whole filter."""
 
@@ -167,11 +170,32 @@ class ScopedListView(SecureModelView):
 
     def get_list(self, *args, **kwargs):
         count, data = super().get_list(*args, **kwargs)
-        if kwargs.get("execute", True) is False:
+        if kwargs.get("execute", True) is False or g.get("list_exporting"):
             return count, data
         data = list(data)
         g.list_row_context = self.row_context(data)
         return count, data
+
+    def _export_data(self):
+        """The export's documents a chunk at a time, each chunk with its look-ups: constant memory at any size."""
+        g.list_exporting = True
+        try:
+            count, query = super()._export_data()
+        finally:
+            g.list_exporting = False
+        return count, self._in_chunks(query)
+
+    def _in_chunks(self, query):
+        chunk = []
+        for document in query.no_cache() if hasattr(query, "no_cache") else query:
+            chunk.append(document)
+            if len(chunk) == EXPORT_CHUNK_ROWS:
+                g.list_row_context = self.row_context(chunk)
+                yield from chunk
+                chunk = []
+        if chunk:
+            g.list_row_context = self.row_context(chunk)
+            yield from chunk
 
     def row_context(self, rows):
         """Look-ups a page of rows shares (names, titles), made once per page; override."""

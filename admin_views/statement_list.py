@@ -67,6 +67,19 @@ def _file_name(statement, names):
     return f"praktijkverklaring-concept-{person}.pdf"
 
 
+EXPORT_FIELDS = (
+    "institution",
+    "participant",
+    "status",
+    "number",
+    "education_form",
+    "snapshot.company",
+    "selections",
+    "finalized_at",
+    "created_at",
+)
+
+
 class StatementListView(ScopedListView):
     capability = "view_participants"
     search_hint = "Naam deelnemer of nummer"
@@ -121,6 +134,8 @@ class StatementListView(ScopedListView):
     def get_query(self):
         # Neither the PDF nor the logo bytes are needed to list or act; each action loads what it needs.
         # Bytes live in StoredFiles now; this leaves out the inline copies of statements made before that.
+        if g.get("list_exporting"):  # an export reads only what its columns show (of the snapshot: the company)
+            return super().get_query().only(*EXPORT_FIELDS)
         return super().get_query().exclude("pdf_inline", "company_logo_inline")
 
     def _search(self, query, search_term):
