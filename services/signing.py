@@ -432,7 +432,7 @@ def check_signature(data):
         return SignatureCheck(UNSIGNED, total_bytes=len(data))
     signature = min(signatures, key=lambda s: s.signed_revision)
     try:
-        # pyHanko judges the chain at the signing time, so a certificate that expired later still counts (a test).
+        # A certificate that expired after it signed still validates here (tests/test_signing.py proves it).
         context = ValidationContext(trust_roots=trusted_certificates(), allow_fetching=False)
         status = _outside_event_loop(validate_pdf_signature, signature, context)
     except Exception:  # noqa: BLE001 - a malformed signature dictionary is a broken signature
