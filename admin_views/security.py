@@ -34,7 +34,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 # Pages a signed-in user may see before accepting the terms.
-TERMS_EXEMPT = {"auth.terms", "auth.logout", "static", "admin.static", "verification.verify", "verification.check"}
+TERMS_EXEMPT = {
+    "auth.terms",
+    "auth.logout",
+    "static",
+    "admin.static",
+    "verification.verify",
+    "verification.check",
+    "verification.ca_certificate",  # public, like the rest of /verificatie
+}
 
 
 def load_user(user_id):

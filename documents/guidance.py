@@ -134,7 +134,11 @@ class RenderedGuidancePdf(Document):
     input_sha256 = StringField(max_length=64)  # concepts only: what the cached bytes were rendered from
     rendered_at = DateTimeField(default=utcnow)
 
-    meta = {"collection": "guidance_rendered_pdfs", "indexes": [{"fields": ["guidance", "version"], "unique": True}]}
+    meta = {
+        "collection": "guidance_rendered_pdfs",
+        # sha256: /verificatie finds a signed original by the hash of its signed bytes.
+        "indexes": [{"fields": ["guidance", "version"], "unique": True}, ("sha256", "concept")],
+    }
 
 
 owns_files(FilledCopy, "pdf")

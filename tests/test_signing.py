@@ -398,3 +398,9 @@ def test_a_statement_signed_with_a_certificate_that_has_since_expired_stays_vali
         monkeypatch.undo()
         check = signing.check_signature(signed)  # checked today, years after the certificate expired
         assert check.state == signing.INTACT and check.signed_at.year == 2021
+
+
+def test_ca_certificate_is_public_also_before_the_terms_are_accepted(client, auth):
+    auth.login("mbo@school.example", accept_terms=False)
+    pem = client.get("/verificatie/ca-certificaat.pem")
+    assert pem.status_code == 200 and "BEGIN CERTIFICATE" in pem.get_data(as_text=True)
