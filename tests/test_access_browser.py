@@ -81,6 +81,10 @@ def test_request_access_approve_and_sign_in(page, live_server, smtp_server):  # 
     page.wait_for_url("**/login")
     assert "Uw nieuwe wachtwoord is ingesteld" in page.content()
     sign_in(page, "sanne.visser@hetatelier.example", password=password)
+    # School staff land on the deelnemersoverzicht after the terms (the guide's first screen); the start page
+    # says who they are.
+    page.wait_for_url("**/deelnemers/")
+    page.goto("/")
     page.wait_for_selector("#home-identity")
     assert "Welkom, Sanne Visser" in page.content()
     assert "Praktijkschool Het Atelier" in page.locator("#home-identity").inner_text()
