@@ -353,3 +353,19 @@ def test_a_harmless_utf16_file_still_parses():
     with pytest.raises(quals.QualificationImportError) as caught:
         quals.parse(data)
     assert "DTD" not in caught.value.message  # it got past the guard: the file just has no dossiers
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<!DOCTYPE sbb SYSTEM "file:///etc/passwd"><sbb/>',  # an external DTD, no internal subset
+        '<?xml version="1.0" encoding="ISO-8859-1"?><!-- '
+        + "x" * 200_000
+        + ' --><!DOCTYPE sbb [<!ENTITY e "x">]><sbb/>',
+        '<?xml version="1.0"?><?pi data?><!DOCTYPE sbb [<!ENTITY % p "x">]><sbb/>',  # a parameter entity
+    ],
+    ids=["external-dtd", "after-a-long-comment", "parameter-entity"],
+)
+def test_the_guard_reads_the_whole_prolog(text):
+    with pytest.raises(quals.QualificationImportError, match="DTD"):
+        quals.parse(text.encode("latin-1"))
