@@ -5,7 +5,6 @@ voldoen", of every row the list's own query matches. In both cases the ids are r
 scoped query (`get_query`), so an id of another school that is posted by hand is never acted on.
 """
 
-import datetime
 import io
 import itertools
 import zipfile
@@ -24,6 +23,7 @@ from mongoengine import Q
 from werkzeug.exceptions import HTTPException
 
 from admin_views.base import SecureModelView
+from core.filenames import safe_filename
 from documents.companies import Company, Placement
 from documents.finality import CONCEPT, FinalDocumentError
 from services.errors import DomainError
@@ -94,7 +94,9 @@ def zip_bytes(files):
     buffer = io.BytesIO()
     used = set()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
-        for name, data in files:
+        for raw_name, data in files:
+            # A name with "/" or ".." would unpack outside the folder; one with accents garbles in old unzippers.
+            name = safe_filename(raw_name)
             base, dot, ext = name.rpartition(".")
             unique, n = name, 1
             while unique in used:
@@ -165,6 +167,12 @@ class ScopedListView(SecureModelView):
 
     def get_empty_list_message(self):
         return "Er is niets gevonden. Pas het filter of de zoekterm aan."
+
+    def _get_list_extra_args(self):
+        # A negative page would become a negative skip, which MongoDB refuses: such a page is the first one.
+        view_args = super()._get_list_extra_args()
+        view_args.page = max(view_args.page or 0, 0)
+        return view_args
 
     # --- rows ----------------------------------------------------------------------------------------------------
 
@@ -251,9 +259,11 @@ class ScopedListView(SecureModelView):
         wanted = []
         for raw in request.form.getlist("rowid"):
             try:
-                wanted.append(ObjectId(raw))
+                oid = ObjectId(raw)
             except (InvalidId, TypeError):
                 continue
+            wanted.append(oid)
+        wanted = list(dict.fromkeys(wanted))  # an id posted twice would be acted on (mailed, audited) twice
         if not wanted:
             return []
         found = {str(pk) for pk in self.get_query().filter(pk__in=wanted).scalar("id")}
@@ -432,41 +442,26 @@ def keyset_filter(keys, values, forward=True):
     return {"$or": branches} if branches else {"_id": {"$in": []}}
 
 
-def _json_value(value):
-    if isinstance(value, datetime.datetime):
-        return {"d": value.isoformat()}
-    if isinstance(value, ObjectId):
-        return {"o": str(value)}
-    return value
-
-
-def _python_value(value):
-    if isinstance(value, dict) and set(value) == {"d"}:
-        return datetime.datetime.fromisoformat(value["d"])
-    if isinstance(value, dict) and set(value) == {"o"}:
-        return ObjectId(value["o"])
-    if value is None or isinstance(value, str | int | float | bool):
-        return value
-    raise ValueError("not a cursor value")
-
-
 def _cursor_serializer():
     return URLSafeSerializer(current_app.secret_key, salt="list-keyset-cursor")
 
 
-def encode_cursor(page, forward, values, fingerprint):
-    """An opaque, signed token: page `page` starts after (forward) or ends before the row with these key values."""
-    return _cursor_serializer().dumps([page, forward, [_json_value(v) for v in values], fingerprint])
+def encode_cursor(page, forward, boundary_id, fingerprint):
+    """An opaque, signed token: page `page` starts after (forward) or ends before the row with this _id.
+
+    Only the id travels: the row's key values (names, birth dates) would otherwise stand in URLs, logs and history.
+    """
+    return _cursor_serializer().dumps([page, forward, str(boundary_id), fingerprint])
 
 
-def decode_cursor(token, page, fingerprint, size):
-    """(forward, values) when the token leads to this page of this very list (same sort, filter, page size), else
-    None: a cursor of another list, a stale or a forged one falls back to skipping."""
+def decode_cursor(token, page, fingerprint):
+    """(forward, boundary _id) when the token leads to this page of this very list (same sort, filter, page size),
+    else None: a cursor of another list, a stale or a forged one falls back to skipping."""
     try:
-        to_page, forward, values, made_for = _cursor_serializer().loads(token)
-        values = [_python_value(v) for v in values]
-    except (BadSignature, ValueError, TypeError):
+        to_page, forward, boundary, made_for = _cursor_serializer().loads(token)
+        boundary = ObjectId(boundary)
+    except (BadSignature, InvalidId, ValueError, TypeError):
         return None
-    if to_page != page or made_for != fingerprint or len(values) != size or not isinstance(forward, bool):
+    if to_page != page or made_for != fingerprint or not isinstance(forward, bool):
         return None
-    return forward, values
+    return forward, boundary

@@ -187,6 +187,7 @@ class ParticipantsView(ScopedListView):
         keys = self.sort_keys(field, sort_desc)
         query = query.order_by(*_order(keys))
         size = self.page_size if page_size is None else page_size
+        page = max(page or 0, 0)  # a negative page would be a negative skip, which MongoDB refuses
         if not size:  # the export and the actions' "all that match": every row, in the list's order
             return (count, list(query)) if execute else (count, query)
         query, reverse = self._page_of(query, keys, page or 0, size, count)
@@ -206,9 +207,10 @@ class ParticipantsView(ScopedListView):
         most MAX_SKIP_ROWS of them.
         """
         g.participant_list_too_deep = False
-        cursor = decode_cursor(request.args.get(CURSOR_ARG, ""), page, _fingerprint(), len(keys)) if page else None
-        if cursor is not None:
-            forward, values = cursor
+        cursor = decode_cursor(request.args.get(CURSOR_ARG, ""), page, _fingerprint()) if page else None
+        values = self._boundary_values(keys, cursor[1]) if cursor is not None else None
+        if values is not None:
+            forward = cursor[0]
             query = query.filter(__raw__=keyset_filter(keys, values, forward))
             if forward:
                 return query.limit(size), False
@@ -227,21 +229,21 @@ class ParticipantsView(ScopedListView):
             return query.none(), False
         return query.skip(offset).limit(size), False
 
+    def _boundary_values(self, keys, boundary_id):
+        """The sort key values of the cursor's row, read by _id within this user's scope; None when it is gone."""
+        row = ScopedListView.get_query(self).filter(pk=boundary_id).as_pymongo().first()
+        return None if row is None else [row.get(k) for k, _d in keys]
+
     def _remember_cursors(self, keys, page, size, rows):
         """The cursors of the neighbouring pages, for the pager's "previous" and "next" links."""
         g.participant_list_cursors = {}
         if not rows:
             return
         fingerprint = _fingerprint()
-        first, last = rows[0].to_mongo(), rows[-1].to_mongo()
         if page > 0:
-            g.participant_list_cursors[page - 1] = encode_cursor(
-                page - 1, False, [first.get(k) for k, _d in keys], fingerprint
-            )
+            g.participant_list_cursors[page - 1] = encode_cursor(page - 1, False, rows[0].pk, fingerprint)
         if len(rows) == size:
-            g.participant_list_cursors[page + 1] = encode_cursor(
-                page + 1, True, [last.get(k) for k, _d in keys], fingerprint
-            )
+            g.participant_list_cursors[page + 1] = encode_cursor(page + 1, True, rows[-1].pk, fingerprint)
 
     def pager_url_with_cursor(self, p):
         """A pager link; to the page before or after this one it carries the cursor, so that page needs no skip."""
@@ -290,10 +292,11 @@ class ParticipantsView(ScopedListView):
 
     def get_empty_list_message(self):
         if g.get("participant_list_too_deep"):
+            rows = f"{MAX_SKIP_ROWS:,}".replace(",", ".")  # Dutch thousands separator, in the number only
             return (
-                f"Deze pagina ligt te ver in de lijst om direct te openen (meer dan {MAX_SKIP_ROWS:,} rijen verder)"
+                f"Deze pagina ligt te ver in de lijst om direct te openen (meer dan {rows} rijen verder)"
                 ". Blader met de pijlen, kies een andere sortering of verfijn de zoekopdracht of het filter."
-            ).replace(",", ".")
+            )
         if request.args.get("search") or any(k.startswith("flt") for k in request.args):
             return "Geen deelnemers gevonden met deze zoekopdracht of dit filter."
         if _tab() == ARCHIEF:
