@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from mongoengine import Q
 
 from api import schemas as s
-from api.auth import rate_key, rate_limit, require_key
+from api.auth import failed_authentication, failure_key, failure_limit, rate_key, rate_limit, require_key
 from api.problems import describe, handle_exception, problem
 from core.text import fold
 from documents.companies import Company
@@ -481,6 +481,8 @@ def _set_up(blueprints):
             bp.register_error_handler(code, handle_exception)
         csrf.exempt(bp)
         limiter.limit(rate_limit, key_func=rate_key)(bp)
+        # Checked before the key (a guesser learns nothing once over it); only a 401 answer counts.
+        limiter.limit(failure_limit, key_func=failure_key, deduct_when=failed_authentication)(bp)
 
 
 _set_up(BLUEPRINTS)

@@ -6,6 +6,7 @@ final document, raise FinalDocumentError. No update writes the status in any for
 document final is `finalize_conditionally`, used by the services (atomic: only a concept becomes final).
 """
 
+import logging
 import sys
 
 from mongoengine import Document, QuerySet, signals
@@ -15,6 +16,7 @@ from mongoengine.queryset.base import BaseQuerySet
 
 FINAL = "final"
 CONCEPT = "concept"
+log = logging.getLogger("praktijkloket.finality")
 STATUS_REFUSAL = "De status verandert alleen via 'Afronden' of 'Definitief maken'."
 
 # Keyword arguments of update()/update_one()/modify() that are options, not part of the update itself.
@@ -151,8 +153,15 @@ class FinalGuardQuerySet(QuerySet):
         updates = {f"set__{name}": value for name, value in fields.items()}
         document = QuerySet.modify(qs, new=True, set__status=FINAL, inc__version=1, **updates)
         if document is not None:
-            # Becoming final is a save in all but name: let post_save receivers (the overview) know.
-            signals.post_save.send(self._document, document=document, created=False)
+            # Becoming final is a save in all but name: let post_save receivers (the overview) know. The document
+            # is final by now, so a receiver's failure must not reach the caller, which would otherwise undo the
+            # verification record and audit event of a statement that stays final. The participant overview can
+            # be refreshed later (services.participant_overview.refresh_all), so a failure is only logged.
+            for receiver in signals.post_save.receivers_for(self._document):
+                try:
+                    receiver(self._document, document=document, created=False)
+                except Exception:
+                    log.exception("A post_save receiver failed after %s %s became final", self._document.__name__, pk)
         return document
 
 

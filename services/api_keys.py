@@ -129,11 +129,17 @@ def revoke_key(user, key):
     return key
 
 
-def authenticate(header_value):
-    """Return the principal for an `Authorization: Bearer <key>` header; ApiAuthError (Dutch) otherwise."""
+def bearer_token(header_value):
+    """Return the key in an `Authorization: Bearer <key>` header (any case, any spaces), or None."""
     kind, _, token = (header_value or "").strip().partition(" ")
     token = token.strip()
-    if kind.lower() != "bearer" or not token:
+    return token if kind.lower() == "bearer" and token else None
+
+
+def authenticate(header_value):
+    """Return the principal for an `Authorization: Bearer <key>` header; ApiAuthError (Dutch) otherwise."""
+    token = bearer_token(header_value)
+    if token is None:
         raise ApiAuthError("Stuur uw API-sleutel mee in de kop 'Authorization: Bearer <sleutel>'.")
     key = ApiKey.objects(key_hash=hash_key(token)).first()
     if key is None:

@@ -7,7 +7,6 @@ import re
 import secrets
 import time
 from contextlib import contextmanager
-from datetime import date
 
 from bson import ObjectId
 from mongoengine.errors import NotUniqueError
@@ -25,7 +24,7 @@ from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import Selection
 from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
 from services import audit
-from services.clock import utcnow
+from services.clock import local, utcnow
 from services.errors import NotFound
 from services.ids import ref_id
 from services.permissions import check_institution, may_access_institution, require
@@ -116,7 +115,8 @@ def next_number(year):
     try:
         value = counter.value + 1
         # A holder that stored its statement but could not move the counter on (a crash) left that number taken.
-        while VerificationRecord.objects(number=format_number(year, value)).count():
+        # A statement that became final while its record was taken back holds its number too.
+        while _number_taken(format_number(year, value)):
             value += 1
         yield format_number(year, value)
         try:
@@ -128,6 +128,21 @@ def next_number(year):
             Counter.release(name, token)
         except Exception:  # the lease then expires after NUMBER_LEASE_SECONDS
             log.exception("Lease of counter %s not released", name)
+
+
+def _number_taken(number):
+    """Whether a verification record or a statement already holds this number."""
+    return bool(VerificationRecord.objects(number=number).count() or PracticeStatement.objects(number=number).count())
+
+
+def _final_with(pk, number):
+    """The statement when it is stored final with this number (its write went through), else None."""
+    return PracticeStatement.objects(pk=pk, status=FINAL, number=number).first()
+
+
+def _dutch_today():
+    """Today's date in the Netherlands, from this module's clock (the date printed on a statement)."""
+    return local(utcnow()).date()
 
 
 # --- access ------------------------------------------------------------------------------------
@@ -403,7 +418,7 @@ def readiness_problems(statement, on_date=None):
     """Every reason, in Dutch, why this statement cannot be made final now (empty list: it can)."""
     from services import statement_data
 
-    on_date = on_date or date.today()
+    on_date = on_date or _dutch_today()
     problems = []
     participant = statement.participant
     if participant.archived_at:
@@ -451,10 +466,11 @@ def finalize(statement, user):
     _require_editor(user, statement)
     if statement.status != CONCEPT:
         raise StatementError("Deze praktijkverklaring is al definitief.")
-    problems = readiness_problems(statement)
+    today = _dutch_today()  # the Dutch date: at 23:30 UTC on 31 December it is already next year's statement
+    problems = readiness_problems(statement, on_date=today)
     if problems:
         raise StatementError(problems)
-    with next_number(utcnow().year) as number:
+    with next_number(today.year) as number:
         now = utcnow()  # taken under the lease, so the order of issue dates is the order of the numbers
         # Under the lease: a request that lost the race for this statement finds it final and draws nothing.
         current = PracticeStatement.objects(pk=statement.pk).first()
@@ -468,7 +484,7 @@ def finalize(statement, user):
                 "en controleer hem voordat u hem definitief maakt."
             )
         code = new_verification_code()
-        data = statement_data.build(current, number=number, verification_code=code, issued_on=date.today())
+        data = statement_data.build(current, number=number, verification_code=code, issued_on=today)
         pdf = _signed(render_statement(data, concept=False))
         sha = hashlib.sha256(pdf).hexdigest()  # of the signed bytes: those are stored, served and verified
         stored = StoredFile.store(pdf, "application/pdf")  # write-once: discarded below if this fails
@@ -506,14 +522,24 @@ def finalize(statement, user):
                         finalized_at=now,
                         finalized_by_name=user.name,
                     )
+                except BaseException as exc:
+                    final = _final_with(current.pk, number)
                     if final is None:
-                        raise StatementError(
-                            "Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw."
-                        )
-                except BaseException:
+                        VerificationRecord.objects(pk=record.pk).delete()
+                        raise
+                    if not isinstance(exc, Exception):
+                        raise
+                    # The write went through and only its answer (or a step after it) failed: the statement is
+                    # final with this number, so its record, file and audit event stay.
+                    log.exception("Statement %s became final as %s despite an error", current.pk, number)
+                if final is None:
                     VerificationRecord.objects(pk=record.pk).delete()
-                    raise
+                    raise StatementError(
+                        "Deze praktijkverklaring is intussen al definitief gemaakt of gewijzigd. Open hem opnieuw."
+                    )
         except BaseException as exc:
+            if _final_with(current.pk, number) is not None:
+                raise  # final with this number: its file is issued and stays
             StoredFile.discard(stored.pk)
             if not isinstance(exc, NotUniqueError):
                 raise
@@ -557,7 +583,7 @@ def concept_pdf(statement):
     problems = concept_problems(statement)
     if problems:
         raise StatementError(problems)
-    return render_statement(statement_data.build(statement, issued_on=date.today()), concept=True)
+    return render_statement(statement_data.build(statement, issued_on=_dutch_today()), concept=True)
 
 
 def final_pdf(statement):

