@@ -372,10 +372,14 @@ class GuidanceView(SecureView):
     def invite_trainer(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
         try:
-            review, _link = review_svc.invite(doc, current_user, request.form.get("email"))
-            flash(
-                f"De praktijkopleider is uitgenodigd: de persoonlijke link is gemaild naar {review.email}.", "success"
-            )
+            review, _link, mailed = review_svc.invite(doc, current_user, request.form.get("email"))
+            if mailed:
+                flash(
+                    f"De praktijkopleider is uitgenodigd: de persoonlijke link is gemaild naar {review.email}.",
+                    "success",
+                )
+            else:
+                flash(review_svc.MAIL_FAILED, "warning")
         except review_svc.ReviewError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
@@ -387,8 +391,11 @@ class GuidanceView(SecureView):
         if review.guidance.pk != doc.pk:
             return redirect(url_for(".summary", guidance_id=guidance_id))
         try:
-            review, _link = review_svc.resend(review, current_user, request.form.get("email"))
-            flash(f"Er is een nieuwe link gemaild naar {review.email}; de vorige link werkt niet meer.", "success")
+            review, _link, mailed = review_svc.resend(review, current_user, request.form.get("email"))
+            if mailed:
+                flash(f"Er is een nieuwe link gemaild naar {review.email}; de vorige link werkt niet meer.", "success")
+            else:
+                flash(review_svc.MAIL_FAILED, "warning")
         except review_svc.ReviewError as exc:
             flash(str(exc), "danger")
         return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")

@@ -34,11 +34,11 @@ def demo_link():
         return None
     review = trainer_review.current_review(doc)
     if review is None:
-        _review, link = trainer_review.invite(
+        _review, link, _mailed = trainer_review.invite(
             doc, user, trainer_review.default_email(doc) or "praktijkopleider@demo.example"
         )
         return link
     if review.is_signed:
         return None
-    _review, link = trainer_review.resend(review, user)
+    _review, link, _mailed = trainer_review.resend(review, user)
     return link

@@ -25,6 +25,7 @@ log = logging.getLogger("praktijkloket.trainer_review")
 
 VALID_FOR = timedelta(days=90)
 TOKEN_BYTES = 32  # 256 bits; the issue asks for at least 128
+MAIL_FAILED = "De e-mail kon niet worden verstuurd; probeer 'Opnieuw versturen'."
 MAX_REMARKS = 2000
 MAX_NAME = 200
 MAX_USER_AGENT = 500
@@ -177,7 +178,7 @@ def _send(review, token):
 
 
 def invite(doc, user, email=None):
-    """Invite the praktijkopleider: a new personal link by mail; return (review, link)."""
+    """Invite the praktijkopleider by mail with a new personal link; return (review, link, mailed)."""
     _require_editor(user, doc)
     if doc.status != FINAL:
         raise ReviewError("Rond het begeleidingsdocument eerst af; daarna kunt u de praktijkopleider uitnodigen.")
@@ -214,13 +215,14 @@ def invite(doc, user, email=None):
             raise ReviewError(
                 "De praktijkopleider is intussen al uitgenodigd (door een collega). Open de pagina opnieuw."
             ) from None
-    _send(review, token)
-    log.info("Uitnodiging %s verstuurd voor %s", review.pk, doc.document_id)
-    return review, review_url(token)
+    # The invitation stands even when the mail failed: the page says so and 'Opnieuw versturen' mails a new link.
+    mailed = _send(review, token)
+    log.info("Uitnodiging %s gemaakt voor %s (gemaild: %s)", review.pk, doc.document_id, mailed)
+    return review, review_url(token), mailed
 
 
 def resend(review, user, email=None):
-    """Send the invitation again with a new link (the old one stops working) and 90 days from now."""
+    """Send the invitation again with a new link and 90 days from now; return (review, link, mailed)."""
     _require_editor(user, review.guidance)
     if review.revoked_at is not None:
         raise ReviewError("Deze uitnodiging is ingetrokken. Nodig de praktijkopleider opnieuw uit.")
@@ -242,8 +244,7 @@ def resend(review, user, email=None):
         )
         if updated is None:
             raise ReviewError("De uitnodiging is intussen afgetekend of ingetrokken. Open de pagina opnieuw.")
-    _send(updated, token)
-    return updated, review_url(token)
+    return updated, review_url(token), _send(updated, token)
 
 
 def revoke(review, user):

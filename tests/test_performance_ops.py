@@ -188,8 +188,8 @@ def test_reviews_of_many_matches_current_review_per_document(app):
     docs = [guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff)]
     docs.append(guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff))
     docs.append(guidance.finalize(guidance.create_concept(participant, staff, [_guidance_selection()]), staff))
-    invited, _link = trainer_review.invite(docs[0], staff, "opleider@bedrijf.example")
-    revoked, _link = trainer_review.invite(docs[1], staff, "opleider@bedrijf.example")
+    invited, _link, _mailed = trainer_review.invite(docs[0], staff, "opleider@bedrijf.example")
+    revoked, _link, _mailed = trainer_review.invite(docs[1], staff, "opleider@bedrijf.example")
     trainer_review.revoke(revoked, staff)
     found = trainer_review.reviews_of_many(docs)
     assert found == {doc.pk: trainer_review.current_review(doc) for doc in docs}

@@ -10,10 +10,12 @@ from documents.audit import AuditEvent
 from documents.files import StoredFile
 from documents.statements import Counter, PracticeStatement, VerificationRecord
 from services import api_keys, participant_overview
+from services import guidance as guidance_svc
 from services import statements as svc
+from services import trainer_review as review_svc
 from services.clock import utcnow
 from tests.conftest import make_app
-from tests.statement_helpers import participant_at, ready_concept, user
+from tests.statement_helpers import participant_at, qualification, ready_concept, selection, user
 
 MAKER = "mbo@school.example"
 YEAR = 2033  # a year without statements yet, so the numbers start at 1
@@ -131,3 +133,56 @@ def test_failed_authentications_are_limited_per_address(demo_dump):
         assert client.get(f"{API}/participants?limit=1", headers=good).status_code == 429
         elsewhere = {"REMOTE_ADDR": "10.1.2.3"}
         assert client.get(f"{API}/participants?limit=1", headers=good, environ_base=elsewhere).status_code == 200
+
+
+# --- 3: a failed invitation mail is not reported as sent ----------------------------------------------------------
+
+
+def _final_guidance():
+    from documents.guidance import Selection
+
+    chosen = selection()
+    picked = Selection(
+        crebo=chosen["crebo"], qualification_id=str(qualification().pk), codes=chosen["codes"], behaviour_codes=[]
+    )
+    maker = user(MAKER)
+    return guidance_svc.finalize(guidance_svc.create_concept(_participant(), maker, [picked]), maker)
+
+
+def _participant():
+    return participant_at(first_name=f"Mail {uuid.uuid4().hex[:8]}")
+
+
+def _refuse(*_args, **_kwargs):
+    raise OSError("mail server down")
+
+
+@pytest.fixture
+def mail_down(monkeypatch):
+    monkeypatch.setattr("services.mail.send_mail", _refuse)
+
+
+def test_invite_and_resend_say_whether_the_mail_went_out(app, monkeypatch):
+    doc = _final_guidance()
+    review, _link, mailed = review_svc.invite(doc, user(MAKER), "opleider@bedrijf.example")
+    assert mailed is True
+    with monkeypatch.context() as patch:
+        patch.setattr("services.mail.send_mail", _refuse)
+        _review, _link, mailed = review_svc.resend(review, user(MAKER))
+    assert mailed is False
+
+
+def test_the_page_warns_instead_of_saying_the_link_was_mailed(client, auth, mail_down):
+    doc = _final_guidance()
+    auth.login(MAKER)
+    base = f"/begeleidingsdocument/document/{doc.pk}"
+    page = client.post(
+        f"{base}/praktijkopleider-uitnodigen", data={"email": "opleider@bedrijf.example"}, follow_redirects=True
+    )
+    text = page.get_data(as_text=True)
+    assert "De e-mail kon niet worden verstuurd; probeer &#39;Opnieuw versturen&#39;." in text
+    assert "is gemaild naar" not in text
+    review = review_svc.current_review(doc)
+    page = client.post(f"{base}/uitnodiging/{review.pk}/opnieuw", follow_redirects=True)
+    text = page.get_data(as_text=True)
+    assert "De e-mail kon niet worden verstuurd" in text and "nieuwe link gemaild" not in text
