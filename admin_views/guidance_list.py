@@ -21,6 +21,8 @@ from admin_views.lists import (
     scoped_action,
     zip_bytes,
 )
+from core.filenames import attachment
+from core.text import fold
 from documents.constants import GUIDANCE_STATUSES, label
 from documents.guidance import GuidanceDocument
 from services import guidance as svc
@@ -99,6 +101,8 @@ class GuidanceListView(ScopedListView):
     def _search(self, query, search_term):
         from documents.participants import Participant
 
+        if not fold(search_term or ""):  # punctuation only: no name to look for (else every participant matched)
+            return query
         people = scope(Participant.objects, current_user).filter(search_filter(search_term or "")).scalar("id")
         return query.filter(Q(participant__in=list(people)))
 
@@ -190,7 +194,7 @@ class GuidanceListView(ScopedListView):
             return Response(
                 files[0][1],
                 mimetype="application/pdf",
-                headers={"Content-Disposition": f'attachment; filename="{files[0][0]}"', "Cache-Control": "no-store"},
+                headers={"Content-Disposition": attachment(files[0][0]), "Cache-Control": "no-store"},
             )
         if outcome.refused:
             lines = [f"{item}: {' '.join(reasons)}" for item, reasons in outcome.refused]

@@ -23,6 +23,8 @@ from admin_views.lists import (
     scoped_action,
     zip_bytes,
 )
+from core.filenames import attachment
+from core.text import fold
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.finality import FINAL
 from documents.participants import Participant
@@ -37,6 +39,8 @@ from services.placements import current_company_names
 # Rendering a PDF takes about a third of a second: these bounds keep one request well inside the server timeout.
 MAX_FINALIZE = 50
 MAX_PDFS = 50
+# Years a filter value may name: a date outside these is a typing error (and year 0 or 10000 cannot be a date).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 class YearFilter(ScopedChoiceFilter):
@@ -49,9 +53,12 @@ class YearFilter(ScopedChoiceFilter):
         return [(str(y), str(y)) for y in range(this_year, start - 1, -1)]
 
     def validate(self, value):
-        return str(value).isdigit() and len(str(value)) == 4
+        value = str(value)
+        return value.isdigit() and len(value) == 4 and FIRST_YEAR <= int(value) <= LAST_YEAR
 
     def apply(self, query, value):
+        if not self.validate(value):  # the actions and the export apply the filter too: nothing matches
+            return query.none()
         # A Dutch year: 1 January 00:30 in Amsterdam is still 31 December in UTC.
         start, end = utc_of_local(date(int(value), 1, 1)), utc_of_local(date(int(value) + 1, 1, 1))
         return query.filter(
@@ -62,6 +69,7 @@ class YearFilter(ScopedChoiceFilter):
 
 def _file_name(statement, names):
     person = (names.get(ref_id(statement._data.get("participant"))) or "deelnemer").replace(" ", "-")
+    # The name may hold any letter, "/" or "..": core.filenames makes it safe for the header and the ZIP.
     if statement.status == FINAL:
         return f"praktijkverklaring-{statement.number}-{person}.pdf"
     return f"praktijkverklaring-concept-{person}.pdf"
@@ -140,6 +148,8 @@ class StatementListView(ScopedListView):
 
     def _search(self, query, search_term):
         term = (search_term or "").strip()
+        if not fold(term):  # punctuation only: no name to look for (else every participant in scope matched)
+            return query.filter(number__icontains=term)
         people = scope(Participant.objects, current_user).filter(search_filter(term)).scalar("id")
         return query.filter(Q(participant__in=list(people)) | Q(number__icontains=term))
 
@@ -261,7 +271,7 @@ class StatementListView(ScopedListView):
             return Response(
                 files[0][1],
                 mimetype="application/pdf",
-                headers={"Content-Disposition": f'attachment; filename="{files[0][0]}"', "Cache-Control": "no-store"},
+                headers={"Content-Disposition": attachment(files[0][0]), "Cache-Control": "no-store"},
             )
         if outcome.refused:
             lines = [f"{item}: {' '.join(reasons)}" for item, reasons in outcome.refused]

@@ -17,6 +17,7 @@ from wtforms import FileField
 
 from admin_views.base import SecureModelView, SecureView
 from admin_views.filters import noun
+from core.filenames import attachment
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
@@ -49,7 +50,7 @@ def _pdf_response(data, name):
     return Response(
         data,
         mimetype="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+        headers={"Content-Disposition": attachment(name), "Cache-Control": "no-store"},
     )
 
 

@@ -5,10 +5,10 @@ from urllib.parse import quote
 
 from core.text import fold
 
-_NOT_SAFE = re.compile(r"[^a-z0-9-]+")
+_NOT_SAFE = re.compile(r"[^A-Za-z0-9-]+")
 _DASHES = re.compile(r"-{2,}")
 # In the UTF-8 name: path separators, quotes and control characters could leave the folder or break the header.
-_NOT_IN_NAME = re.compile(r'[\x00-\x1f\x7f/\\:"*?<>|]+|\.{2,}')
+_NOT_IN_NAME = re.compile(r'(?:[\x00-\x1f\x7f/\\:"*?<>|]|\.{2,})+')
 _EXTENSION = re.compile(r"^[a-z0-9]{1,8}$")
 
 
@@ -19,14 +19,19 @@ def _split(name, default):
     return stem, ext.lower()
 
 
+def _ascii(text):
+    # Letter by letter, so that capitals stay capitals (a statement number reads "PV-2026-000006").
+    return "".join((fold(c) or "-").upper() if c.isupper() else (fold(c) or "-") for c in str(text or ""))
+
+
 def safe_stem(text, default="bestand"):
-    """Fold a text to ASCII and keep only [a-z0-9-] ('Łukasz Nguyễn/../x' -> 'lukasz-nguyen-x')."""
-    stem = _DASHES.sub("-", _NOT_SAFE.sub("-", fold(text))).strip("-")
+    """Fold a text to ASCII and keep only [A-Za-z0-9-] ('Łukasz Nguyễn/../x' -> 'Lukasz-Nguyen-x')."""
+    stem = _DASHES.sub("-", _NOT_SAFE.sub("-", _ascii(text))).strip("-")
     return stem or default
 
 
 def safe_filename(name, default="bestand"):
-    """An ASCII file name of [a-z0-9-] plus its extension: fit for a header's filename and a ZIP member."""
+    """An ASCII file name of [A-Za-z0-9-] plus its extension: fit for a header's filename and a ZIP member."""
     stem, ext = _split(name, default)
     stem = safe_stem(stem, default)
     return f"{stem}.{ext}" if ext else stem

@@ -9,6 +9,7 @@ from bson import ObjectId
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MongoValidationError
 
+from core.filenames import safe_stem
 from documents.files import StoredFile, attach, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
@@ -447,7 +448,7 @@ def pdf(doc):
 
 def pdf_filename(doc):
     name = (doc.snapshot or {}).get("participant", {}).get("full_name", "") or "deelnemer"
-    safe = "".join(ch if ch.isalnum() else "-" for ch in name).strip("-").lower() or "deelnemer"
+    safe = safe_stem(name, "deelnemer").lower()  # ASCII: a header cannot carry "Ł" or "ễ" as Latin-1
     suffix = "" if doc.status == FINAL else "-concept"
     return f"begeleidingsdocument-{safe}-{doc.document_id}{suffix}.pdf"
 
