@@ -2,6 +2,7 @@
 
 from datetime import date
 
+from mongoengine import Q
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MEValidationError
 
@@ -18,7 +19,7 @@ from documents.companies import (
     RequestNote,
     Trainer,
 )
-from documents.constants import label
+from documents.constants import OPEN_REVIEW_STATUSES, label
 from services import audit, mail, participant_overview
 from services.clock import format_date, utcnow
 from services.errors import NotFound, RuleBroken, first_error
@@ -160,19 +161,35 @@ def change_request_status(user, req, status, note=""):
     if status == "rejected" and not note:
         raise RequestError("Vul de reden van de afwijzing in; de aanvrager krijgt die te lezen.")
     entry = RequestNote(at=utcnow(), by=user.name, status=status, text=note or None)
-    updated = AccreditationRequest.objects(pk=req.pk, status__in=OPEN_REQUEST_STATUSES).update_one(
-        set__status=status,
-        set__advisor=user,
-        set__changed_at=utcnow(),
-        push__notes=entry,
-        **({"set__decided_at": utcnow()} if status == "rejected" else {}),
-    )
-    if not updated:
-        raise RequestError("Dit verzoek is al afgehandeld; de status is niet gewijzigd.")
+    # Only from an allowed starting status: a request already in behandeling is not re-assigned, noted or mailed.
+    allowed = REQUEST_STARTING_STATUSES[status]
+    with audit.recorded("status_change", req, institution=req.institution, changes={"status": status, "notitie": note}):
+        updated = AccreditationRequest.objects(pk=req.pk, status__in=allowed).update_one(
+            set__status=status,
+            set__advisor=user,
+            set__changed_at=utcnow(),
+            push__notes=entry,
+            **({"set__decided_at": utcnow()} if status == "rejected" else {}),
+        )
+        if not updated:
+            raise RequestError(_request_refusal(req))
     req.reload()
-    audit.record("status_change", req, institution=req.institution, changes={"status": status, "notitie": note})
     _status_mail(req, note)
     return req
+
+
+# The statuses a request may have for each change (granting: OPEN_REQUEST_STATUSES, in grant_request).
+REQUEST_STARTING_STATUSES = {"in_progress": ("submitted",), "rejected": OPEN_REQUEST_STATUSES}
+
+
+def _request_refusal(req):
+    """Why a status change did not apply, from the status the request has now."""
+    current = AccreditationRequest.objects(pk=req.pk).scalar("status").first()
+    if current == "in_progress":
+        return "Dit verzoek is al in behandeling; er is niets gewijzigd."
+    if current is None:
+        return "Dit verzoek bestaat niet meer."
+    return f"Dit verzoek is al afgehandeld ({label(REQUEST_STATUSES, current).lower()}); er is niets gewijzigd."
 
 
 def add_request_note(user, req, note):
@@ -288,17 +305,39 @@ def review_trainer(user, trainer, status, note=""):
     if status == "rejected" and not note:
         raise RequestError("Vul de reden van de afwijzing in.")
     entry = RequestNote(at=utcnow(), by=user.name, status=status, text=note or None)
-    Trainer.objects(pk=trainer.pk).update_one(
-        set__review_status=status, set__reviewed_by=user.name, set__changed_at=utcnow(), push__notes=entry
-    )
-    trainer.reload()
-    audit.record(
+    # Only from an open review: an approved trainer is not taken back, a rejected one not revived by a bulk action.
+    with audit.recorded(
         "status_change",
         trainer,
         institution=trainer.institution,
         changes={"beoordeling": label(REVIEW_STATUSES, status), "notitie": note},
-    )
+    ):
+        updated = Trainer.objects(
+            Q(review_status__in=REVIEW_STARTING_STATUSES[status]) | Q(review_status=None), pk=trainer.pk
+        ).update_one(set__review_status=status, set__reviewed_by=user.name, set__changed_at=utcnow(), push__notes=entry)
+        if not updated:
+            raise RequestError(_review_refusal(trainer))
+    trainer.reload()
     return trainer
+
+
+# The review statuses a trainer may have for each change (an old trainer without one counts as open).
+REVIEW_STARTING_STATUSES = {
+    "in_progress": ("open",),
+    "approved": OPEN_REVIEW_STATUSES,
+    "rejected": OPEN_REVIEW_STATUSES,
+}
+_REVIEW_ALREADY = {
+    "in_progress": "Deze praktijkopleider is al in behandeling",
+    "approved": "Deze praktijkopleider is al goedgekeurd",
+    "rejected": "Deze praktijkopleider is al afgewezen",
+}
+
+
+def _review_refusal(trainer):
+    """Why a review did not apply, from the review status the trainer has now."""
+    current = Trainer.objects(pk=trainer.pk).scalar("review_status").first()
+    return f"{_REVIEW_ALREADY.get(current, 'Deze praktijkopleider bestaat niet meer')}; er is niets gewijzigd."
 
 
 def status_label(status):
