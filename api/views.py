@@ -202,7 +202,15 @@ def upsert(data, student_number, known=None):
             {"student_number": "Dit leerlingnummer komt meer dan eens voor."},
         )
     if not matches:
-        return "created", svc.create_participant(user, data)
+        try:
+            return "created", svc.create_participant(user, data)
+        except svc.DuplicateParticipantError:
+            # A parallel PUT for this leerlingnummer created the person a moment ago: update it (idempotent).
+            # No unique index on (institution, student_number): the screens and the import let a school repeat a
+            # leerlingnummer, so two parallel creates of two different people with one number can still both win.
+            matches = with_student_numbers([student_number]).get(student_number, [])[:2]
+            if len(matches) != 1:
+                raise
     participant = matches[0]
     before = participant.version
     try:

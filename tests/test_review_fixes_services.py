@@ -1,6 +1,7 @@
 """Service-layer defects from the review: a final statement is never half undone, the Dutch date numbers it,
 the API's rate limits cannot be dodged, a failed invitation mail is reported and parallel upserts make one."""
 
+import threading
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -8,6 +9,7 @@ import pytest
 
 from documents.audit import AuditEvent
 from documents.files import StoredFile
+from documents.participants import Participant
 from documents.statements import Counter, PracticeStatement, VerificationRecord
 from services import api_keys, participant_overview
 from services import guidance as guidance_svc
@@ -186,3 +188,53 @@ def test_the_page_warns_instead_of_saying_the_link_was_mailed(client, auth, mail
     page = client.post(f"{base}/uitnodiging/{review.pk}/opnieuw", follow_redirects=True)
     text = page.get_data(as_text=True)
     assert "De e-mail kon niet worden verstuurd" in text and "nieuwe link gemaild" not in text
+
+
+# --- 4: two parallel PUTs for a new leerlingnummer make one participant ---------------------------------------------
+
+
+@pytest.fixture
+def atomic_mongomock(monkeypatch):
+    """Give mongomock the per-operation atomicity a MongoDB server has (it is not thread-safe)."""
+    import mongomock
+
+    lock = threading.RLock()
+    for name in ("_find_and_modify", "_update", "_insert", "_delete"):
+        original = getattr(mongomock.collection.Collection, name)
+
+        def locked(self, *args, _original=original, **kwargs):
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(mongomock.collection.Collection, name, locked)
+
+
+def test_parallel_puts_for_a_new_leerlingnummer_create_once_and_both_succeed(demo_dump, monkeypatch, atomic_mongomock):
+    from services import participants as participants_svc
+
+    application = make_app(demo_dump, RATELIMIT_ENABLED=False)
+    with application.app_context():
+        headers = {"Authorization": f"Bearer {_key()}"}
+        both_read = threading.Barrier(2)
+        original = participants_svc.create_participant
+
+        def create_after_both_read(*args, **kwargs):
+            both_read.wait(timeout=10)  # both requests found no participant with this number
+            return original(*args, **kwargs)
+
+        monkeypatch.setattr(participants_svc, "create_participant", create_after_both_read)
+        body = {"first_name": "Parallel", "last_name": "Tweemaal", "birth_date": "2008-02-03", "group": "MZ1"}
+        answers = []
+
+        def put():
+            client = application.test_client()
+            answers.append(client.put(f"{API}/participants/by-student-number/P-77", headers=headers, json=body))
+
+        threads = [threading.Thread(target=put) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(a.status_code for a in answers) == [200, 201], [a.get_data(as_text=True) for a in answers]
+    assert Participant.objects(student_number="P-77").count() == 1
+    assert answers[0].get_json()["id"] == answers[1].get_json()["id"]
