@@ -20,7 +20,7 @@ MAX_EXAMPLES = 15
 @pytest.fixture
 def api_app(demo_dump):
     # A generous rate limit: the generated requests must be judged on their answers, not stopped by 429.
-    application = make_app(demo_dump, API_RATE_LIMIT="100000 per minute")
+    application = make_app(demo_dump, API_RATE_LIMIT="100000 per minute", API_AUTH_FAILURE_LIMIT="100000 per minute")
     with application.app_context():
         final_statement()  # so the statement endpoints have real data besides the 404s
         _key, plain = create_key(
