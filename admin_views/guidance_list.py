@@ -101,7 +101,8 @@ class GuidanceListView(ScopedListView):
     def _search(self, query, search_term):
         from documents.participants import Participant
 
-        if not fold(search_term or ""):  # punctuation only: no name to look for (else every participant matched)
+        if not any(ch.isalnum() for ch in fold(search_term or "")):  # punctuation only: no name to look for
+            # (search_filter would then match every participant in scope, all of them in one $in list)
             return query
         people = scope(Participant.objects, current_user).filter(search_filter(search_term or "")).scalar("id")
         return query.filter(Q(participant__in=list(people)))

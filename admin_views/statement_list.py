@@ -148,7 +148,7 @@ class StatementListView(ScopedListView):
 
     def _search(self, query, search_term):
         term = (search_term or "").strip()
-        if not fold(term):  # punctuation only: no name to look for (else every participant in scope matched)
+        if not any(ch.isalnum() for ch in fold(term)):  # punctuation only: no name, else every participant matched
             return query.filter(number__icontains=term)
         people = scope(Participant.objects, current_user).filter(search_filter(term)).scalar("id")
         return query.filter(Q(participant__in=list(people)) | Q(number__icontains=term))
