@@ -156,3 +156,9 @@ def test_school_staff_get_no_school_filter_and_cannot_widen_their_scope(client, 
     # A hand-made school filter is ignored for school staff: their own school only, as before.
     page = html(client.get(LIST + f"?flt0_1={pro.pk}&page_size=100"))
     assert "Vries, Jan de" in page and "Jong, Mila de" not in page
+
+
+def test_the_overview_has_one_main_heading(client, auth):
+    auth.login("mbo@school.example")
+    page = client.get("/deelnemers/").text
+    assert page.count("<h1") == 1
