@@ -18,6 +18,7 @@ from documents.guidance import Selection
 from services import guidance as svc
 from services import registry
 from services import trainer_review as review_svc
+from services.errors import NotFound
 from services.permissions import can, require
 
 MAX_BLOCKS = 10
@@ -384,12 +385,18 @@ class GuidanceView(SecureView):
             flash(str(exc), "danger")
         return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
 
-    @expose("/document/<guidance_id>/uitnodiging/<review_id>/opnieuw", methods=("POST",))
-    def resend_invitation(self, guidance_id, review_id):
+    @staticmethod
+    def _invitation(guidance_id, review_id):
+        """The invitation the user may see, and only as part of the document in the URL (404 otherwise)."""
         doc = svc.get_guidance_for(current_user, guidance_id)
         review = review_svc.get_review_for(current_user, review_id)
         if review.guidance.pk != doc.pk:
-            return redirect(url_for(".summary", guidance_id=guidance_id))
+            raise NotFound()
+        return review
+
+    @expose("/document/<guidance_id>/uitnodiging/<review_id>/opnieuw", methods=("POST",))
+    def resend_invitation(self, guidance_id, review_id):
+        review = self._invitation(guidance_id, review_id)
         try:
             review, _link, mailed = review_svc.resend(review, current_user, request.form.get("email"))
             if mailed:
@@ -402,10 +409,7 @@ class GuidanceView(SecureView):
 
     @expose("/document/<guidance_id>/uitnodiging/<review_id>/intrekken", methods=("POST",))
     def revoke_invitation(self, guidance_id, review_id):
-        doc = svc.get_guidance_for(current_user, guidance_id)
-        review = review_svc.get_review_for(current_user, review_id)
-        if review.guidance.pk != doc.pk:
-            return redirect(url_for(".summary", guidance_id=guidance_id))
+        review = self._invitation(guidance_id, review_id)
         try:
             review_svc.revoke(review, current_user)
             flash("De uitnodiging is ingetrokken: de link werkt niet meer.", "success")

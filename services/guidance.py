@@ -521,38 +521,11 @@ def _restore_latest(doc):
         FilledCopy.objects(pk=newest.pk).update(set__is_latest=True)
 
 
-def progress_rows(doc, copy):
-    """Rows for showing a filled copy: per werkproces of the snapshot its code, title, moments and remarks."""
-    from services.pdf.guidance import work_process_keys
-
-    if copy is None:
-        return []
-    qualifications = (doc.snapshot or {}).get("qualifications", [])
-    keys = work_process_keys(qualifications)
-    rows = []
-    for q in qualifications:
-        for task in q.get("core_tasks", []):
-            for wp in task.get("work_processes", []):
-                entry = (copy.progress or {}).get(keys[(q["crebo"], wp["code"])]) or {}
-                moments = entry.get("moments") or [{"datum": "", "niveau": ""}] * 3
-                rows.append(
-                    {
-                        "code": wp["code"],
-                        "title": wp["title"],
-                        "moments": moments,
-                        "crebo": q["crebo"] if len(qualifications) > 1 else "",
-                        "opmerkingen": entry.get("opmerkingen", ""),
-                        "filled": any(m.get("datum") or m.get("niveau") for m in moments)
-                        or bool(entry.get("opmerkingen")),
-                    }
-                )
-    return rows
-
-
 # --- the one progress record (fed by the online sign-off and by uploaded filled copies) ----------------------------
 
 
-def _has_progress(entry):
+def has_progress(entry):
+    """True when a werkproces entry holds anything: a moment, remarks or a ticked gedrag indicator."""
     entry = entry or {}
     moments = entry.get("moments") or []
     return (
@@ -600,7 +573,7 @@ def feed_progress(doc, entries, *, source, by, at):
     record = GuidanceProgress.objects(guidance=doc).first()
     merged = dict(record.entries) if record is not None else {}
     for key, entry in (entries or {}).items():
-        if _has_progress(entry):
+        if has_progress(entry):
             merged[key] = {
                 "moments": list(entry.get("moments") or []),
                 "opmerkingen": entry.get("opmerkingen", ""),
@@ -635,7 +608,7 @@ def progress_entries_of(docs, copies):
             result[doc.pk] = {
                 key: {**entry, "source": SOURCE_PDF, "by": copy.uploaded_by_name, "at": copy.uploaded_at}
                 for key, entry in (copy.progress or {}).items()
-                if _has_progress(entry)
+                if has_progress(entry)
             }
         else:
             result[doc.pk] = {}
@@ -653,7 +626,7 @@ def progress_entries(doc):
     return {
         key: {**entry, "source": SOURCE_PDF, "by": copy.uploaded_by_name, "at": copy.uploaded_at}
         for key, entry in (copy.progress or {}).items()
-        if _has_progress(entry)
+        if has_progress(entry)
     }
 
 
@@ -681,7 +654,7 @@ def progress_table(doc, entries=None):
         for task in q.get("core_tasks", []):
             for wp in task.get("work_processes", []):
                 entry = entries.get(keys[(q["crebo"], wp["code"])]) or {}
-                filled = _has_progress(entry)
+                filled = has_progress(entry)
                 rows.append(
                     {
                         "code": wp["code"],

@@ -366,10 +366,6 @@ def read_entries(review, form):
     return entries, problems
 
 
-def _filled(entry):
-    return any(m.get("datum") or m.get("niveau") for m in entry.get("moments", [])) or bool(entry.get("opmerkingen"))
-
-
 def _writable(review):
     """The query that matches this invitation only while the trainer may still write to it."""
     return TrainerReview.objects(
@@ -405,7 +401,7 @@ def sign(review, form, *, name, function, confirmed, ip_address=None, user_agent
         problems.append(f"Uw functie is te lang (maximaal {MAX_NAME} tekens).")
     if not confirmed:
         problems.append("Vink aan dat u de beoordeling naar waarheid hebt ingevuld.")
-    if not any(_filled(e) for e in entries.values()):
+    if not any(guidance_svc.has_progress(e) for e in entries.values()):
         problems.append("Vul bij ten minste één werkproces een moment in voordat u ondertekent.")
     if problems:
         raise ReviewFormError(problems)

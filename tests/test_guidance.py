@@ -211,7 +211,7 @@ def test_filled_copy_round_trip(participant, staff):
     copy = svc.upload_filled_copy(doc, staff, "ingevuld.pdf", filled)
     assert copy.progress[code]["moments"][0] == {"datum": "03-02-2026", "niveau": "gedeeltelijk"}
     assert "één keer" in copy.progress[code]["opmerkingen"]
-    rows = svc.progress_rows(doc, svc.latest_filled_copy(doc))
+    rows = svc.progress_table(doc)
     assert rows[0]["code"] == code and rows[0]["filled"] and not rows[1]["filled"]
     assert svc.latest_filled_copies([doc])[doc.pk].pk == copy.pk
     assert GuidanceDocument.objects.get(pk=doc.pk).status == "final"

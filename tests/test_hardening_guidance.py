@@ -252,7 +252,7 @@ def test_filled_copy_is_stored_without_scripts_and_values_still_read_back(hostil
     read = renderer.read_guidance_fields(stored)
     assert read["startdatum"] == "01-02-2026"
     assert read["work_processes"][code]["moments"][0] == {"datum": "03-02-2026", "niveau": "gedeeltelijk"}
-    rows = svc.progress_rows(final, svc.latest_filled_copy(final))
+    rows = svc.progress_table(final)
     assert rows[0]["code"] == code and rows[0]["filled"] and "één keer" in rows[0]["opmerkingen"]
 
 
