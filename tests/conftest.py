@@ -162,3 +162,12 @@ def pytest_terminal_summary(terminalreporter):
         )
     total = sum(len(pages) for pages in checked.values())
     terminalreporter.write_line(f"totaal: {total} pagina's x rollen")
+
+
+@pytest.fixture
+def fast_render(monkeypatch):
+    """A cheap stand-in for the statement renderer and the signer: for tests about numbers and writes, not layout."""
+    from tests.statement_helpers import fake_render
+
+    monkeypatch.setattr("services.pdf.statement.render_statement", fake_render)
+    monkeypatch.setattr("services.signing.sign_pdf", lambda pdf, **_kw: pdf)  # a fake PDF cannot be signed

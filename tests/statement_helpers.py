@@ -2,6 +2,7 @@
 
 import io
 import itertools
+import uuid
 from datetime import date, timedelta
 
 from documents.companies import Company, Trainer
@@ -82,3 +83,12 @@ def image_bytes(fmt, size=(60, 30)):
     out = io.BytesIO()
     Image.new("RGB", size, (10, 120, 200)).save(out, fmt)
     return out.getvalue()
+
+
+def fresh_ready_concept(prefix="Verklaring"):
+    """A ready concept for a participant of its own (a unique name: no clash with the identity index)."""
+    return ready_concept(participant_at(first_name=f"{prefix} {uuid.uuid4().hex[:8]}"))
+
+
+def fake_render(data, *, concept):
+    return f"%PDF-1.4 verklaring {data['number']} {data['participant']['full_name']}".encode()

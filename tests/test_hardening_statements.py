@@ -15,25 +15,21 @@ from documents.statements import Counter, PracticeStatement, VerificationRecord
 from services import guidance as guidance_svc
 from services import statements as svc
 from services.clock import utcnow
-from tests.statement_helpers import participant_at, qualification, ready_concept, selection, user
+from tests.statement_helpers import (
+    fake_render,
+    fresh_ready_concept,
+    participant_at,
+    qualification,
+    selection,
+    user,
+)
 
 MAKER = "mbo@school.example"
 YEAR = 2031  # a year without statements yet, so the numbers start at 1
 
 
 def _ready():
-    return ready_concept(participant_at(first_name=f"Nummer {uuid.uuid4().hex[:8]}"))
-
-
-def _fake_render(data, *, concept):
-    return f"%PDF-1.4 verklaring {data['number']} {data['participant']['full_name']}".encode()
-
-
-@pytest.fixture
-def fast_render(monkeypatch):
-    """A cheap stand-in for the PDF renderer: these tests are about numbers and writes, not about layout."""
-    monkeypatch.setattr("services.pdf.statement.render_statement", _fake_render)
-    monkeypatch.setattr("services.signing.sign_pdf", lambda pdf, **_kw: pdf)  # a fake PDF cannot be signed
+    return fresh_ready_concept("Nummer")
 
 
 @pytest.fixture
@@ -81,7 +77,7 @@ def test_parallel_finalizing_issues_every_number_once_in_order(
         if name in fail_once:
             fail_once.discard(name)
             raise RuntimeError(f"render failed for {name}")
-        return _fake_render(data, concept=concept)
+        return fake_render(data, concept=concept)
 
     monkeypatch.setattr("services.pdf.statement.render_statement", flaky_render)
     outcomes, start = [], threading.Barrier(25)

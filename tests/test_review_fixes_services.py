@@ -17,7 +17,13 @@ from services import statements as svc
 from services import trainer_review as review_svc
 from services.clock import utcnow
 from tests.conftest import make_app
-from tests.statement_helpers import participant_at, qualification, ready_concept, selection, user
+from tests.statement_helpers import (
+    fresh_ready_concept,
+    participant_at,
+    qualification,
+    selection,
+    user,
+)
 
 MAKER = "mbo@school.example"
 YEAR = 2033  # a year without statements yet, so the numbers start at 1
@@ -25,18 +31,7 @@ API = "/api/v1"
 
 
 def _ready():
-    return ready_concept(participant_at(first_name=f"Review {uuid.uuid4().hex[:8]}"))
-
-
-def _fake_render(data, *, concept):
-    return f"%PDF-1.4 verklaring {data['number']} {data['participant']['full_name']}".encode()
-
-
-@pytest.fixture
-def fast_render(monkeypatch):
-    """A cheap stand-in for the PDF renderer: these tests are about numbers and writes, not about layout."""
-    monkeypatch.setattr("services.pdf.statement.render_statement", _fake_render)
-    monkeypatch.setattr("services.signing.sign_pdf", lambda pdf, **_kw: pdf)
+    return fresh_ready_concept("Review")
 
 
 @pytest.fixture
