@@ -91,7 +91,7 @@ class ApiKeyView(ScopedListView):
     @scoped_action(
         "revoke",
         "Intrekken",
-        "{n} sleutel(s) intrekken? Een ingetrokken sleutel werkt nooit meer.",
+        "{n} {sleutel|sleutels} intrekken? Een ingetrokken sleutel werkt nooit meer.",
         capability="manage_api_keys",
     )
     def action_revoke(self, ids):
@@ -99,7 +99,7 @@ class ApiKeyView(ScopedListView):
         return self.report(
             "API-sleutels intrekken",
             outcome,
-            done_text="{n} sleutel(s) ingetrokken.",
+            done_text="{n} {sleutel|sleutels} ingetrokken.",
             done_heading="Ingetrokken",
             refused_heading="Niet ingetrokken",
         )

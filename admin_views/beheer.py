@@ -10,6 +10,7 @@ from wtforms import FileField, TextAreaField
 from wtforms.validators import DataRequired
 
 from admin_views.base import SecureModelView
+from admin_views.filters import aantal
 from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.constants import INSTITUTION_KINDS, ROLES
 from documents.files import StoredFile
@@ -133,7 +134,7 @@ class UserView(AuditedModelView):
                 changed += accounts.set_active(user, active, by=current_user._get_current_object())
             except accounts.AccountError as exc:
                 flash(str(exc), "error")
-        flash(f"{changed} account(s) {'geactiveerd' if active else 'gedeactiveerd'}.", "success")
+        flash(f"{aantal(changed, 'account', 'accounts')} {'geactiveerd' if active else 'gedeactiveerd'}.", "success")
 
     @action("deactivate", "Deactiveren", "Weet u zeker dat u de geselecteerde accounts wilt deactiveren?")
     def action_deactivate(self, ids):

@@ -445,7 +445,7 @@ class QueueListView(ScopedListView):
         return self.report(
             title,
             outcome,
-            done_text=f"{{n}} {noun} afgewezen.",
+            done_text="{n} {" + "|".join(noun) + "} afgewezen.",
             done_heading="Afgewezen",
             refused_heading="Niet afgewezen",
         )
@@ -555,7 +555,9 @@ class RequestListView(QueueListView):
         return count, data
 
     @scoped_action(
-        "in_progress", "In behandeling", "{n} verzoek(en) in behandeling nemen? De aanvragers krijgen een e-mail."
+        "in_progress",
+        "In behandeling",
+        "{n} {verzoek|verzoeken} in behandeling nemen? De aanvragers krijgen een e-mail.",
     )
     def action_in_progress(self, ids):
         user = _user()
@@ -565,7 +567,7 @@ class RequestListView(QueueListView):
         return self.report(
             "In behandeling",
             outcome,
-            done_text="{n} verzoek(en) in behandeling genomen.",
+            done_text="{n} {verzoek|verzoeken} in behandeling genomen.",
             done_heading="In behandeling genomen",
             refused_heading="Niet gewijzigd",
         )
@@ -573,7 +575,7 @@ class RequestListView(QueueListView):
     @scoped_action(
         "grant",
         "Toekennen",
-        "{n} verzoek(en) toekennen, erkend vanaf vandaag? De aanvragers krijgen een "
+        "{n} {verzoek|verzoeken} toekennen, erkend vanaf vandaag? De aanvragers krijgen een "
         "e-mail. (Een andere begindatum of een leerbedrijf-ID: open het verzoek.)",
     )
     def action_grant(self, ids):
@@ -587,7 +589,7 @@ class RequestListView(QueueListView):
         return self.report(
             "Toekennen",
             outcome,
-            done_text="{n} verzoek(en) toegekend.",
+            done_text="{n} {verzoek|verzoeken} toegekend.",
             done_heading="Toegekend",
             refused_heading="Niet toegekend",
         )
@@ -598,7 +600,7 @@ class RequestListView(QueueListView):
             ids,
             lambda user, r, reason: requests_service.change_request_status(user, r, "rejected", reason),
             title="Verzoeken afwijzen",
-            noun="verzoek(en)",
+            noun=("verzoek", "verzoeken"),
         )
 
 
@@ -673,24 +675,26 @@ class TrainerReviewListView(QueueListView):
             title, outcome, done_text=done_text, done_heading=done_heading, refused_heading="Niet gewijzigd"
         )
 
-    @scoped_action("in_progress", "In behandeling", "{n} praktijkopleider(s) in behandeling nemen?")
+    @scoped_action("in_progress", "In behandeling", "{n} {praktijkopleider|praktijkopleiders} in behandeling nemen?")
     def action_in_progress(self, ids):
         return self._review(
             ids,
             "in_progress",
             "In behandeling",
-            "{n} praktijkopleider(s) in behandeling genomen.",
+            "{n} {praktijkopleider|praktijkopleiders} in behandeling genomen.",
             "In behandeling genomen",
         )
 
     @scoped_action(
         "approve",
         "Goedkeuren",
-        "{n} praktijkopleider(s) goedkeuren? Ze worden geregistreerd bij hun "
+        "{n} {praktijkopleider|praktijkopleiders} goedkeuren? Ze worden geregistreerd bij hun "
         "leerbedrijf en zijn voor iedere deelnemer te kiezen.",
     )
     def action_approve(self, ids):
-        return self._review(ids, "approved", "Goedkeuren", "{n} praktijkopleider(s) goedgekeurd.", "Goedgekeurd")
+        return self._review(
+            ids, "approved", "Goedkeuren", "{n} {praktijkopleider|praktijkopleiders} goedgekeurd.", "Goedgekeurd"
+        )
 
     @scoped_action("reject", "Afwijzen", None)
     def action_reject(self, ids):
@@ -698,7 +702,7 @@ class TrainerReviewListView(QueueListView):
             ids,
             lambda user, t, reason: requests_service.review_trainer(user, t, "rejected", reason),
             title="Praktijkopleiders afwijzen",
-            noun="praktijkopleider(s)",
+            noun=("praktijkopleider", "praktijkopleiders"),
         )
 
 

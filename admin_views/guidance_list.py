@@ -164,7 +164,7 @@ class GuidanceListView(ScopedListView):
     @scoped_action(
         "finalize",
         "Afronden",
-        "{n} begeleidingsdocument(en) afronden? Een afgerond document kan niet meer worden gewijzigd.",
+        "{n} {begeleidingsdocument|begeleidingsdocumenten} afronden? Een afgerond document kan niet meer worden gewijzigd.",
         limit=MAX_FINALIZE,
         capability="edit_participants",
     )

@@ -24,6 +24,7 @@ from werkzeug.exceptions import HTTPException
 
 from admin_views.base import SecureModelView
 from core.filenames import safe_filename
+from core.text import counted
 from documents.companies import Company, Placement
 from documents.finality import CONCEPT, FinalDocumentError
 from services.errors import DomainError
@@ -332,7 +333,7 @@ class ScopedListView(SecureModelView):
         reasons would overflow.)
         """
         if not outcome.refused:
-            flash(done_text.format(n=len(outcome.done)), "success")
+            flash(counted(done_text, len(outcome.done)), "success")
             return None
         return self.show_outcome(title, outcome, done_heading=done_heading, refused_heading=refused_heading)
 

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from wtforms import HiddenField, StringField
 
 from admin_views.base import SecureView
+from admin_views.filters import aantal
 from admin_views.lists import (
     CURSOR_ARG,
     ScopedChoiceFilter,
@@ -33,7 +34,7 @@ from admin_views.lists import (
     link,
     scoped_action,
 )
-from core.text import fold
+from core.text import counted, fold
 from documents.institutions import Institution
 from documents.participants import Participant
 from services import audit, participant_overview, placements, registry, spreadsheet
@@ -389,20 +390,20 @@ class ParticipantsView(ScopedListView):
     @scoped_action(
         "archive",
         "Naar archief",
-        "{n} deelnemer(s) naar het archief verplaatsen?",
+        "{n} {deelnemer|deelnemers} naar het archief verplaatsen?",
         capability="edit_participants",
     )
     def action_archive(self, ids):
-        self._move(svc.archive_participants, ids, "{n} deelnemer(s) naar het archief verplaatst.")
+        self._move(svc.archive_participants, ids, "{n} {deelnemer|deelnemers} naar het archief verplaatst.")
 
     @scoped_action(
         "restore",
         "Naar actueel",
-        "{n} deelnemer(s) terugzetten naar Actueel?",
+        "{n} {deelnemer|deelnemers} terugzetten naar Actueel?",
         capability="edit_participants",
     )
     def action_restore(self, ids):
-        self._move(svc.restore_participants, ids, "{n} deelnemer(s) teruggezet naar Actueel.")
+        self._move(svc.restore_participants, ids, "{n} {deelnemer|deelnemers} teruggezet naar Actueel.")
 
     def _move(self, move, ids, done_text):
         try:
@@ -410,12 +411,12 @@ class ParticipantsView(ScopedListView):
         except svc.PartlyDoneError as exc:
             flash(exc.message, "error")
         else:
-            flash(done_text.format(n=count), "success")
+            flash(counted(done_text, count), "success")
 
     @scoped_action(
         "remove",
         "Verwijderen",
-        "{n} deelnemer(s) definitief verwijderen? U ziet eerst wat er met hen mee wordt verwijderd.",
+        "{n} {deelnemer|deelnemers} definitief verwijderen? U ziet eerst wat er met hen mee wordt verwijderd.",
         limit=MAX_DELETE,
         capability="edit_participants",
     )
@@ -564,7 +565,9 @@ class ParticipantsView(ScopedListView):
         except svc.PartlyDoneError as exc:
             flash(exc.message, "danger")
         else:
-            flash(f"{len(names)} deelnemer(s) definitief verwijderd: {', '.join(names)}.", "success")
+            flash(
+                f"{aantal(len(names), 'deelnemer', 'deelnemers')} definitief verwijderd: {', '.join(names)}.", "success"
+            )
         return redirect(back)
 
     def _confirm_delete(self, chosen, back):
@@ -660,7 +663,7 @@ class ParticipantImportView(SecureView):
                 flash(exc.message, "danger")
             else:
                 flash(
-                    f"{batch.count} deelnemer(s) geïmporteerd uit {batch.file_name}. U kunt deze import tot "
+                    f"{aantal(batch.count, 'deelnemer', 'deelnemers')} geïmporteerd uit {batch.file_name}. U kunt deze import tot "
                     "morgen deze tijd ongedaan maken via Bulk import.",
                     "success",
                 )
@@ -685,7 +688,7 @@ class ParticipantImportView(SecureView):
         except importer.ImportError_ as exc:
             flash(exc.message, "danger")
         else:
-            flash(f"De import is ongedaan gemaakt: {removed} deelnemer(s) verwijderd.", "success")
+            flash(f"De import is ongedaan gemaakt: {aantal(removed, 'deelnemer', 'deelnemers')} verwijderd.", "success")
         return redirect(url_for("participant_import.index"))
 
 

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from admin_views import dashboard
 from admin_views.base import SecureView
+from core.text import counted
 from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.companies import REQUEST_STATUSES
 from documents.constants import EDUCATION_FORMS
@@ -220,7 +221,11 @@ def retention_command(dry_run, jaren):
         name = participant.full_name if dry_run else str(participant.pk)
         click.echo(f"{verb}: {name} (gearchiveerd op {participant.archived_at:%d-%m-%Y}, id {participant.pk})")
     summary = (
-        f"{len(candidates)} deelnemer(s) {'zouden worden' if dry_run else 'zijn'} geanonimiseerd "
+        counted(
+            "{n} {deelnemer zou|deelnemers zouden} worden" if dry_run else "{n} {deelnemer is|deelnemers zijn}",
+            len(candidates),
+        )
+        + " geanonimiseerd "
         f"(bewaartermijn {years} jaar)."
     )
     if dry_run:

@@ -231,7 +231,7 @@ class StatementListView(ScopedListView):
     @scoped_action(
         "finalize",
         "Definitief maken",
-        "{n} praktijkverklaring(en) definitief maken? Daarna kan er niets meer worden gewijzigd.",
+        "{n} {praktijkverklaring|praktijkverklaringen} definitief maken? Daarna kan er niets meer worden gewijzigd.",
         limit=MAX_FINALIZE,
         capability="edit_participants",
     )
@@ -288,7 +288,7 @@ class StatementListView(ScopedListView):
     @scoped_action(
         "remove",
         "Verwijderen",
-        "{n} praktijkverklaring(en) verwijderen? Alleen wie een verklaring maakte, kan hem verwijderen.",
+        "{n} {praktijkverklaring|praktijkverklaringen} verwijderen? Alleen wie een verklaring maakte, kan hem verwijderen.",
         capability="edit_participants",
     )
     def action_remove(self, ids):
@@ -299,7 +299,7 @@ class StatementListView(ScopedListView):
         return self.report(
             "Verwijderen",
             outcome,
-            done_text="{n} praktijkverklaring(en) verwijderd.",
+            done_text="{n} {praktijkverklaring|praktijkverklaringen} verwijderd.",
             done_heading="Verwijderd",
             refused_heading="Niet verwijderd",
         )

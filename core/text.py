@@ -109,3 +109,18 @@ def hidden_character_errors(values, labels, multiline=()):
         if isinstance(value, str) and hidden_character(value, multiline=field in multiline):
             errors[field] = hidden_character_message(label)
     return errors
+
+
+_CHOICE = re.compile(r"\{([^{}|]+)\|([^{}|]+)\}")
+
+
+def counted(text, count):
+    """Fill a message for a count: "{n} {deelnemer|deelnemers} verwijderd." -> "1 deelnemer verwijderd."
+
+    The number is written the Dutch way (1.200). The same notation is filled in the browser for confirmations
+    (static/lists.js), so one string serves both.
+    """
+    from core.clock import format_number
+
+    text = _CHOICE.sub(lambda m: m.group(1) if count == 1 else m.group(2), text)
+    return text.replace("{n}", format_number(count))

@@ -7,6 +7,7 @@ An existing company (same leerbedrijf-ID) gets its data updated and the accredit
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MEValidationError
 
+from core.text import counted
 from documents.companies import COMPANY_ID_RE, CREBO_RE, Accreditation, Company
 from services import audit, spreadsheet
 from services.errors import first_error
@@ -123,8 +124,9 @@ def import_rows(user, rows):
     bad = [r for r in parsed if r.errors]
     if bad:
         raise ValueError(
-            f"Er is niets geïmporteerd: {len(bad)} rij(en) bevatten fouten, bijvoorbeeld rij "
-            f"{bad[0].number}: {bad[0].error_text()}. Verbeter het bestand en upload het opnieuw."
+            "Er is niets geïmporteerd: "
+            + counted("{n} {rij bevat|rijen bevatten}", len(bad))
+            + f" fouten, bijvoorbeeld rij {bad[0].number}: {bad[0].error_text()}. Verbeter het bestand en upload het opnieuw."
         )
     new = sum(1 for c in companies.values() if c.pk is None)
     # MongoDB has no multi-document transaction here: keep the old state of updated companies and put it

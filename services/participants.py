@@ -11,7 +11,7 @@ from bson import ObjectId
 from mongoengine import Q, signals
 from mongoengine.errors import NotUniqueError
 
-from core.text import fold, tidy
+from core.text import counted, fold, tidy
 from documents.participants import Participant, birth_date_problem, printed_text_errors
 from services import audit
 from services.clock import format_datetime, utcnow
@@ -294,7 +294,8 @@ class PartlyDoneError(ParticipantError):
 def _partly_done(done, verb):
     """The honest answer when the store failed after `done` participants of a selection were handled."""
     return PartlyDoneError(
-        f"{done} deelnemer(s) zijn {verb}; daarna ging het opslaan mis en zijn de andere niet "
+        counted("{n} {deelnemer is|deelnemers zijn} ", done)
+        + f"{verb}; daarna ging het opslaan mis en zijn de andere niet "
         f"{verb}. Probeer het opnieuw voor de overige deelnemers."
     )
 

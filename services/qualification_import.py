@@ -24,6 +24,7 @@ from defusedxml import DefusedXmlException, DTDForbidden
 from mongoengine import ValidationError
 from pymongo.errors import PyMongoError
 
+from core.text import counted
 from documents.qualifications import PendingQualificationUpload, Qualification, QualificationDossier
 from services import audit
 from services.clock import utcnow
@@ -481,7 +482,10 @@ class ImportResult:
     qualification_count: int = 0
 
     def message(self):
-        parts = [f"{len(self.added)} kwalificatiedossier(s) toegevoegd ({self.qualification_count} kwalificaties)"]
+        parts = [
+            counted("{n} {kwalificatiedossier|kwalificatiedossiers} toegevoegd", len(self.added))
+            + counted(" ({n} {kwalificatie|kwalificaties})", self.qualification_count)
+        ]
         if self.unchanged:
             parts.append(f"{len(self.unchanged)} ongewijzigd (al aanwezig)")
         return ", ".join(parts) + "."

@@ -1,6 +1,13 @@
 /* List actions without inline script: the chosen action is posted with the ticked rows, or with alle=1 when the
    user chose every row the filter matches (the server then resolves the ids from the same filter itself). */
 (function () {
+  // "{n} {deelnemer|deelnemers}" -> "1 deelnemer" / "2 deelnemers" (admin_views.filters.counted does the same).
+  function counted(text, n) {
+    return text
+      .replace(/\{([^{}|]+)\|([^{}|]+)\}/g, function (_all, one, many) { return n === 1 ? one : many; })
+      .replace(/\{n\}/g, n.toLocaleString("nl-NL"));
+  }
+
   "use strict";
   var data = document.getElementById("list-action-data");
   var form = document.getElementById("list-action-form");
@@ -85,7 +92,7 @@
       }
       var n = all ? total : chosen.length;
       var message = confirmations[name];
-      if (message && !window.confirm(message.replace(/\{n\}/g, n.toLocaleString("nl-NL")))) {
+      if (message && !window.confirm(counted(message, n))) {
         return;
       }
       document.getElementById("list-action-name").value = name;

@@ -32,6 +32,6 @@ def test_make_a_key_read_the_docs_and_revoke_it(page, live_server):  # noqa: F81
     page.click("#actions-menu")
     page.click("#action-revoke")
     page.wait_for_selector(".alert-success")
-    assert "1 sleutel(s) ingetrokken." in page.inner_text(".alert-success")
+    assert "1 sleutel ingetrokken." in page.inner_text(".alert-success")
     with live_server.app.app_context():
         assert ApiKey.objects(name="Leerlingvolgsysteem").get().revoked_at is not None

@@ -523,7 +523,7 @@ def test_bulk_archive_failing_part_way_says_how_many_moved(app, monkeypatch, cli
     html = client.post(
         "/deelnemers/action/", data={"rowid": [str(i) for i in ids], "action": "archive"}, follow_redirects=True
     ).get_data(as_text=True)
-    assert "1 deelnemer(s) zijn verplaatst; daarna ging het opslaan mis" in html
+    assert "1 deelnemer is verplaatst; daarna ging het opslaan mis" in html
     archived = Participant.objects(pk__in=ids, archived_at__ne=None).count()
     assert archived == 1
     assert AuditEvent.objects(action="archive", object_id__in=[str(i) for i in ids]).count() == archived

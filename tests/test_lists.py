@@ -132,7 +132,7 @@ def test_select_all_matching_applies_to_exactly_the_n_matching_rows(client, auth
     assert page.count('name="rowid"') == 20  # one page of the 25
     assert "Selecteer alle 25 die aan het filter voldoen" in page
     confirmations = unescape(re.search(r'data-confirmations="([^"]*)"', page).group(1))
-    assert "{n} praktijkverklaring(en) verwijderen?" in confirmations  # the page's script puts N in
+    assert "{n} {praktijkverklaring|praktijkverklaringen} verwijderen?" in confirmations  # the page's script puts N in
     assert 'data-count="25"' in page and 'name="alle_aantal" value="25"' in page
     response = act(client, STATEMENTS, "remove", query="search=selectietest&flt0_0=concept", alle=25)
     assert response.status_code == 302

@@ -54,8 +54,8 @@ def test_select_all_matching_across_pages_deletes_exactly_those(page, live_serve
     page.click("#actions-menu")
     page.click("#action-remove")
     page.wait_for_selector(".alert-success")
-    assert messages and messages[0].startswith("25 praktijkverklaring(en) verwijderen?")
-    assert "25 praktijkverklaring(en) verwijderd." in page.inner_text(".alert-success")
+    assert messages and messages[0].startswith("25 praktijkverklaringen verwijderen?")
+    assert "25 praktijkverklaringen verwijderd." in page.inner_text(".alert-success")
 
     with live_server.app.app_context():
         assert PracticeStatement.objects(pk__in=chosen).count() == 0

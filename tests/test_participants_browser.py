@@ -97,7 +97,7 @@ def test_bulk_import_with_one_bad_row(page, tmp_path):  # noqa: F811
     screenshot(page, "participants-import-preview")
     page.click("#import-selected")
     page.wait_for_selector("#participant-tabs")
-    assert "2 deelnemer(s) geïmporteerd uit klas.xlsx" in page.content()
+    assert "2 deelnemers geïmporteerd uit klas.xlsx" in page.content()
     page.goto("/deelnemers/?groep=Cohort+2026")  # the old address: redirected to the group filter
     assert names_on_page(page) == ["Brouwer, Lieke", "Maat, Bas ter"]
     # A CSV is refused with a Dutch message.
@@ -110,7 +110,7 @@ def test_bulk_import_with_one_bad_row(page, tmp_path):  # noqa: F811
     # And the batch can be undone.
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("text=Import ongedaan maken")
-    assert "De import is ongedaan gemaakt: 2 deelnemer(s) verwijderd." in page.content()
+    assert "De import is ongedaan gemaakt: 2 deelnemers verwijderd." in page.content()
 
 
 def run_action(pg, name):
@@ -136,9 +136,9 @@ def test_archive_and_restore(page):  # noqa: F811
     sign_in(page, "mbo@school.example")
     page.goto("/deelnemers/?search=vries")
     tick(page, "Vries, Jan de")
-    assert run_action(page, "archive") == "1 deelnemer(s) naar het archief verplaatsen?"
+    assert run_action(page, "archive") == "1 deelnemer naar het archief verplaatsen?"
     page.wait_for_selector(".alert-success")
-    assert "1 deelnemer(s) naar het archief verplaatst." in page.content()
+    assert "1 deelnemer naar het archief verplaatst." in page.content()
     assert names_on_page(page) == []
     page.click("#tab-archief")  # the search stays
     assert "Vries, Jan de" in names_on_page(page)
@@ -146,7 +146,7 @@ def test_archive_and_restore(page):  # noqa: F811
     tick(page, "Vries, Jan de")
     run_action(page, "restore")
     page.wait_for_selector(".alert-success")
-    assert "1 deelnemer(s) teruggezet naar Actueel." in page.content()
+    assert "1 deelnemer teruggezet naar Actueel." in page.content()
     page.click("#tab-actueel")
     assert "Vries, Jan de" in names_on_page(page)
 
@@ -203,9 +203,9 @@ def test_filter_on_a_group_select_all_matching_and_archive_exactly_those(page, l
     page.click("#select-all-matching")
     assert "Alle 26 items die aan het filter voldoen zijn gekozen" in page.inner_text("#select-all-bar")
     screenshot(page, "participants-select-all-matching")
-    assert run_action(page, "archive") == "26 deelnemer(s) naar het archief verplaatsen?"
+    assert run_action(page, "archive") == "26 deelnemers naar het archief verplaatsen?"
     page.wait_for_selector(".alert-success")
-    assert "26 deelnemer(s) naar het archief verplaatst." in page.inner_text(".alert-success")
+    assert "26 deelnemers naar het archief verplaatst." in page.inner_text(".alert-success")
 
     with live_server.app.app_context():
         assert Participant.objects(pk__in=chosen, archived_at__ne=None).count() == 26

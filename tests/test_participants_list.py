@@ -56,7 +56,7 @@ def test_archive_everything_the_group_filter_matches_across_pages(client, auth):
         data={"action": "archive", "alle": "1", "alle_aantal": "27", "url": LIST + "?" + query},
         follow_redirects=True,
     )
-    assert "27 deelnemer(s) naar het archief verplaatst." in html(response)
+    assert "27 deelnemers naar het archief verplaatst." in html(response)
     mbo, pro = school(), school("pro@school.example")
     assert Participant.objects(institution=mbo, group="Selectieklas", archived_at__ne=None).count() == 27
     assert Participant.objects(institution=mbo, group="Andere klas", archived_at__ne=None).count() == 0

@@ -182,7 +182,7 @@ def test_bulk_archive_restore_and_page_actions(client, auth):
     response = client.post(
         "/deelnemers/action/", data={"rowid": ids, "action": "archive", "url": "/deelnemers/"}, follow_redirects=True
     )
-    assert "2 deelnemer(s) naar het archief verplaatst." in html(response)
+    assert "2 deelnemers naar het archief verplaatst." in html(response)
     assert Participant.objects(pk__in=ids, archived_at__ne=None).count() == 2
     client.post("/deelnemers/action/?tab=archief", data={"rowid": ids, "action": "restore"})
     assert Participant.objects(pk__in=ids, archived_at=None).count() == 2

@@ -156,7 +156,7 @@ def test_afwijzen_asks_the_reason_and_refuses_without_one(client, auth, mails):
     auth.login_role("sbb_advisor")
     # The action first asks the reason, naming what will be rejected; nothing changed yet.
     page = unescape(act(client, REQUESTS, "reject", ids=[a.pk, b.pk]).get_data(as_text=True))
-    assert 'id="reject-form"' in page and "U wijst 2 verzoek(en) af" in page
+    assert 'id="reject-form"' in page and "U wijst 2 verzoeken af" in page
     assert "Eerste Afwijzing" in page and "Tweede Afwijzing" in page and 'name="reden"' in page
     # An empty (or blank) reason is refused with a Dutch message, and still nothing changes.
     page = unescape(act(client, REQUESTS, "reject", ids=[a.pk, b.pk], reden="   ").get_data(as_text=True))
@@ -170,7 +170,7 @@ def test_afwijzen_asks_the_reason_and_refuses_without_one(client, auth, mails):
         assert req.status == "rejected" and req.decided_at is not None
         assert req.notes[-1].text == "Geen erkenning mogelijk in deze branche."
     assert len(mails) == 2 and "Geen erkenning mogelijk" in mails[0][2]
-    assert "2 verzoek(en) afgewezen." in client.get(REQUESTS).get_data(as_text=True)
+    assert "2 verzoeken afgewezen." in client.get(REQUESTS).get_data(as_text=True)
 
 
 def test_afwijzen_of_another_id_posted_by_hand_is_dropped(client, auth, mails):

@@ -34,12 +34,12 @@ def test_afwijzen_asks_the_reason_then_rejects_the_ticked_requests(page, live_se
     page.click("#actions-menu")
     page.click("#action-reject")
     page.wait_for_selector("#reject-form")
-    assert "U wijst 2 verzoek(en) af" in page.content()
+    assert "U wijst 2 verzoeken af" in page.content()
     screenshot(page, "requests-reject-reason")
     page.fill("#reden", "Het bedrijf biedt geen passend werk.")
     page.click("#reject-submit")
     page.wait_for_selector("table.model-list")
-    assert "2 verzoek(en) afgewezen." in page.content()
+    assert "2 verzoeken afgewezen." in page.content()
     with live_server.app.app_context():
         for req in AccreditationRequest.objects(pk__in=made):
             assert req.status == "rejected" and req.notes[-1].text == "Het bedrijf biedt geen passend werk."

@@ -108,3 +108,28 @@ def test_the_delete_confirmation_counts_in_the_singular(client, auth, one_of_eve
     assert "1 begeleidingsdocument (1 afgerond)" in text
     assert "1 praktijkverklaring (waarvan 1 definitief" in text
     assert "1 koppeling aan een leerbedrijf" in text
+
+
+def test_counted_fills_number_and_the_fitting_word():
+    from core.text import counted
+
+    text = "{n} {deelnemer is|deelnemers zijn} verplaatst."
+    assert counted(text, 1) == "1 deelnemer is verplaatst."
+    assert counted(text, 0) == "0 deelnemers zijn verplaatst."
+    assert counted(text, 1200) == "1.200 deelnemers zijn verplaatst."
+
+
+def test_no_action_message_says_s_or_en_in_brackets():
+    """Every bulk message goes through counted(): "2 deelnemer(s)" would be a rough edge again."""
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for folder in ("admin_views", "services", "static")
+        for path in (root / folder).glob("*.[pj][ys]")
+        # A word with "(s)"/"(en)" inside text, followed by more text: not a call such as fold(s).
+        for match in re.finditer(r"[a-zë]{3,}\((?:s|en)\) [a-zë]", path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
