@@ -13,6 +13,7 @@ from flask_login import current_user
 
 from admin_views.base import SecureView
 from admin_views.filters import noun
+from core.filenames import attachment
 from documents.finality import FINAL, FinalDocumentError
 from documents.guidance import Selection
 from services import guidance as svc
@@ -327,7 +328,7 @@ class GuidanceView(SecureView):
             data,
             mimetype="application/pdf",
             headers={
-                "Content-Disposition": f'attachment; filename="{svc.pdf_filename(doc)}"',
+                "Content-Disposition": attachment(svc.pdf_filename(doc)),
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",
             },
@@ -360,7 +361,7 @@ class GuidanceView(SecureView):
             bytes(copy.pdf),
             mimetype="application/pdf",
             headers={
-                "Content-Disposition": f'attachment; filename="ingevuld-{svc.pdf_filename(doc)}"',
+                "Content-Disposition": attachment(f"ingevuld-{svc.pdf_filename(doc)}"),
                 "Content-Security-Policy": "sandbox",
                 "X-Content-Type-Options": "nosniff",
                 "Cache-Control": "no-store",

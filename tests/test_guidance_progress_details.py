@@ -56,3 +56,12 @@ def test_summary_shows_gedrag_ticks_bpv_period_and_signatures(client, auth, part
     assert "01-02-2026 tot en met 30-06-2026" in page
     assert "J. Bakker" in page and "01-07-2026" in page
     assert 'id="filled-signatures"' in page
+
+
+def test_guidance_downloads_name_the_file_safely(client, auth, participant, staff):  # noqa: F811
+    doc = svc.finalize(svc.create_concept(participant, staff, [{"crebo": "90101", "codes": codes("90101")[:1]}]), staff)
+    auth.login("mbo@school.example")
+    response = client.get(f"/begeleidingsdocument/document/{doc.pk}/pdf")
+    header = response.headers["Content-Disposition"]
+    header.encode("latin-1")  # a header the server can send, whatever the participant is called
+    assert header.startswith("attachment; filename=") and "filename*=UTF-8''" in header
