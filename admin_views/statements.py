@@ -9,6 +9,8 @@ Endpoints:
   statements.delete(sid)             confirmation page and the delete itself
 """
 
+from functools import wraps
+
 from flask import Response, abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
@@ -17,7 +19,7 @@ from wtforms import FileField
 
 from admin_views.base import SecureModelView, SecureView
 from admin_views.filters import noun
-from core.filenames import attachment
+from admin_views.forms import download, flash_problems, flashing, uploaded
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
@@ -26,8 +28,8 @@ from documents.statements import BranchOrganisation, PracticeStatement
 from services import audit, registry, statement_data, trainer_review
 from services import statements as svc
 from services.ids import parse_object_id
-from services.images import ImageError, attach_logo
-from services.permissions import can
+from services.images import MAX_LOGO_BYTES, ImageError, attach_logo
+from services.permissions import can, require
 
 STEPS = (
     ("education_form", "4.1 Onderwijsvorm"),
@@ -36,9 +38,12 @@ STEPS = (
     ("logos", "4.4 Logo's"),
     ("summary", "4.5 Definitief maken"),
 )
+STEP_NAMES = [name for name, _label in STEPS]
 
 
 STEP2_FIRST = "Kies eerst een leerbedrijf en praktijkopleider (stap 2). Daarna kunt u de praktijkverklaring maken."
+# Read one byte past the limit: a bigger file gets the size message instead of being cut off.
+MAX_LOGO_READ = MAX_LOGO_BYTES + 1
 
 
 def _participant_url(statement_or_participant):
@@ -46,12 +51,8 @@ def _participant_url(statement_or_participant):
     return url_for("participants.details", pid=participant.pk)
 
 
-def _pdf_response(data, name):
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={"Content-Disposition": attachment(name), "Cache-Control": "no-store"},
-    )
+def _step_url(step, statement):
+    return url_for(f"statements.{step}", sid=statement.pk)
 
 
 def _file_name(statement):
@@ -59,6 +60,29 @@ def _file_name(statement):
     if statement.status == FINAL:
         return f"praktijkverklaring-{statement.number}-{person}.pdf"
     return f"praktijkverklaring-concept-{person}.pdf"
+
+
+def concept_step(view):
+    """A page that edits a concept: the view gets the statement instead of its id.
+
+    Editors only (403), of the user's own school (404 otherwise); a statement that is final, or became final in
+    another tab while this form was open, goes back to the participant with a note.
+    """
+
+    @wraps(view)
+    def step(self, sid):
+        require(current_user, "edit_participants")
+        statement = svc.get_statement_for(current_user, sid)
+        if statement.status != CONCEPT:
+            flash("Deze praktijkverklaring is definitief en kan niet meer worden gewijzigd.", "warning")
+            return redirect(_participant_url(statement))
+        try:
+            return view(self, statement)
+        except FinalDocumentError as exc:
+            flash(str(exc), "warning")
+            return redirect(_participant_url(statement))
+
+    return step
 
 
 class StatementWizardView(SecureView):
@@ -76,39 +100,22 @@ class StatementWizardView(SecureView):
     def _statement(self, sid):
         return svc.get_statement_for(current_user, sid)
 
-    def _editable(self, sid):
-        """The concept for a wizard step (404 for another school; a final one goes back to the participant)."""
-        if not can(current_user, "edit_participants"):
-            abort(403)
-        statement = self._statement(sid)
-        if statement.status != CONCEPT:
-            flash("Deze praktijkverklaring is definitief en kan niet meer worden gewijzigd.", "warning")
-            return statement, redirect(_participant_url(statement))
-        return statement, None
-
     def _page(self, template, statement, step, **context):
         return self.render(
             template, statement=statement, participant=statement.participant, steps=STEPS, step=step, **context
         )
 
-    def _after_save(self, statement, this_step):
-        if request.form.get("go") == "back":
-            names = [s for s, _l in STEPS]
-            target = names[max(0, names.index(this_step) - 1)]
-        elif request.form.get("go") == "stay":
-            target = this_step
-        else:
-            names = [s for s, _l in STEPS]
-            target = names[min(len(names) - 1, names.index(this_step) + 1)]
-        return redirect(url_for(f"statements.{target}", sid=statement.pk))
+    def _next(self, statement, this_step):
+        """After a saved step: the step before ("back"), this one again ("stay") or the next one."""
+        here = STEP_NAMES.index(this_step)
+        go = request.form.get("go")
+        there = here if go == "stay" else max(0, here - 1) if go == "back" else min(len(STEPS) - 1, here + 1)
+        return redirect(_step_url(STEP_NAMES[there], statement))
 
-    def _stale_or_error(self, exc, statement, step):
-        if isinstance(exc, FinalDocumentError):
-            flash(str(exc), "warning")
-            return redirect(_participant_url(statement))
-        for problem in exc.problems:
-            flash(problem, "danger")
-        return None
+    def _update(self, statement, **changes):
+        """Save fields of the concept as this form saw it (a concept changed since is refused)."""
+        user = current_user._get_current_object()
+        return svc.update_concept(statement, user, expected_version=request.form.get("version"), **changes)
 
     # --- start ---------------------------------------------------------------------------------------------
 
@@ -116,8 +123,7 @@ class StatementWizardView(SecureView):
     def start(self, pid):
         from services.participants import get_participant_for
 
-        if not can(current_user, "edit_participants"):
-            abort(403)
+        require(current_user, "edit_participants")
         participant = get_participant_for(current_user, pid)
         try:
             statement = svc.create_concept(participant, current_user._get_current_object())
@@ -128,136 +134,101 @@ class StatementWizardView(SecureView):
         except svc.StatementError as exc:
             flash(str(exc), "danger")
             return redirect(_participant_url(participant))
-        return redirect(url_for("statements.education_form", sid=statement.pk))
+        return redirect(_step_url("education_form", statement))
 
     # --- 4.1 onderwijsvorm ---------------------------------------------------------------------------------
 
     @expose("/<sid>/onderwijsvorm", methods=("GET", "POST"))
-    def education_form(self, sid):
-        statement, leave = self._editable(sid)
-        if leave:
-            return leave
-        forms = svc.education_forms_for(statement.institution)
+    @concept_step
+    def education_form(self, statement):
         if request.method == "POST":
-            choice = request.form.get("education_form")
-            if not choice:
-                flash("Kies de onderwijsvorm die past bij de deelnemer.", "danger")
+            try:
+                saved = self._update(statement, education_form=request.form.get("education_form"))
+            except svc.StatementError as exc:
+                flash_problems(exc)
             else:
-                try:
-                    statement = svc.update_concept(
-                        statement,
-                        current_user._get_current_object(),
-                        expected_version=request.form.get("version"),
-                        education_form=choice,
-                    )
-                except (svc.StatementError, FinalDocumentError) as exc:
-                    leave = self._stale_or_error(exc, statement, "education_form")
-                    if leave:
-                        return leave
-                else:
-                    return self._after_save(statement, "education_form")
+                return self._next(saved, "education_form")
+        forms = svc.education_forms_for(statement.institution)
         return self._page("statements/step_education_form.html", statement, "education_form", forms=forms)
 
     # --- 4.2 behaalde werkprocessen ------------------------------------------------------------------------
 
     @expose("/<sid>/werkprocessen", methods=("GET", "POST"))
-    def work_processes(self, sid):
+    @concept_step
+    def work_processes(self, statement):
         from services import qualifications as qsvc
 
-        statement, leave = self._editable(sid)
-        if leave:
-            return leave
-        user = current_user._get_current_object()
         if request.method == "POST":
             action = request.form.get("action", "save")
-            version = request.form.get("version")
+            if action in ("review_take_over", "review_print"):
+                return self._trainer_review_action(statement, action)
             try:
-                if action in ("review_take_over", "review_print"):
-                    return self._trainer_review_action(statement, user, action, version)
-                if action == "take_over":
-                    guidance = (
-                        GuidanceDocument.objects(
-                            pk=request.form.get("guidance"), participant=statement.participant
-                        ).first()
-                        if parse_object_id(request.form.get("guidance")) is not None
-                        else None
-                    )
-                    statement = svc.take_over_guidance(statement, user, guidance, expected_version=version)
-                    flash(
-                        f"De werkprocessen van {guidance} zijn overgenomen. Pas ze zo nodig aan en klik op Volgende.",
-                        "success",
-                    )
-                    return redirect(url_for("statements.work_processes", sid=statement.pk))
-                selections = _selections_from_form(statement)
-                if action == "add_qualification":
-                    chosen = qsvc.get_qualification(request.form.get("qualification"))
-                    if chosen is None:
-                        flash("Kies een kwalificatie om toe te voegen.", "danger")
-                    elif any(s["crebo"] == chosen.crebo for s in selections):
-                        flash(f"Kwalificatie {chosen.crebo} staat al op de verklaring.", "warning")
-                    else:
-                        selections.append(
-                            {
-                                "crebo": chosen.crebo,
-                                "qualification_id": str(chosen.pk),
-                                "codes": [],
-                                "behaviour_codes": [],
-                            }
-                        )
-                elif action.startswith("remove:"):
-                    crebo = action.split(":", 1)[1]
-                    selections = [s for s in selections if s["crebo"] != crebo]
-                statement = svc.set_selections(statement, user, selections, expected_version=version)
-            except (svc.StatementError, FinalDocumentError) as exc:
-                leave = self._stale_or_error(exc, statement, "work_processes")
-                if leave:
-                    return leave
+                saved = self._save_work_processes(statement, action)
+            except svc.StatementError as exc:
+                flash_problems(exc)
             else:
-                if action == "save":
-                    if statement.werkproces_count == 0 and request.form.get("go") != "back":
-                        flash("Kies ten minste één behaald werkproces.", "danger")
-                    else:
-                        return self._after_save(statement, "work_processes")
-                return redirect(url_for("statements.work_processes", sid=statement.pk))
-        placement = statement_data.placement_of(statement)
-        company = statement_data.company_of(placement)
-        blocks = []
-        for selection in statement.selections:
-            qualification = statement_data.qualification_of(selection)
-            if qualification is None:
-                continue
-            blocks.append(
-                {
-                    "selection": selection,
-                    "qualification": qualification,
-                    "chosen": set(selection.codes),
-                    "accredited": company.is_accredited_for(selection.crebo) if company is not None else None,
-                }
-            )
+                if action != "save":
+                    return redirect(_step_url("work_processes", saved))
+                if saved.werkproces_count == 0 and request.form.get("go") != "back":
+                    flash("Kies ten minste één behaald werkproces.", "danger")
+                    return redirect(_step_url("work_processes", saved))
+                return self._next(saved, "work_processes")
+        company = statement_data.company_of(statement_data.placement_of(statement))
+        blocks = [
+            {
+                "selection": selection,
+                "qualification": qualification,
+                "chosen": set(selection.codes),
+                "accredited": company.is_accredited_for(selection.crebo) if company is not None else None,
+            }
+            for selection in statement.selections
+            if (qualification := statement_data.qualification_of(selection)) is not None
+        ]
         on_statement = {s.crebo for s in statement.selections}
-        choices = [c for c in qsvc.current_qualifications() if c.crebo not in on_statement]
-        guidance_docs = list(GuidanceDocument.objects(participant=statement.participant).order_by("-created_at"))
         return self._page(
             "statements/step_work_processes.html",
             statement,
             "work_processes",
             blocks=blocks,
-            choices=choices,
-            guidance_docs=guidance_docs,
+            choices=[c for c in qsvc.current_qualifications() if c.crebo not in on_statement],
+            guidance_docs=list(GuidanceDocument.objects(participant=statement.participant).order_by("-created_at")),
             company=company,
             review_docs=trainer_review.reviewed_documents(statement.participant),
             signed_review=trainer_review.signed_review(statement.source_guidance),
         )
 
-    def _trainer_review_action(self, statement, user, action, version):
+    def _save_work_processes(self, statement, action):
+        """4.2 posted: take a begeleidingsdocument over, or save the ticks (and add or remove a kwalificatie)."""
+        from services import qualifications as qsvc
+
+        user = current_user._get_current_object()
+        version = request.form.get("version")
+        if action == "take_over":
+            guidance = svc.participant_guidance(statement, request.form.get("guidance"))
+            saved = svc.take_over_guidance(statement, user, guidance, expected_version=version)
+            flash(
+                f"De werkprocessen van {guidance} zijn overgenomen. Pas ze zo nodig aan en klik op Volgende.",
+                "success",
+            )
+            return saved
+        # The ticked werkprocessen of each kwalificatie come as wp-<crebo>.
+        ticked = {s.crebo: request.form.getlist(f"wp-{s.crebo}") for s in statement.selections}
+        selections = svc.ticked_selections(statement, ticked)
+        if action == "add_qualification":
+            with flashing(svc.StatementError):  # the ticks are saved all the same
+                chosen = qsvc.get_qualification(request.form.get("qualification"))
+                selections = svc.with_qualification(selections, chosen)
+        elif action.startswith("remove:"):
+            selections = [s for s in selections if s["crebo"] != action.partition(":")[2]]
+        return svc.set_selections(statement, user, selections, expected_version=version)
+
+    def _trainer_review_action(self, statement, action):
         """Stap 4.2: take over what the praktijkopleider marked "wel", or choose to print the sign-off date."""
-        try:
+        user = current_user._get_current_object()
+        version = request.form.get("version")
+        with flashing(trainer_review.ReviewError, FinalDocumentError, svc.StatementError):
             if action == "review_take_over":
-                doc = (
-                    GuidanceDocument.objects(pk=request.form.get("guidance"), participant=statement.participant).first()
-                    if parse_object_id(request.form.get("guidance")) is not None
-                    else None
-                )
+                doc = svc.participant_guidance(statement, request.form.get("guidance"))
                 trainer_review.take_over(statement, user, doc, expected_version=version)
                 flash(
                     "De werkprocessen die de praktijkopleider als 'wel' beheerst heeft beoordeeld, zijn "
@@ -273,76 +244,39 @@ class StatementWizardView(SecureView):
                     else "De verklaring vermeldt de beoordeling door de praktijkopleider niet.",
                     "success",
                 )
-        except (trainer_review.ReviewError, FinalDocumentError) as exc:
-            flash(str(exc), "danger")
-        except svc.StatementError as exc:
-            for problem in getattr(exc, "problems", None) or [str(exc)]:
-                flash(problem, "danger")
-        return redirect(url_for("statements.work_processes", sid=statement.pk))
+        return redirect(_step_url("work_processes", statement))
 
     # --- 4.3 BPV-uren --------------------------------------------------------------------------------------
 
     @expose("/<sid>/uren", methods=("GET", "POST"))
-    def hours(self, sid):
-        statement, leave = self._editable(sid)
-        if leave:
-            return leave
+    @concept_step
+    def hours(self, statement):
         value = "" if statement.bpv_hours is None else str(statement.bpv_hours)
         error = None
         if request.method == "POST":
             value = request.form.get("bpv_hours", "")
             try:
-                statement = svc.update_concept(
-                    statement,
-                    current_user._get_current_object(),
-                    expected_version=request.form.get("version"),
-                    bpv_hours=value,
-                )
-            except FinalDocumentError as exc:
-                return self._stale_or_error(exc, statement, "hours")
+                saved = self._update(statement, bpv_hours=value)
             except svc.StatementError as exc:
                 error = str(exc)
             else:
-                return self._after_save(statement, "hours")
+                return self._next(saved, "hours")
         return self._page("statements/step_hours.html", statement, "hours", value=value, error=error)
 
     # --- 4.4 logo's ----------------------------------------------------------------------------------------
 
     @expose("/<sid>/logos", methods=("GET", "POST"))
-    def logos(self, sid):
-        statement, leave = self._editable(sid)
-        if leave:
-            return leave
-        user = current_user._get_current_object()
+    @concept_step
+    def logos(self, statement):
         error = None
         if request.method == "POST":
-            version = request.form.get("version")
             action = request.form.get("action", "save")
             try:
-                if action == "remove_logo":
-                    statement = svc.remove_company_logo(statement, user, expected_version=version)
-                    flash("Het geüploade logo is weggehaald.", "success")
-                    return redirect(url_for("statements.logos", sid=statement.pk))
-                upload = request.files.get("company_logo")
-                if upload is not None and upload.filename:
-                    statement = svc.set_company_logo(
-                        statement, user, upload.read(svc_max_read()), expected_version=version
-                    )
-                    version = statement.version
-                    flash("Het logo van het leerbedrijf is toegevoegd voor deze praktijkverklaring.", "success")
-                elif action == "upload":
-                    raise svc.StatementError("Kies een afbeelding (JPG of PNG) om te uploaden.")
-                statement = svc.set_branch_organisations(
-                    statement, user, request.form.getlist("branch"), expected_version=version
-                )
-            except FinalDocumentError as exc:
-                return self._stale_or_error(exc, statement, "logos")
+                saved = self._save_logos(statement, action)
             except svc.StatementError as exc:
                 error = str(exc)
             else:
-                if action == "upload":
-                    return redirect(url_for("statements.logos", sid=statement.pk))
-                return self._after_save(statement, "logos")
+                return self._next(saved, "logos") if action == "save" else redirect(_step_url("logos", saved))
         return self._page(
             "statements/step_logos.html",
             statement,
@@ -353,6 +287,23 @@ class StatementWizardView(SecureView):
             branches=[b for b in svc.active_branch_organisations() if has_file(b, "logo")],
             chosen={str(b.pk) for b in statement.branch_organisations if b is not None},
         )
+
+    def _save_logos(self, statement, action):
+        """4.4 posted: remove the uploaded logo, or upload one (when chosen) and save the ticked branch logos."""
+        user = current_user._get_current_object()
+        version = request.form.get("version")
+        if action == "remove_logo":
+            saved = svc.remove_company_logo(statement, user, expected_version=version)
+            flash("Het geüploade logo is weggehaald.", "success")
+            return saved
+        upload = uploaded("company_logo")
+        if upload is not None:
+            statement = svc.set_company_logo(statement, user, upload.read(MAX_LOGO_READ), expected_version=version)
+            version = statement.version
+            flash("Het logo van het leerbedrijf is toegevoegd voor deze praktijkverklaring.", "success")
+        elif action == "upload":
+            raise svc.StatementError("Kies een afbeelding (JPG of PNG) om te uploaden.")
+        return svc.set_branch_organisations(statement, user, request.form.getlist("branch"), expected_version=version)
 
     @expose("/<sid>/bedrijfslogo")
     def company_logo(self, sid):
@@ -378,10 +329,8 @@ class StatementWizardView(SecureView):
     # --- 4.5 summary, concept, definitief ------------------------------------------------------------------
 
     @expose("/<sid>/samenvatting")
-    def summary(self, sid):
-        statement, leave = self._editable(sid)
-        if leave:
-            return leave
+    @concept_step
+    def summary(self, statement):
         data = statement_data.build(statement)
         return self._page(
             "statements/step_summary.html",
@@ -398,41 +347,36 @@ class StatementWizardView(SecureView):
     def concept(self, sid):
         statement = self._statement(sid)
         if statement.status != CONCEPT:
-            return redirect(url_for("statements.download", sid=statement.pk))
+            return redirect(_step_url("download", statement))
         try:
-            data = svc.concept_pdf(statement)
+            return download(svc.concept_pdf(statement), _file_name(statement))
         except svc.StatementError as exc:
-            for problem in exc.problems:
-                flash(problem, "danger")
-            return redirect(url_for("statements.summary", sid=statement.pk))
-        return _pdf_response(data, _file_name(statement))
+            flash_problems(exc)
+            return redirect(_step_url("summary", statement))
 
     @expose("/<sid>/definitief", methods=("POST",))
-    def finalize(self, sid):
-        statement, leave = self._editable(sid)
-        if leave:
-            return leave
+    @concept_step
+    def finalize(self, statement):
         if request.form.get("confirm") != "ja":
             flash(
                 "Bevestig eerst dat u de gegevens hebt gecontroleerd: na Definitief maken kan er niets meer "
                 "worden gewijzigd.",
                 "danger",
             )
-            return redirect(url_for("statements.summary", sid=statement.pk))
+            return redirect(_step_url("summary", statement))
         try:
             final = svc.finalize(statement, current_user._get_current_object())
         except svc.StatementError as exc:
-            for problem in exc.problems:
-                flash(problem, "danger")
-            return redirect(url_for("statements.summary", sid=statement.pk))
+            flash_problems(exc)
+            return redirect(_step_url("summary", statement))
         flash(f"De praktijkverklaring is definitief gemaakt met nummer {final.number}.", "success")
-        return redirect(url_for("statements.done", sid=final.pk))
+        return redirect(_step_url("done", final))
 
     @expose("/<sid>/klaar")
     def done(self, sid):
         statement = self._statement(sid)
         if statement.status != FINAL:
-            return redirect(url_for("statements.summary", sid=statement.pk))
+            return redirect(_step_url("summary", statement))
         from services.urls import external_url
 
         return self._page(
@@ -446,21 +390,19 @@ class StatementWizardView(SecureView):
     def download(self, sid):
         statement = self._statement(sid)
         if statement.status != FINAL:
-            return redirect(url_for("statements.concept", sid=statement.pk))
-        return _pdf_response(svc.final_pdf(statement), _file_name(statement))
+            return redirect(_step_url("concept", statement))
+        return download(svc.final_pdf(statement), _file_name(statement))
 
     # --- delete --------------------------------------------------------------------------------------------
 
     @expose("/<sid>/verwijderen", methods=("GET", "POST"))
     def delete(self, sid):
-        if not can(current_user, "edit_participants"):
-            abort(403)
+        require(current_user, "edit_participants")
         statement = self._statement(sid)
         user = current_user._get_current_object()
         refusal = svc.delete_refusal_reason(user, statement)
         errors = []
         if request.method == "POST" and not refusal:
-            participant_url = _participant_url(statement)
             try:
                 svc.delete_statement(
                     statement,
@@ -479,7 +421,7 @@ class StatementWizardView(SecureView):
                     )
                 else:
                     flash("De concept-praktijkverklaring is verwijderd.", "success")
-                return redirect(participant_url)
+                return redirect(_participant_url(statement))
         return self._page(
             "statements/delete.html",
             statement,
@@ -488,29 +430,6 @@ class StatementWizardView(SecureView):
             errors=errors,
             reason=request.form.get("reason", ""),
         )
-
-
-def svc_max_read():
-    # Read a little more than allowed, so a too-big file gets the size message instead of being cut off.
-    from services.images import MAX_LOGO_BYTES
-
-    return MAX_LOGO_BYTES + 1
-
-
-def _selections_from_form(statement):
-    """The ticked werkprocessen per kwalificatie on the statement (codes posted as wp-<crebo>)."""
-    selections = []
-    for sel in statement.selections:
-        codes = request.form.getlist(f"wp-{sel.crebo}")
-        selections.append(
-            {
-                "crebo": sel.crebo,
-                "qualification_id": sel.qualification_id,
-                "codes": codes,
-                "behaviour_codes": [c for c in sel.behaviour_codes if c in codes],
-            }
-        )
-    return selections
 
 
 # --- participant page, overview, dependents ---------------------------------------------------------------
@@ -596,7 +515,7 @@ class BranchOrganisationView(SecureModelView):
         upload = form.logo_upload.data
         if upload is not None and getattr(upload, "filename", ""):
             try:
-                model._replaced_logo = attach_logo(model, upload.read(svc_max_read()))
+                model._replaced_logo = attach_logo(model, upload.read(MAX_LOGO_READ))
             except ImageError as exc:
                 raise ValueError(str(exc)) from None
         elif is_created:

@@ -21,12 +21,12 @@ from documents.constants import (
 )
 from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
-from documents.guidance import Selection
+from documents.guidance import GuidanceDocument, Selection
 from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
 from services import audit
 from services.clock import local, utcnow
 from services.errors import NotFound
-from services.ids import ref_id
+from services.ids import parse_object_id, ref_id
 from services.permissions import check_institution, may_access_institution, require
 
 
@@ -257,6 +257,8 @@ def update_concept(statement, user, *, expected_version=None, **changes):
     unknown = set(changes) - allowed
     if unknown:
         raise ValueError(f"unknown fields {unknown}")
+    if "education_form" in changes and not changes["education_form"]:
+        raise StatementError("Kies de onderwijsvorm die past bij de deelnemer.")
     if "education_form" in changes and changes["education_form"] not in dict(
         education_forms_for(statement.institution)
     ):
@@ -341,6 +343,42 @@ def set_selections(statement, user, selections, *, expected_version=None, source
     if source_guidance is not None:
         changes["source_guidance"] = source_guidance
     return update_concept(statement, user, expected_version=expected_version, **changes)
+
+
+def ticked_selections(statement, ticked):
+    """The statement's kwalificaties with the werkprocessen ticked now ({crebo: [codes]}; a crebo left out: none).
+
+    Gedrag stays only for werkprocessen that are still ticked.
+    """
+    selections = []
+    for sel in statement.selections:
+        codes = list(ticked.get(sel.crebo) or [])
+        behaviour = [c for c in sel.behaviour_codes if c in codes]
+        selections.append(
+            {"crebo": sel.crebo, "qualification_id": sel.qualification_id, "codes": codes, "behaviour_codes": behaviour}
+        )
+    return selections
+
+
+def with_qualification(selections, qualification):
+    """The selections plus `qualification` (no werkprocessen ticked yet); refused when none or already there."""
+    if qualification is None:
+        raise StatementError("Kies een kwalificatie om toe te voegen.")
+    if any(s["crebo"] == qualification.crebo for s in selections):
+        raise StatementError(f"Kwalificatie {qualification.crebo} staat al op de verklaring.")
+    empty = {
+        "crebo": qualification.crebo,
+        "qualification_id": str(qualification.pk),
+        "codes": [],
+        "behaviour_codes": [],
+    }
+    return [*selections, empty]
+
+
+def participant_guidance(statement, guidance_id):
+    """One of the begeleidingsdocumenten of the statement's participant by its id; None for any other id."""
+    oid = parse_object_id(guidance_id)
+    return GuidanceDocument.objects(pk=oid, participant=statement.participant).first() if oid else None
 
 
 def take_over_guidance(statement, user, guidance, *, expected_version=None):
