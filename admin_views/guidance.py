@@ -7,13 +7,13 @@ Endpoints other areas may link to:
   guidance.summary(guidance_id)    the summary of one document (Afronden, download, upload filled copy)
 """
 
-from flask import Response, current_app, flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from admin_views.base import SecureView
 from admin_views.filters import noun
-from core.filenames import attachment
+from admin_views.forms import download, flashing, uploaded
 from documents.finality import FINAL, FinalDocumentError
 from documents.guidance import Selection
 from services import guidance as svc
@@ -118,27 +118,10 @@ def _resolve(blocks, placement):
         known = {wp.code for wp in block.qualification.work_processes()}
         block.codes = [c for c in block.codes if c in known]
         block.behaviour = [c for c in block.behaviour if c in block.codes]
-        block.accreditation = _accreditation_state(placement, block.crebo)
+        block.accreditation = svc.accreditation_state(placement, block.crebo)
     # Kwalificaties no longer open for intake that an existing concept uses stay selectable.
     extra = [b.versions[0] for b in blocks if b.crebo and b.choice is None]
     return choices, extra
-
-
-def _accreditation_state(placement, crebo):
-    from documents.companies import OPEN_REQUEST_STATUSES, AccreditationRequest
-
-    company = placement.company if placement is not None else None
-    if placement is None:
-        return None
-    if company is None:
-        return "pending"
-    if company.is_accredited_for(crebo):
-        return "ok"
-    if AccreditationRequest.objects(
-        kind="extend", company=company, crebos=crebo, status__in=OPEN_REQUEST_STATUSES
-    ).first():
-        return "requested"
-    return "missing"
 
 
 class GuidanceView(SecureView):
@@ -166,7 +149,6 @@ class GuidanceView(SecureView):
         if request.method == "GET":
             blocks = _blocks_from_doc(doc) if doc is not None else [Block()]
             return self._render_compose(participant, placement, blocks, doc)
-        require(current_user, "edit_participants")
         blocks = _blocks_from_form(request.form)
         action = request.form.get("action", "save")
         if action == "add":
@@ -196,7 +178,7 @@ class GuidanceView(SecureView):
                 flash("De wijzigingen in het concept zijn opgeslagen.", "success")
         except (svc.GuidanceError, FinalDocumentError) as exc:
             return self._render_compose(participant, placement, blocks, doc, error=str(exc))
-        return redirect(url_for(".summary", guidance_id=str(saved.pk)))
+        return redirect(_summary_url(saved.pk))
 
     def _request_extension(self, participant, placement, blocks, doc, crebo):
         from services.accreditation_requests import RequestError, request_extension
@@ -206,7 +188,7 @@ class GuidanceView(SecureView):
         if company is None:
             flash("Het leerbedrijf is nog niet erkend; de erkenning is al aangevraagd bij SBB.", "warning")
         else:
-            try:
+            with flashing(RequestError):
                 request_extension(
                     current_user,
                     company,
@@ -220,8 +202,6 @@ class GuidanceView(SecureView):
                     "ingediend bij SBB. U kunt het begeleidingsdocument intussen gewoon afmaken.",
                     "success",
                 )
-            except RequestError as exc:
-                flash(str(exc), "danger")
         return self._render_compose(participant, placement, blocks, doc)
 
     # --- pages ---------------------------------------------------------------------------------------------------
@@ -237,8 +217,7 @@ class GuidanceView(SecureView):
             # The wrong order, not an error: stap 2 opens with a short note.
             flash(STEP2_FIRST, "info")
             return redirect(self._step2_url(participant))
-        if request.method == "GET" and not can(current_user, "edit_participants"):
-            require(current_user, "edit_participants")
+        require(current_user, "edit_participants")
         return self._compose(participant)
 
     def _step2_url(self, participant):
@@ -255,7 +234,7 @@ class GuidanceView(SecureView):
                 "Dit begeleidingsdocument is afgerond en kan niet meer worden gewijzigd. Maak zo nodig een nieuw.",
                 "warning",
             )
-            return redirect(url_for(".summary", guidance_id=guidance_id))
+            return redirect(_summary_url(guidance_id))
         return self._compose(doc.participant, doc)
 
     @expose("/document/<guidance_id>/")
@@ -286,24 +265,19 @@ class GuidanceView(SecureView):
         doc = svc.get_guidance_for(current_user, guidance_id)
         if request.form.get("confirm") != "ja":
             flash("Vink aan dat u begrijpt dat het document na afronden niet meer kan worden gewijzigd.", "warning")
-            return redirect(url_for(".summary", guidance_id=guidance_id))
-        try:
-            svc.finalize(doc, current_user)
-            flash("Het begeleidingsdocument is afgerond. U kunt het nu downloaden.", "success")
-        except (svc.GuidanceError, FinalDocumentError) as exc:
-            flash(str(exc), "warning")
-        return redirect(url_for(".summary", guidance_id=guidance_id))
+        else:
+            with flashing(svc.GuidanceError, FinalDocumentError, category="warning"):
+                svc.finalize(doc, current_user)
+                flash("Het begeleidingsdocument is afgerond. U kunt het nu downloaden.", "success")
+        return redirect(_summary_url(guidance_id))
 
     @expose("/document/<guidance_id>/verwijderen", methods=("POST",))
     def delete(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
-        participant = doc.participant
-        try:
+        with flashing(svc.GuidanceError, FinalDocumentError, category="warning"):
             svc.delete_concept(doc, current_user)
             flash("Het concept-begeleidingsdocument is verwijderd.", "success")
-        except (svc.GuidanceError, FinalDocumentError) as exc:
-            flash(str(exc), "warning")
-        return redirect(participant_url(participant))
+        return redirect(participant_url(doc.participant))
 
     @expose("/document/<guidance_id>/nieuw-met-dezelfde-werkprocessen", methods=("POST",))
     def copy(self, guidance_id):
@@ -314,77 +288,53 @@ class GuidanceView(SecureView):
             flash(str(exc), "warning")
             return redirect(participant_url(doc.participant))
         flash("Er is een nieuw concept gemaakt met dezelfde werkprocessen en de huidige praktijkopleider.", "success")
-        return redirect(url_for(".summary", guidance_id=str(new.pk)))
+        return redirect(_summary_url(new.pk))
 
     @expose("/document/<guidance_id>/pdf")
     def download(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
         try:
-            data = svc.pdf(doc)
+            return download(svc.pdf(doc), svc.pdf_filename(doc))
         except svc.GuidanceError as exc:
             flash(str(exc), "danger")
-            return redirect(url_for(".summary", guidance_id=guidance_id))
-        return Response(
-            data,
-            mimetype="application/pdf",
-            headers={
-                "Content-Disposition": attachment(svc.pdf_filename(doc)),
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-store",
-            },
-        )
+            return redirect(_summary_url(guidance_id))
 
     @expose("/document/<guidance_id>/ingevuld", methods=("POST",))
     def upload(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
-        upload = request.files.get("bestand")
-        data = upload.read() if upload else b""
-        try:
-            svc.upload_filled_copy(doc, current_user, upload.filename if upload else "", data)
+        upload = uploaded()
+        with flashing(svc.GuidanceError):
+            svc.upload_filled_copy(
+                doc, current_user, upload.filename if upload else "", upload.read() if upload else b""
+            )
             flash(
                 "Het ingevulde begeleidingsdocument is opgeslagen; de voortgang staat hieronder en bij de deelnemer.",
                 "success",
             )
-        except svc.GuidanceError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".summary", guidance_id=guidance_id) + "#ingevuld")
+        return redirect(_summary_url(guidance_id, "ingevuld"))
 
     @expose("/document/<guidance_id>/ingevuld/pdf")
     def download_filled(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
         copy = svc.latest_filled_copy(doc)
         if copy is None:
-            return redirect(url_for(".summary", guidance_id=guidance_id))
+            return redirect(_summary_url(guidance_id))
         # The file came from outside: never shown inline, and if a browser does open it, it runs in a sandbox
         # (set here, per response; the global header hook only fills in headers a view left unset).
-        return Response(
-            bytes(copy.pdf),
-            mimetype="application/pdf",
-            headers={
-                "Content-Disposition": attachment(f"ingevuld-{svc.pdf_filename(doc)}"),
-                "Content-Security-Policy": "sandbox",
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "no-store",
-            },
-        )
+        name = f"ingevuld-{svc.pdf_filename(doc)}"
+        return download(bytes(copy.pdf), name, headers={"Content-Security-Policy": "sandbox"})
 
     # --- the praktijkopleider's online review: invite, send again, revoke ----------------------------------------
 
     @expose("/document/<guidance_id>/praktijkopleider-uitnodigen", methods=("POST",))
     def invite_trainer(self, guidance_id):
         doc = svc.get_guidance_for(current_user, guidance_id)
-        try:
+        with flashing(review_svc.ReviewError):
             review, _link, mailed = review_svc.invite(doc, current_user, request.form.get("email"))
-            if mailed:
-                flash(
-                    f"De praktijkopleider is uitgenodigd: de persoonlijke link is gemaild naar {review.email}.",
-                    "success",
-                )
-            else:
-                flash(review_svc.MAIL_FAILED, "warning")
-        except review_svc.ReviewError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
+            _say_mailed(
+                mailed, f"De praktijkopleider is uitgenodigd: de persoonlijke link is gemaild naar {review.email}."
+            )
+        return redirect(_summary_url(guidance_id, "praktijkopleider"))
 
     @staticmethod
     def _invitation(guidance_id, review_id):
@@ -398,25 +348,30 @@ class GuidanceView(SecureView):
     @expose("/document/<guidance_id>/uitnodiging/<review_id>/opnieuw", methods=("POST",))
     def resend_invitation(self, guidance_id, review_id):
         review = self._invitation(guidance_id, review_id)
-        try:
+        with flashing(review_svc.ReviewError):
             review, _link, mailed = review_svc.resend(review, current_user, request.form.get("email"))
-            if mailed:
-                flash(f"Er is een nieuwe link gemaild naar {review.email}; de vorige link werkt niet meer.", "success")
-            else:
-                flash(review_svc.MAIL_FAILED, "warning")
-        except review_svc.ReviewError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
+            _say_mailed(mailed, f"Er is een nieuwe link gemaild naar {review.email}; de vorige link werkt niet meer.")
+        return redirect(_summary_url(guidance_id, "praktijkopleider"))
 
     @expose("/document/<guidance_id>/uitnodiging/<review_id>/intrekken", methods=("POST",))
     def revoke_invitation(self, guidance_id, review_id):
         review = self._invitation(guidance_id, review_id)
-        try:
+        with flashing(review_svc.ReviewError):
             review_svc.revoke(review, current_user)
             flash("De uitnodiging is ingetrokken: de link werkt niet meer.", "success")
-        except review_svc.ReviewError as exc:
-            flash(str(exc), "danger")
-        return redirect(url_for(".summary", guidance_id=guidance_id) + "#praktijkopleider")
+        return redirect(_summary_url(guidance_id, "praktijkopleider"))
+
+
+def _summary_url(guidance_id, anchor=None):
+    return url_for("guidance.summary", guidance_id=str(guidance_id)) + (f"#{anchor}" if anchor else "")
+
+
+def _say_mailed(mailed, text):
+    """The invitation's outcome: `text` when the mail went out, else that it could not be sent."""
+    if mailed:
+        flash(text, "success")
+    else:
+        flash(review_svc.MAIL_FAILED, "warning")
 
 
 # --- extension points: participant page panel, overview column, what goes with a deleted participant -------------

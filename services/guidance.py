@@ -123,6 +123,27 @@ def trainer_changed(doc, placement):
     return made_with != current or made_at != (placement.company_name or "")
 
 
+def accreditation_state(placement, crebo):
+    """Whether the placement's company may train for this kwalificatie, as the compose page shows it.
+
+    None without a placement; "pending" while the company itself awaits accreditation; "ok"; "requested" when an
+    extension to this crebo is open at SBB; else "missing" (the page offers "Erkenning uitbreiden").
+    """
+    from documents.companies import OPEN_REQUEST_STATUSES, AccreditationRequest
+
+    if placement is None:
+        return None
+    company = placement.company
+    if company is None:
+        return "pending"
+    if company.is_accredited_for(crebo):
+        return "ok"
+    open_requests = AccreditationRequest.objects(
+        kind="extend", company=company, crebos=crebo, status__in=OPEN_REQUEST_STATUSES
+    )
+    return "requested" if open_requests.first() else "missing"
+
+
 # --- changing ---------------------------------------------------------------------------------------------------
 
 
