@@ -14,7 +14,7 @@ Endpoints other areas may link to:
 import hashlib
 from urllib.parse import urlencode
 
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import abort, current_app, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -24,6 +24,7 @@ from wtforms import HiddenField, StringField
 
 from admin_views.base import SecureView
 from admin_views.filters import aantal
+from admin_views.forms import download, uploaded
 from admin_views.lists import (
     CURSOR_ARG,
     ScopedChoiceFilter,
@@ -42,7 +43,7 @@ from services import participant_import as importer
 from services import participants as svc
 from services.clock import format_date, utcnow
 from services.ids import parse_object_id, ref_id
-from services.permissions import can, sees_all_institutions
+from services.permissions import can, require, sees_all_institutions
 from services.urls import local_url
 
 CATEGORY = "Deelnemers"
@@ -69,16 +70,8 @@ class ParticipantForm(FlaskForm):
     version = HiddenField()
 
     def values(self):
-        data = {name: getattr(self, name).data for name, _label in svc.EDITABLE_FIELDS}
-        raw = (data.get("birth_date") or "").strip()
-        if raw:
-            try:
-                data["birth_date"] = spreadsheet.parse_date(raw)
-            except ValueError:
-                data["birth_date"] = raw  # the service reports it in Dutch
-        else:
-            data["birth_date"] = None
-        return data
+        """The typed values; services.participants checks and converts them (the date too)."""
+        return {name: getattr(self, name).data for name, _label in svc.EDITABLE_FIELDS}
 
 
 def _tab():
@@ -429,11 +422,7 @@ class ParticipantsView(ScopedListView):
         rows = [[self._export_cell(p, name) for name, _label in columns] for p in self.objects(ids)]
         body = spreadsheet.write_xlsx([label for _name, label in columns], rows, sheet_title="Deelnemers")
         audit_export(len(rows))
-        return Response(
-            body,
-            mimetype=spreadsheet.XLSX_MIMETYPE,
-            headers={"Content-Disposition": f'attachment; filename="deelnemers-selectie-{utcnow():%Y%m%d}.xlsx"'},
-        )
+        return download(body, f"deelnemers-selectie-{utcnow():%Y%m%d}.xlsx", spreadsheet.XLSX_MIMETYPE)
 
     # --- new / edit ----------------------------------------------------------------------------------------
 
@@ -461,15 +450,7 @@ class ParticipantsView(ScopedListView):
                 if "step2.start" in current_app.view_functions:
                     return redirect(url_for("step2.start", participant_id=str(participant.pk)))
                 return redirect(url_for("participants.details", pid=participant.pk))
-        return self.render(
-            "participants/form.html",
-            form=form,
-            errors=errors,
-            duplicate=duplicate,
-            participant=None,
-            fields=svc.EDITABLE_FIELDS,
-            required=svc.REQUIRED_FIELDS,
-        )
+        return self._form_page(form, None, errors, duplicate)
 
     @expose("/<pid>/wijzigen", methods=("GET", "POST"))
     def edit(self, pid):
@@ -479,7 +460,7 @@ class ParticipantsView(ScopedListView):
             form = ParticipantForm(
                 data={
                     **{f: getattr(participant, f) or "" for f, _l in svc.EDITABLE_FIELDS},
-                    "birth_date": participant.birth_date.strftime("%d-%m-%Y") if participant.birth_date else "",
+                    "birth_date": format_date(participant.birth_date),
                     "version": participant.version,
                 }
             )
@@ -501,6 +482,10 @@ class ParticipantsView(ScopedListView):
             else:
                 flash("De gegevens zijn opgeslagen.", "success")
                 return redirect(url_for("participants.details", pid=participant.pk))
+        return self._form_page(form, participant, errors, duplicate)
+
+    def _form_page(self, form, participant, errors, duplicate):
+        """The participant form (new when `participant` is None), with the fields' messages and a duplicate."""
         return self.render(
             "participants/form.html",
             form=form,
@@ -577,8 +562,7 @@ class ParticipantsView(ScopedListView):
         return self.render("participants/delete.html", items=items, back=back or url_for("participants.index_view"))
 
     def _require_edit(self):
-        if not can(current_user, "edit_participants"):
-            abort(403)
+        require(current_user, "edit_participants")
 
     def _require_add(self):
         self._require_edit()
@@ -624,8 +608,8 @@ class ParticipantImportView(SecureView):
     def index(self):
         error = None
         if request.method == "POST":
-            upload = request.files.get("bestand")
-            if upload is None or not upload.filename:
+            upload = uploaded()
+            if upload is None:
                 error = "Kies eerst een Excelbestand (.xlsx) om te uploaden."
             else:
                 try:
@@ -647,11 +631,7 @@ class ParticipantImportView(SecureView):
 
     @expose("/sjabloon")
     def template(self):
-        return Response(
-            importer.template_bytes(),
-            mimetype=spreadsheet.XLSX_MIMETYPE,
-            headers={"Content-Disposition": 'attachment; filename="sjabloon-deelnemers.xlsx"'},
-        )
+        return download(importer.template_bytes(), "sjabloon-deelnemers.xlsx", spreadsheet.XLSX_MIMETYPE)
 
     @expose("/voorbeeld/<token>", methods=("GET", "POST"))
     def preview(self, token):

@@ -114,7 +114,8 @@ def clean_values(data):
     for field, _label in EDITABLE_FIELDS:
         raw = data.get(field)
         if field == "birth_date":
-            values[field] = raw if isinstance(raw, date) or raw is None else raw
+            # A date, or the text typed (a form's blank field: not given); parsed below with the Dutch message.
+            values[field] = (raw.strip() or None) if isinstance(raw, str) else raw
             continue
         value = tidy(raw if isinstance(raw, str) else (str(raw) if raw is not None else ""))
         values[field] = value or None
