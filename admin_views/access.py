@@ -1,12 +1,11 @@
 """Toegang aanvragen: the public request page and the SBB review screen (Verzoeken > Toegangsaanvragen)."""
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from mongoengine.errors import ValidationError as MongoValidationError
 
 from admin_views.base import SecureModelView
 from admin_views.security import limiter
@@ -164,23 +163,12 @@ class AccessRequestView(SecureModelView):
             "kinds": dict(INSTITUTION_KINDS),
         }
 
-    def _get_request(self, id):
-        try:
-            model = AccessRequest.objects(pk=id).first()
-        except MongoValidationError:
-            model = None
-        if model is None:
-            abort(404)
-        return model
-
     def _details(self, model):
         return redirect(self.get_url(".details_view", id=str(model.pk)))
 
     @expose("/goedkeuren/<id>", methods=["POST"])
     def approve_view(self, id):
-        if not access.may_decide(current_user):
-            abort(403)
-        model = self._get_request(id)
+        model = access.request_to_decide(current_user, id)
         try:
             user = access.approve_request(model, current_user._get_current_object())
         except access.AccessError as exc:
@@ -195,9 +183,7 @@ class AccessRequestView(SecureModelView):
 
     @expose("/afwijzen/<id>", methods=["POST"])
     def reject_view(self, id):
-        if not access.may_decide(current_user):
-            abort(403)
-        model = self._get_request(id)
+        model = access.request_to_decide(current_user, id)
         try:
             mailed = access.reject_request(model, current_user._get_current_object(), request.form.get("reason"))
         except access.AccessError as exc:

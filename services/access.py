@@ -16,6 +16,8 @@ from documents.institutions import Institution
 from documents.users import PasswordResetToken, User, normalise_email
 from services import accounts, audit
 from services.clock import utcnow
+from services.errors import NotFound, NotPermitted
+from services.ids import parse_object_id
 from services.mail import send_mail_quietly
 from services.permissions import can
 from services.urls import external_url
@@ -40,6 +42,17 @@ def may_decide(user):
 def _require_decider(user):
     if not may_decide(user):
         raise AccessError("Alleen een SBB-beheerder mag toegangsaanvragen goedkeuren of afwijzen.")
+
+
+def request_to_decide(user, request_id):
+    """The access request a decider opens to approve or reject: NotPermitted for others, NotFound for a bad id."""
+    if not may_decide(user):
+        raise NotPermitted()
+    oid = parse_object_id(request_id)
+    found = AccessRequest.objects(pk=oid).first() if oid else None
+    if found is None:
+        raise NotFound()
+    return found
 
 
 def submit_request(data, ip_address=None):
