@@ -223,5 +223,4 @@ def register(admin, app):
             url="/verzoeken/toegangsaanvragen",
         )
     )
-    if open_requests_panel not in registry.HOME_PANELS:
-        registry.HOME_PANELS.append(open_requests_panel)
+    registry.HOME_PANELS.append(open_requests_panel)

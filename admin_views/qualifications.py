@@ -10,6 +10,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from admin_views.base import SecureView
+from admin_views.forms import uploaded
 from services import qualification_import as importer
 from services import qualifications as service
 from services.permissions import can
@@ -70,8 +71,8 @@ class QualificationImportView(SecureView):
     def index(self):
         error = None
         if request.method == "POST":
-            upload = request.files.get("bestand")
-            if upload is None or not upload.filename:
+            upload = uploaded()
+            if upload is None:
                 error = "Kies een XML-bestand om te importeren."
             else:
                 try:

@@ -18,6 +18,7 @@ from flask_login import current_user
 
 from admin_views import dashboard
 from admin_views.base import SecureView
+from admin_views.forms import download
 from core.text import counted
 from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.companies import REQUEST_STATUSES
@@ -28,7 +29,7 @@ from documents.statements import PracticeStatement
 from services import audit, privacy, registry, spreadsheet
 from services import reports as svc
 from services.clock import local_today, utcnow
-from services.permissions import can, scope, sees_all_institutions
+from services.permissions import can, require, scope, sees_all_institutions
 
 CATEGORY = "Rapportages"
 LIST_LIMIT = 500
@@ -178,14 +179,10 @@ class ReportsView(SecureView):
     def avg_export(self, pid):
         from services.participants import get_participant_for
 
-        if not can(current_user, "edit_participants"):
-            abort(403)
+        require(current_user, "edit_participants")
         participant = get_participant_for(current_user, pid)
         body = privacy.export_zip(current_user._get_current_object(), participant)
-        name = f"avg-export-{str(participant.pk)[-8:]}-{utcnow():%Y%m%d}.zip"
-        return Response(
-            body, mimetype="application/zip", headers={"Content-Disposition": f'attachment; filename="{name}"'}
-        )
+        return download(body, f"avg-export-{str(participant.pk)[-8:]}-{utcnow():%Y%m%d}.zip", "application/zip")
 
 
 def history_panel(participant, user):
@@ -237,6 +234,5 @@ def register(admin, app):
     """Add this area's views, blueprints and home panels."""
     admin.add_view(ReportsView(name="Overzichten", category=CATEGORY, endpoint="reports", url="/rapportages"))
     dashboard.register(app)
-    if history_panel not in registry.PARTICIPANT_PANELS:
-        registry.PARTICIPANT_PANELS.append(history_panel)
+    registry.PARTICIPANT_PANELS.append(history_panel)
     app.cli.add_command(retention_command)

@@ -24,7 +24,7 @@ from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import GuidanceDocument
-from documents.statements import BranchOrganisation, PracticeStatement
+from documents.statements import BranchOrganisation
 from services import audit, registry, statement_data, trainer_review
 from services import statements as svc
 from services.ids import parse_object_id
@@ -436,12 +436,6 @@ class StatementWizardView(SecureView):
 
 
 def participant_panel(participant, user):
-    # The panel needs no PDF, logo or snapshot; references load only when read (may_delete compares stored ids).
-    statements = list(
-        PracticeStatement.objects(participant=participant)
-        .exclude("pdf_inline", "company_logo_inline", "snapshot")
-        .order_by("-created_at")
-    )
     rows = [
         {
             "s": s,
@@ -449,7 +443,7 @@ def participant_panel(participant, user):
             "refusal": svc.delete_refusal_reason(user, s),
             "form": label(EDUCATION_FORMS, s.education_form) if s.education_form else "",
         }
-        for s in statements
+        for s in svc.panel_statements(participant)
     ]
     return {
         "order": 4,
@@ -460,25 +454,8 @@ def participant_panel(participant, user):
     }
 
 
-def overview_status(participant_ids):
-    """Status of each participant's latest statement, in one query for the whole page."""
-    if not participant_ids:
-        return {}
-    rows = (
-        PracticeStatement.objects(participant__in=list(participant_ids))
-        .only("participant", "status", "created_at")
-        .order_by("participant", "-created_at")
-        .as_pymongo()
-    )
-    latest = {}
-    for row in rows:
-        latest.setdefault(row["participant"], label(STATEMENT_STATUSES, row["status"]))
-    return latest
-
-
 def dependents(participant):
-    total = PracticeStatement.objects(participant=participant).count()
-    final = PracticeStatement.objects(participant=participant, status=FINAL).count()
+    total, final = svc.counts(participant)
     if not total:
         return []
     text = (
@@ -541,10 +518,6 @@ def register(admin, app):
             url="/beheer/branchelogos",
         )
     )
-    # The registry lists live in a module: every app a test creates registers again, so add each entry once.
-    if participant_panel not in registry.PARTICIPANT_PANELS:
-        registry.PARTICIPANT_PANELS.append(participant_panel)
-    if not any(key == "statement" for key, _h, _f in registry.PARTICIPANT_OVERVIEW_COLUMNS):
-        registry.PARTICIPANT_OVERVIEW_COLUMNS.append(("statement", "Praktijkverklaring", overview_status))
-    if dependents not in registry.PARTICIPANT_DEPENDENTS:
-        registry.PARTICIPANT_DEPENDENTS.append(dependents)
+    registry.PARTICIPANT_PANELS.append(participant_panel)
+    registry.PARTICIPANT_OVERVIEW_COLUMNS.append(("statement", "Praktijkverklaring", svc.latest_status))
+    registry.PARTICIPANT_DEPENDENTS.append(dependents)

@@ -17,6 +17,7 @@ from documents.constants import (
     BPV_HOURS_MIN,
     EDUCATION_FORMS,
     EDUCATION_FORMS_BY_KIND,
+    STATEMENT_STATUSES,
     label,
 )
 from documents.files import StoredFile, has_file
@@ -675,6 +676,37 @@ def _undo_withdrawal(statement):
 
 
 # --- branch organisations ----------------------------------------------------------------------
+
+
+def panel_statements(participant):
+    """The participant's statements, newest first, without what the participant page does not show.
+
+    No PDF, logo or snapshot; references load only when read (may_delete compares stored ids).
+    """
+    query = PracticeStatement.objects(participant=participant)
+    return list(query.exclude("pdf_inline", "company_logo_inline", "snapshot").order_by("-created_at"))
+
+
+def latest_status(participant_ids):
+    """{participant id: Dutch status of the newest statement}, in one query for a whole page of participants."""
+    if not participant_ids:
+        return {}
+    rows = (
+        PracticeStatement.objects(participant__in=list(participant_ids))
+        .only("participant", "status", "created_at")
+        .order_by("participant", "-created_at")
+        .as_pymongo()
+    )
+    latest = {}
+    for row in rows:
+        latest.setdefault(row["participant"], label(STATEMENT_STATUSES, row["status"]))
+    return latest
+
+
+def counts(participant):
+    """(total, definitief) of the participant's statements."""
+    query = PracticeStatement.objects(participant=participant)
+    return query.count(), query.filter(status=FINAL).count()
 
 
 def active_branch_organisations():
