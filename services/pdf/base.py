@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import threading
+import zlib
 from collections import OrderedDict
 from datetime import date, datetime
 from pathlib import Path
@@ -22,8 +23,8 @@ from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.fonts import addMapping, tt2ps
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.acroform import AcroForm, ZDSyms, annotationFlagValues, bsPDF
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFString
+from reportlab.pdfbase.acroform import AcroForm, annotationFlagValues, bsPDF
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable
@@ -70,8 +71,8 @@ def _register_fonts():
     for name, filename in _FONT_FILES.items():
         pdfmetrics.registerFont(TTFont(name, str(FONT_DIR / filename)))
     # xhtml2pdf names Helvetica for its empty fragments and anchors (context.py), which put an unembedded font
-    # reference on every page; within this process "Helvetica" is the embedded family too. (Form widgets are
-    # unaffected: reportlab's AcroForm allows only the standard 14 fonts and writes its own font dictionaries.)
+    # reference on every page; within this process "Helvetica" is the embedded family too. (Form widgets have
+    # their own fully embedded copy of Vera: SharedAcroForm.)
     pdfmetrics.registerFont(TTFont("Helvetica", str(FONT_DIR / _FONT_FILES["PLVera"])))
     addMapping("PLVera", 0, 0, "PLVera")
     addMapping("PLVera", 1, 0, "PLVera-Bold")
@@ -250,28 +251,121 @@ _FIELD_BORDER = HexColor("#7a8793")
 _FIELD_FILL = HexColor("#f3f7fb")
 _FIELD_TEXT = HexColor("#111111")
 
+#: The resource name of the form font in /DR and every widget's /DA (and in the text appearance streams).
+FORM_FONT = "PLVera"
+#: Codes of the form font: WinAnsiEncoding (cp1252) from space to y-diaeresis, all of Dutch and West European text.
+_FORM_FIRST_CHAR, _FORM_LAST_CHAR = 32, 255
+
+_form_font_parts = None
+
+
+def _form_font():
+    """The whole Vera TTF (compressed once per process), its widths for cp1252 codes 32-255 and its metrics.
+
+    Not a subset, as the page text is: the form font draws what a trainer types later, which nobody knows now.
+    The same face as the body text (reportlab's own Vera.ttf), so no system font is needed.
+    """
+    global _form_font_parts
+    if _form_font_parts is None:
+        setup()
+        face = pdfmetrics.getFont("PLVera").face
+        data = Path(face.filename).read_bytes()
+        widths = []
+        for code in range(_FORM_FIRST_CHAR, _FORM_LAST_CHAR + 1):
+            char = bytes([code]).decode("cp1252", errors="ignore")
+            width = face.charWidths.get(ord(char)) if char else None
+            widths.append(round(width if width is not None else face.defaultWidth))
+        _form_font_parts = {
+            "name": face.name.decode("latin-1"),
+            "data": zlib.compress(data, 6),
+            "length": len(data),
+            "widths": widths,
+            "bbox": [round(v) for v in face.bbox],
+            "ascent": round(face.ascent),
+            "descent": round(face.descent),
+            "cap_height": round(face.capHeight),
+            "italic_angle": face.italicAngle,
+            "stem_v": face.stemV,
+            "missing_width": round(face.defaultWidth),
+        }
+    return _form_font_parts
+
+
+def _form_font_dictionary(form) -> PDFDictionary:
+    """A simple TrueType font, fully embedded (FontFile2), WinAnsiEncoding: viewers type cp1252 text with it."""
+    parts = _form_font()
+    # Compressed once per process: the stream says so itself, so reportlab writes the bytes as they are.
+    font_file = PDFStream(
+        PDFDictionary({"Length1": parts["length"], "Filter": PDFName("FlateDecode")}),
+        parts["data"],
+        filters=[],
+    )
+    descriptor = PDFDictionary(
+        {
+            "Type": PDFName("FontDescriptor"),
+            "FontName": PDFName(parts["name"]),
+            "Flags": 32,  # nonsymbolic: codes map to glyphs through the standard (WinAnsi) names
+            "FontBBox": PDFArray(parts["bbox"]),
+            "ItalicAngle": parts["italic_angle"],
+            "Ascent": parts["ascent"],
+            "Descent": parts["descent"],
+            "CapHeight": parts["cap_height"],
+            "StemV": parts["stem_v"],
+            "MissingWidth": parts["missing_width"],
+            "FontFile2": form.getRef(font_file),
+        }
+    )
+    return PDFDictionary(
+        {
+            "Type": PDFName("Font"),
+            "Subtype": PDFName("TrueType"),
+            "BaseFont": PDFName(parts["name"]),
+            "Name": PDFName(FORM_FONT),
+            "FirstChar": _FORM_FIRST_CHAR,
+            "LastChar": _FORM_LAST_CHAR,
+            "Widths": PDFArray(parts["widths"]),
+            "Encoding": PDFName("WinAnsiEncoding"),
+            "FontDescriptor": form.getRef(descriptor),
+        }
+    )
+
 
 class SharedAcroForm(AcroForm):
-    """reportlab's AcroForm with one font object for all widgets and each appearance stream built once.
+    """reportlab's AcroForm with one embedded font object for all widgets and each appearance stream built once.
 
     Stock reportlab (5.1) registers a new Helvetica font dictionary for every widget (makeFont), so no two
     text appearances are alike and none are shared: 411 fields made 411 font objects and as many streams. Here
-    the font is registered once per document (so /DR and every widget name the same object), and an appearance
+    the font is made once per document (so /DR and every widget name the same object), and an appearance
     with the same arguments is built once and referenced by every widget that looks alike (reportlab already
-    dedups equal streams by their text; this saves building them). reportlab's AcroForm only takes the
-    standard 14 fonts, so the shared font is Helvetica, not the embedded Vera.
+    dedups equal streams by their text; this saves building them).
+
+    Stock reportlab also allows only the standard 14 fonts, which are never embedded: the font here is the full
+    Vera TTF (_form_font_dictionary), so what a trainer types later is drawn with a font the file carries.
     """
 
     def __init__(self, canv, **kwds):
         super().__init__(canv, **kwds)
-        self._shared_fonts = {}
+        self._form_font_ref = None
         self._shared_streams = {}
 
     def makeFont(self, fontName):
-        fontName = fontName or "Helvetica"  # reportlab's default, also when a field names none
-        if fontName not in self._shared_fonts:
-            self._shared_fonts[fontName] = super().makeFont(fontName)
-        return self._shared_fonts[fontName]
+        # Every field uses the one embedded font, whatever it names: reportlab's default (Helvetica) included.
+        if self._form_font_ref is None:
+            self._form_font_ref = self.getRef(_form_font_dictionary(self))
+            self.fonts[FORM_FONT] = self._form_font_ref.format(self.canv._doc).decode("ascii")
+        return self.fonts[FORM_FONT], FORM_FONT
+
+    def format(self, doc):
+        # Stock reportlab also lists its own PDFDocEncoding-like /Encoding in /DR, for its Type1 fonts; the
+        # form font carries WinAnsiEncoding itself, so /DR names only the font.
+        fields = {"Fields": PDFArray([self.getRef(field) for field in self.fields])}
+        if self.sigFlags:
+            fields["SigFlags"] = self.sigFlags
+        if self._form_font_ref is not None:
+            fields["DA"] = PDFString(f"/{FORM_FONT} 0 Tf 0 g")
+            fields["DR"] = PDFDictionary({"Font": PDFDictionary({FORM_FONT: self._form_font_ref})})
+        fields.update(self.extras)
+        return PDFDictionary(fields).format(doc)
 
     def _shared(self, kind, make, args, kwargs):
         key = (kind, args, tuple(sorted((name, repr(value)) for name, value in kwargs.items())))
@@ -326,9 +420,10 @@ class SharedAcroForm(AcroForm):
             "Ff": 0,
             "H": PDFName("N"),
             "T": PDFString(name),
+            # No caption (/CA): it is a ZapfDingbats character, a font the file does not carry; both looks are
+            # drawn as paths in /AP, so a viewer only switches /AS and no font is needed to show a tick.
             "MK": PDFDictionary(
                 {
-                    "CA": PDFString(ZDSyms["check"]),
                     "BC": PDFArray(self.colorTuple(borderColor)),
                     "BG": PDFArray(self.colorTuple(fillColor)),
                 }
@@ -425,7 +520,7 @@ class AcroField(Flowable):
                 options=[" "] + self.options,
                 width=self.width,
                 height=self.height,
-                fontName="Helvetica",
+                fontName=FORM_FONT,
                 fontSize=9,
                 fieldFlags="combo",
                 **common,
@@ -435,7 +530,7 @@ class AcroField(Flowable):
                 value=self.value,
                 width=self.width,
                 height=self.height,
-                fontName="Helvetica",
+                fontName=FORM_FONT,
                 fontSize=9,
                 fieldFlags="multiline doNotScroll" if self.kind == "multiline" else "",
                 maxlen=0,
