@@ -548,12 +548,6 @@ class RequestListView(QueueListView):
         "advisor": lambda v, c, m, n: v.context_for(m)["people"].get(ref_id(m._data.get("advisor")), ""),
     }
 
-    def _export_data(self):
-        count, data = super()._export_data()
-        data = list(data)
-        g.list_row_context = self.row_context(data)
-        return count, data
-
     @scoped_action(
         "in_progress",
         "In behandeling",

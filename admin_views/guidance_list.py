@@ -3,32 +3,23 @@
 Composing and reading one document stays in the stap 3 pages (admin_views/guidance.py); rows link there.
 """
 
-from flask import Response, g, url_for
+from flask import g, url_for
 from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
-from mongoengine import Q
 
 from admin_views.lists import (
     CompanyFilter,
     Outcome,
+    ParticipantDocumentListView,
     QualificationFilter,
     ScopedChoiceFilter,
-    ScopedListView,
     link,
-    participant_names,
-    qualification_titles,
-    reasons_of,
     scoped_action,
-    zip_bytes,
 )
-from core.filenames import attachment
-from core.text import fold
 from documents.constants import GUIDANCE_STATUSES, label
 from documents.guidance import GuidanceDocument
 from services import guidance as svc
 from services.clock import format_date
-from services.ids import ref_id
-from services.participants import search_filter
 from services.permissions import scope
 
 # Rendering a concept PDF takes up to a second: these bounds keep one request inside the server timeout.
@@ -48,7 +39,9 @@ class TrainerFilter(ScopedChoiceFilter):
         return query.filter(__raw__={"snapshot.trainer.name": str(value)})
 
 
-class GuidanceListView(ScopedListView):
+class GuidanceListView(ParticipantDocumentListView):
+    zip_name = "begeleidingsdocumenten.zip"
+    empty_selections_shown = True
     capability = "view_participants"
     search_hint = "Naam deelnemer"
     column_list = ("participant", "status", "document_id", "company", "trainer", "qualifications", "created_at")
@@ -93,71 +86,32 @@ class GuidanceListView(ScopedListView):
     export_types = ("xlsx", "csv")
     column_export_list = ("participant", "status", "document_id", "company", "trainer", "qualifications", "created_at")
 
-    def get_query(self):
-        heavy = [name for name in ("pdf",) if name in self.model._fields]
-        query = super().get_query()
-        return query.exclude(*heavy) if heavy else query
-
-    def _search(self, query, search_term):
-        from documents.participants import Participant
-
-        if not any(ch.isalnum() for ch in fold(search_term or "")):  # punctuation only: no name to look for
-            # (search_filter would then match every participant in scope, all of them in one $in list)
-            return query
-        people = scope(Participant.objects, current_user).filter(search_filter(search_term or "")).scalar("id")
-        return query.filter(Q(participant__in=list(people)))
-
     # --- cells ---------------------------------------------------------------------------------------------------
-
-    def row_context(self, rows):
-        return {
-            "rows": {str(r.pk) for r in rows},
-            "names": participant_names(ref_id(r._data.get("participant")) for r in rows),
-            "titles": qualification_titles(s.crebo for r in rows for s in r.selections),
-        }
-
-    def _name(self, model):
-        names = self.context_for(model)["names"]
-        return names.get(ref_id(model._data.get("participant"))) or (model.snapshot or {}).get("participant", {}).get(
-            "full_name", "(onbekend)"
-        )
-
-    def _qualifications_text(self, model):
-        titles = self.context_for(model)["titles"]
-        return "; ".join(f"{s.crebo} {titles.get(s.crebo, '')}".strip() for s in model.selections)
 
     @staticmethod
     def _snapshot_name(model, part):
         return ((model.snapshot or {}).get(part) or {}).get("name", "")
 
     column_formatters = {
-        "participant": lambda v, c, m, n: link(
-            url_for("participants.details", pid=ref_id(m._data.get("participant"))), v._name(m)
-        ),
+        "participant": lambda v, c, m, n: v.participant_cell(m),
         "document_id": lambda v, c, m, n: link(url_for("guidance.summary", guidance_id=m.pk), m.document_id),
         "company": lambda v, c, m, n: v._snapshot_name(m, "company"),
         "trainer": lambda v, c, m, n: v._snapshot_name(m, "trainer"),
-        "qualifications": lambda v, c, m, n: v._qualifications_text(m),
+        "qualifications": lambda v, c, m, n: v.qualifications_text(m),
         "werkprocessen": lambda v, c, m, n: m.werkproces_count,
     }
     column_formatters_export = {
-        "participant": lambda v, c, m, n: v._name(m),
+        "participant": lambda v, c, m, n: v.participant_name(m),
         "status": lambda v, c, m, n: label(GUIDANCE_STATUSES, m.status),
         "document_id": lambda v, c, m, n: m.document_id,
         "company": lambda v, c, m, n: v._snapshot_name(m, "company"),
         "trainer": lambda v, c, m, n: v._snapshot_name(m, "trainer"),
-        "qualifications": lambda v, c, m, n: v._qualifications_text(m),
+        "qualifications": lambda v, c, m, n: v.qualifications_text(m),
         "created_at": lambda v, c, m, n: m.created_at,
     }
 
-    def _export_data(self):
-        count, data = super()._export_data()
-        data = list(data)
-        g.list_row_context = self.row_context(data)
-        return count, data
-
     def _label(self, doc):
-        return f"{self._name(doc)}: {doc.document_id} van {format_date(doc.created_at)}"
+        return f"{self.participant_name(doc)}: {doc.document_id} van {format_date(doc.created_at)}"
 
     # --- actions -------------------------------------------------------------------------------------------------
 
@@ -177,37 +131,7 @@ class GuidanceListView(ScopedListView):
 
     @scoped_action("download_pdf", "PDF downloaden", None, limit=MAX_PDFS)
     def action_download_pdf(self, ids):
-        docs = [d for d in scope(GuidanceDocument.objects, current_user).filter(pk__in=ids)]
-        order = {i: n for n, i in enumerate(ids)}
-        docs.sort(key=lambda d: order.get(str(d.pk), 0))
-        g.list_row_context = self.row_context(docs)
-        files, outcome = [], Outcome()
-        for doc in docs:
-            try:
-                files.append((svc.pdf_filename(doc), svc.pdf(doc)))
-            except svc.GuidanceError as exc:
-                outcome.refused.append((self._label(doc), reasons_of(exc)))
-        if not files:
-            return self.show_outcome(
-                "PDF downloaden", outcome, done_heading="Gedownload", refused_heading="Geen PDF gemaakt"
-            )
-        if len(docs) == 1:
-            return Response(
-                files[0][1],
-                mimetype="application/pdf",
-                headers={"Content-Disposition": attachment(files[0][0]), "Cache-Control": "no-store"},
-            )
-        if outcome.refused:
-            lines = [f"{item}: {' '.join(reasons)}" for item, reasons in outcome.refused]
-            files.append(("niet-opgenomen.txt", ("Niet opgenomen:\r\n" + "\r\n".join(lines) + "\r\n").encode()))
-        return Response(
-            zip_bytes(files),
-            mimetype="application/zip",
-            headers={
-                "Content-Disposition": 'attachment; filename="begeleidingsdocumenten.zip"',
-                "Cache-Control": "no-store",
-            },
-        )
+        return self.download(ids, lambda doc: (svc.pdf_filename(doc), svc.pdf(doc)))
 
 
 def register(admin, app):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import abort, current_app, flash, g, redirect, request
+from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
@@ -23,12 +23,13 @@ from mongoengine import Q
 from werkzeug.exceptions import HTTPException
 
 from admin_views.base import SecureModelView
-from core.filenames import safe_filename
-from core.text import counted
+from core.filenames import attachment, safe_filename
+from core.text import counted, fold
 from documents.companies import Company, Placement
 from documents.finality import CONCEPT, FinalDocumentError
 from services.errors import DomainError
 from services.ids import ref_id
+from services.participants import search_filter
 from services.permissions import can, scope
 from services.qualifications import qualification_titles
 
@@ -336,6 +337,90 @@ class ScopedListView(SecureModelView):
             flash(counted(done_text, len(outcome.done)), "success")
             return None
         return self.show_outcome(title, outcome, done_heading=done_heading, refused_heading=refused_heading)
+
+
+class ParticipantDocumentListView(ScopedListView):
+    """A list of documents about one participant each (begeleidingsdocumenten, praktijkverklaringen).
+
+    What both share: the search on the participant's name (accent- and case-blind, the service's word search),
+    the participant and kwalificatie cells read from one look-up per page, and PDF downloaden (one PDF, or a ZIP).
+    """
+
+    zip_name = "documenten.zip"
+    empty_selections_shown = False  # a kwalificatie without werkprocessen chosen: listed or not
+    # Bytes kept inline (by documents made before StoredFiles): no list, export or action but PDF downloaden needs them.
+    heavy_fields = ()
+
+    def get_query(self):
+        return super().get_query().exclude(*self.heavy_fields)
+
+    def full_objects(self, ids):
+        """The documents of these ids with every field, through the scope, in the given order."""
+        found = {str(d.pk): d for d in ScopedListView.get_query(self).filter(pk__in=[ObjectId(i) for i in ids])}
+        return [found[i] for i in ids if i in found]
+
+    def search_also(self, term):
+        """A Q for what the search box matches besides participant names (e.g. a number); None for nothing."""
+        return None
+
+    def _search(self, query, search_term):
+        from documents.participants import Participant
+
+        term = (search_term or "").strip()
+        also = self.search_also(term)
+        if not any(ch.isalnum() for ch in fold(term)):  # punctuation only: no name, else every participant matched
+            return query.filter(also) if also is not None else query
+        people = Q(
+            participant__in=list(scope(Participant.objects, current_user).filter(search_filter(term)).scalar("id"))
+        )
+        return query.filter(people | also if also is not None else people)
+
+    def row_context(self, rows):
+        return {
+            "rows": {str(r.pk) for r in rows},
+            "names": participant_names(self.participant_id(r) for r in rows),
+            "titles": qualification_titles(s.crebo for r in rows for s in r.selections),
+        }
+
+    @staticmethod
+    def participant_id(model):
+        return ref_id(model._data.get("participant"))
+
+    def participant_name(self, model):
+        """The participant's name now; a participant removed since: the name the document was made with."""
+        made_with = ((model.snapshot or {}).get("participant") or {}).get("full_name")
+        return self.context_for(model)["names"].get(self.participant_id(model)) or made_with or "(onbekend)"
+
+    def participant_cell(self, model):
+        return link(url_for("participants.details", pid=self.participant_id(model)), self.participant_name(model))
+
+    def qualifications_text(self, model):
+        titles = self.context_for(model)["titles"]
+        return "; ".join(
+            f"{s.crebo} {titles.get(s.crebo, '')}".strip()
+            for s in model.selections
+            if s.codes or self.empty_selections_shown
+        )
+
+    def download(self, ids, pdf_file):
+        """One document: its PDF; several: one ZIP with a note of what was left out; none made: the reasons."""
+        documents = self.full_objects(ids)
+        g.list_row_context = self.row_context(documents)
+        files = []
+        outcome = Outcome().run(documents, lambda d: files.append(pdf_file(d)), self._label)
+        if not files:
+            return self.show_outcome(
+                "PDF downloaden", outcome, done_heading="Gedownload", refused_heading="Geen PDF gemaakt"
+            )
+        if len(documents) == 1:
+            name, data, mimetype = *files[0], "application/pdf"
+        else:
+            if outcome.refused:
+                lines = "".join(f"{item}: {' '.join(reasons)}\r\n" for item, reasons in outcome.refused)
+                files.append(("niet-opgenomen.txt", f"Niet opgenomen:\r\n{lines}".encode()))
+            name, data, mimetype = self.zip_name, zip_bytes(files), "application/zip"
+        headers = {"Content-Disposition": attachment(name), "Cache-Control": "no-store"}
+        return Response(data, mimetype=mimetype, headers=headers)
 
 
 # --- drop-down filters whose choices depend on the user's scope ------------------------------------------------

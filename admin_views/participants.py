@@ -183,7 +183,7 @@ class ParticipantsView(ScopedListView):
         size = self.page_size if page_size is None else page_size
         page = max(page or 0, 0)  # a negative page would be a negative skip, which MongoDB refuses
         if not size:  # the export and the actions' "all that match": every row, in the list's order
-            return (count, list(query)) if execute else (count, query)
+            return (count, list(query)) if execute and not g.get("list_exporting") else (count, query)
         query, reverse = self._page_of(query, keys, page or 0, size, count)
         if not execute:
             return count, query

@@ -5,7 +5,7 @@ Making, changing and reading one statement stays in the stap 4 pages (admin_view
 
 from datetime import date
 
-from flask import Response, g, url_for
+from flask import g, url_for
 from flask_admin.contrib.mongoengine import filters
 from flask_login import current_user
 from mongoengine import Q
@@ -13,26 +13,19 @@ from mongoengine import Q
 from admin_views.lists import (
     CurrentCompanyFilter,
     Outcome,
+    ParticipantDocumentListView,
     QualificationFilter,
     ScopedChoiceFilter,
     ScopedListView,
     link,
-    participant_names,
-    qualification_titles,
-    reasons_of,
     scoped_action,
-    zip_bytes,
 )
-from core.filenames import attachment
-from core.text import fold
 from documents.constants import EDUCATION_FORMS, STATEMENT_STATUSES, label
 from documents.finality import FINAL
-from documents.participants import Participant
 from documents.statements import PracticeStatement
 from services import statements as svc
 from services.clock import format_date, local, local_today, utc_of_local
 from services.ids import ref_id
-from services.participants import search_filter
 from services.permissions import scope
 from services.placements import current_company_names
 
@@ -67,14 +60,6 @@ class YearFilter(ScopedChoiceFilter):
         )
 
 
-def _file_name(statement, names):
-    person = (names.get(ref_id(statement._data.get("participant"))) or "deelnemer").replace(" ", "-")
-    # The name may hold any letter, "/" or "..": core.filenames makes it safe for the header and the ZIP.
-    if statement.status == FINAL:
-        return f"praktijkverklaring-{statement.number}-{person}.pdf"
-    return f"praktijkverklaring-concept-{person}.pdf"
-
-
 EXPORT_FIELDS = (
     "institution",
     "participant",
@@ -88,7 +73,9 @@ EXPORT_FIELDS = (
 )
 
 
-class StatementListView(ScopedListView):
+class StatementListView(ParticipantDocumentListView):
+    zip_name = "praktijkverklaringen.zip"
+    heavy_fields = ("pdf_inline", "company_logo_inline")
     capability = "view_participants"
     search_hint = "Naam deelnemer of nummer"
     column_list = ("participant", "status", "number", "education_form", "company", "qualifications", "date")
@@ -140,35 +127,26 @@ class StatementListView(ScopedListView):
     column_export_list = ("participant", "status", "number", "education_form", "company", "qualifications", "date")
 
     def get_query(self):
-        # Neither the PDF nor the logo bytes are needed to list or act; each action loads what it needs.
-        # Bytes live in StoredFiles now; this leaves out the inline copies of statements made before that.
         if g.get("list_exporting"):  # an export reads only what its columns show (of the snapshot: the company)
-            return super().get_query().only(*EXPORT_FIELDS)
-        return super().get_query().exclude("pdf_inline", "company_logo_inline")
+            return ScopedListView.get_query(self).only(*EXPORT_FIELDS)
+        return super().get_query()
 
-    def _search(self, query, search_term):
-        term = (search_term or "").strip()
-        if not any(ch.isalnum() for ch in fold(term)):  # punctuation only: no name, else every participant matched
-            return query.filter(number__icontains=term)
-        people = scope(Participant.objects, current_user).filter(search_filter(term)).scalar("id")
-        return query.filter(Q(participant__in=list(people)) | Q(number__icontains=term))
+    def _file_name(self, statement):
+        person = self.participant_name(statement).replace(" ", "-")
+        # The name may hold any letter, "/" or "..": core.filenames makes it safe for the header and the ZIP.
+        if statement.status == FINAL:
+            return f"praktijkverklaring-{statement.number}-{person}.pdf"
+        return f"praktijkverklaring-concept-{person}.pdf"
+
+    def search_also(self, term):
+        return Q(number__icontains=term)
 
     # --- cells ---------------------------------------------------------------------------------------------------
 
     def row_context(self, rows):
-        pids = [ref_id(r._data.get("participant")) for r in rows]
-        without_own = [pid for r, pid in zip(rows, pids, strict=True) if not (r.snapshot or {}).get("company")]
-        return {
-            "rows": {str(r.pk) for r in rows},
-            "names": participant_names(pids),
-            "companies": current_company_names(without_own) if without_own else {},
-            "titles": qualification_titles(s.crebo for r in rows for s in r.selections),
-        }
-
-    def _participant(view, context, model, name):
-        names = view.context_for(model)["names"]
-        pid = ref_id(model._data.get("participant"))
-        return link(url_for("participants.details", pid=pid), names.get(pid, "(onbekend)"))
+        without_own = [self.participant_id(r) for r in rows if not (r.snapshot or {}).get("company")]
+        companies = current_company_names(without_own) if without_own else {}
+        return {**super().row_context(rows), "companies": companies}
 
     def _number(view, context, model, name):
         if model.status == FINAL:
@@ -183,50 +161,34 @@ class StatementListView(ScopedListView):
         pid = ref_id(model._data.get("participant"))
         return companies.get(pid, companies.get(str(pid), "")) or ""
 
-    def _qualifications_text(view, model):
-        titles = view.context_for(model)["titles"]
-        return "; ".join(f"{s.crebo} {titles.get(s.crebo, '')}".strip() for s in model.selections if s.codes)
-
     def _date(view, context, model, name):
         return format_date(model.finalized_at or model.created_at)
 
     column_formatters = {
-        "participant": _participant,
+        "participant": lambda v, c, m, n: v.participant_cell(m),
         "number": _number,
         "company": lambda v, c, m, n: v._company_text(m),
-        "qualifications": lambda v, c, m, n: v._qualifications_text(m),
+        "qualifications": lambda v, c, m, n: v.qualifications_text(m),
         "date": _date,
         "education_form": lambda v, c, m, n: label(EDUCATION_FORMS, m.education_form),
     }
     column_formatters_export = {
-        "participant": lambda v, c, m, n: v.context_for(m)["names"].get(ref_id(m._data.get("participant")), ""),
+        "participant": lambda v, c, m, n: v.participant_name(m),
         "status": lambda v, c, m, n: label(STATEMENT_STATUSES, m.status),
         "number": lambda v, c, m, n: m.number or "",
         "education_form": lambda v, c, m, n: label(EDUCATION_FORMS, m.education_form),
         "company": lambda v, c, m, n: v._company_text(m),
-        "qualifications": lambda v, c, m, n: v._qualifications_text(m),
+        "qualifications": lambda v, c, m, n: v.qualifications_text(m),
         "date": lambda v, c, m, n: m.finalized_at or m.created_at,
     }
 
-    def _export_data(self):
-        count, data = super()._export_data()
-        data = list(data)
-        g.list_row_context = self.row_context(data)
-        return count, data
-
     def _label(self, statement):
-        name = self.context_for(statement)["names"].get(ref_id(statement._data.get("participant")), "(onbekend)")
+        name = self.participant_name(statement)
         if statement.status == FINAL:
             return f"{name}: {statement.number}"
         return f"{name}: concept van {format_date(statement.created_at)}"
 
     # --- actions -------------------------------------------------------------------------------------------------
-
-    def _full(self, ids):
-        """The statements with every field (the list query leaves the PDF out), still through the scope."""
-        wanted = {str(s.pk) for s in self.objects(ids)}
-        found = {str(s.pk): s for s in scope(PracticeStatement.objects, current_user).filter(pk__in=list(wanted))}
-        return [found[i] for i in ids if i in found]
 
     @scoped_action(
         "finalize",
@@ -252,37 +214,8 @@ class StatementListView(ScopedListView):
 
     @scoped_action("download_pdf", "PDF downloaden", None, limit=MAX_PDFS)
     def action_download_pdf(self, ids):
-        statements = self._full(ids)
-        g.list_row_context = context = self.row_context(statements)
-        files, outcome = [], Outcome()
-        for statement in statements:
-            try:
-                data = svc.final_pdf(statement) if statement.status == FINAL else svc.concept_pdf(statement)
-            except svc.StatementError as exc:
-                outcome.refused.append((self._label(statement), reasons_of(exc)))
-                continue
-            files.append((_file_name(statement, context["names"]), data))
-            outcome.done.append((self._label(statement), ""))
-        if not files:
-            return self.show_outcome(
-                "PDF downloaden", outcome, done_heading="Gedownload", refused_heading="Geen PDF gemaakt"
-            )
-        if len(statements) == 1:
-            return Response(
-                files[0][1],
-                mimetype="application/pdf",
-                headers={"Content-Disposition": attachment(files[0][0]), "Cache-Control": "no-store"},
-            )
-        if outcome.refused:
-            lines = [f"{item}: {' '.join(reasons)}" for item, reasons in outcome.refused]
-            files.append(("niet-opgenomen.txt", ("Niet opgenomen:\r\n" + "\r\n".join(lines) + "\r\n").encode()))
-        return Response(
-            zip_bytes(files),
-            mimetype="application/zip",
-            headers={
-                "Content-Disposition": 'attachment; filename="praktijkverklaringen.zip"',
-                "Cache-Control": "no-store",
-            },
+        return self.download(
+            ids, lambda s: (self._file_name(s), svc.final_pdf(s) if s.status == FINAL else svc.concept_pdf(s))
         )
 
     @scoped_action(
