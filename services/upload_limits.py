@@ -2,13 +2,21 @@
 
 A 751 KB .xlsx can unpack to 300 MB of shared strings, and openpyxl reads every part it needs in full. So
 ``check_zip`` looks at the zip's own directory first (number of parts, declared sizes, compression ratio:
-no decompression needed), then streams every part through expat in bounded chunks and counts what
-openpyxl would build from it (shared strings, rows, elements per row or string). Only a file that passes goes on
-to openpyxl. A zip that lies about its sizes is caught too: Python's zipfile never returns more than the
-declared size and checks the CRC at the end, and the streaming counts the bytes it actually gets.
+no decompression needed), then streams every part in bounded chunks and counts what openpyxl would build from
+it (shared strings, rows, elements per row or string). Only a file that passes goes on to openpyxl. A zip that
+lies about its sizes is caught too: Python's zipfile never returns more than the declared size and checks the
+CRC at the end, and the streaming counts the bytes it actually gets.
+
+The counting runs at byte level for the parts Excel writes (UTF-8, no DTD, no comments, no CDATA, no
+processing instructions): there every ``<`` opens a tag and no tag holds another ``<``, so element counts are
+``bytes.count`` sums and only the row and string tags go through a regular expression. That is several times
+cheaper than an XML parser that calls back into Python for every element. Any part that is not of that plain
+kind (another encoding, a DTD, a comment, CDATA: things Excel does not write) is scanned by expat as before,
+which refuses the DTD and counts exactly.
 """
 
 import io
+import re
 import zipfile
 from xml.parsers import expat
 
@@ -27,6 +35,8 @@ MAX_ELEMENTS_PER_ITEM = 5_000  # XML elements in one row or one shared string (o
 CHUNK = 256 * 1024
 
 _CENTRAL_DIRECTORY_ENTRY = b"PK\x01\x02"
+_TOO_MANY_STRINGS = f"het bevat meer dan {format_number(MAX_SHARED_STRINGS)} verschillende teksten"
+_TOO_MANY_ELEMENTS = f"een rij of tekst bevat meer dan {format_number(MAX_ELEMENTS_PER_ITEM)} onderdelen"
 _ITEMS = frozenset({"row", "si"})
 
 
@@ -91,9 +101,155 @@ def check_zip(data, *, max_rows=None):
 
 
 def _scan_part(archive, info, shared_strings, max_rows):
+    """Count one part (bytes when it is plain, else expat); return the running count of shared strings."""
+    counted = _scan_part_bytes(archive, info, shared_strings, max_rows)
+    if counted is _NOT_PLAIN:
+        return _scan_part_expat(archive, info, shared_strings, max_rows)
+    return counted
+
+
+# The XML declaration and the encodings in which every ASCII character is its own byte and no other byte is '<'.
+_DECLARATION_END = b"?>"
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+_PLAIN_ENCODINGS = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
+# The tags that matter: start, end or empty tag of row, si or sst, with or without a namespace prefix. Attribute
+# values may hold '>' and '/', so they are matched whole (quoted); '<' is not allowed in them.
+_ATTRIBUTES = rb"""((?:[^>"']|"[^"]*"|'[^']*')*)>"""
+_TOKEN = re.compile(rb"<(/?)(row|si|sst)(?=[\s/>])" + _ATTRIBUTES)
+# The same with a namespace prefix (<x:row>), which some tools write: three times slower, so only when needed.
+_PREFIXED_TOKEN = re.compile(rb"""<(/?)(?:[^\s<>/!?:="']+:)?(row|si|sst)(?=[\s/>])""" + _ATTRIBUTES)
+_PREFIXED_NAMES = (b":row", b":si", b":sst")
+_DECLARED_COUNT = re.compile(rb"""(?:uniqueCount|count)\s*=\s*["'](\d+)["']""")
+_NOT_PLAIN = object()
+_HEAD = 1024  # the declaration is looked for in at least this much
+
+
+class _Counts:
+    """What the byte scan of one part carries from one chunk to the next."""
+
+    __slots__ = ("strings", "rows", "nest", "inside", "row_limit", "max_rows")
+
+    def __init__(self, strings, max_rows):
+        self.strings = strings
+        self.rows = 0
+        self.nest = 0  # row/si/sst tags open inside the current item, the item itself included; 0: outside
+        self.inside = 0  # elements counted inside the current item
+        self.max_rows = max_rows
+        self.row_limit = None if max_rows is None else max_rows + 1  # the first row holds the column names
+
+
+def _plain_start(head):
+    """Where the markup after the XML declaration begins in a part's first chunk, or None when it is not plain."""
+    start = 3 if head.startswith(b"\xef\xbb\xbf") else 0
+    if head.startswith(b"<?xml", start):
+        end = head.find(_DECLARATION_END, start)
+        if end == -1:
+            return None
+        encoding = _ENCODING.search(head, start, end)
+        if encoding is not None and encoding.group(1).lower() not in _PLAIN_ENCODINGS:
+            return None
+        return end + len(_DECLARATION_END)
+    # No declaration: plain only when it opens with a tag name right away (UTF-16 has a zero byte there).
+    second = head[start + 1 : start + 2]
+    if head[start : start + 1] == b"<" and (second.isalpha() or second in (b"_", b":")):
+        return start
+    return None
+
+
+def _scan_part_bytes(archive, info, shared_strings, max_rows):
+    """Count one plain part at byte level; return the running count of shared strings, or _NOT_PLAIN."""
+    counts = _Counts(shared_strings, max_rows)
+    read = 0
+    try:
+        with archive.open(info) as part:
+            head = part.read(max(CHUNK, _HEAD))
+            read = len(head)
+            start = _plain_start(head)
+            if start is None:
+                return _NOT_PLAIN
+            # Process up to the last '<' of what was read and keep the rest: no tag is ever cut in two, because
+            # no tag holds a '<'. Without a '<' in a chunk (a long text) the rest grows, within the part's cap.
+            rest = [head[start:]]
+            while True:
+                chunk = part.read(CHUNK)
+                if not chunk:
+                    if not _count_region(b"".join(rest), counts):
+                        return _NOT_PLAIN
+                    break
+                read += len(chunk)
+                if read > MAX_PART_BYTES:
+                    raise ZipLimitError(f"een onderdeel is uitgepakt groter dan {_mb(MAX_PART_BYTES)}")
+                cut = chunk.rfind(b"<")
+                if cut == -1:
+                    rest.append(chunk)
+                    continue
+                rest.append(chunk[:cut])
+                if not _count_region(b"".join(rest), counts):
+                    return _NOT_PLAIN
+                rest = [chunk[cut:]]
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+        if isinstance(exc, ZipLimitError):
+            raise
+        return counts.strings  # a damaged or lying entry fails again, in openpyxl, as a damaged file
+    return counts.strings
+
+
+def _count_region(region, counts):
+    """Count the tags of complete markup; False when it holds anything but plain tags and text."""
+    if b"<!" in region or b"<?" in region:
+        return False  # a DTD, comment, CDATA or processing instruction: expat reads this part
+    count = region.count
+    pos = 0
+    tokens = _PREFIXED_TOKEN if any(name in region for name in _PREFIXED_NAMES) else _TOKEN
+    for token in tokens.finditer(region):
+        closing, name, attributes = token.groups()
+        if counts.nest:
+            # Every '<' between here and the last row/si tag opens or closes a tag: opens are elements. When an
+            # item ends, a span too short to hold the rest of the limit (3 bytes or more per element) is not
+            # counted: almost every row and string.
+            start = token.start()
+            if not closing or counts.nest > 1 or counts.inside + (start - pos) // 3 > MAX_ELEMENTS_PER_ITEM:
+                counts.inside += count(b"<", pos, start) - count(b"</", pos, start)
+        pos = token.end()
+        if closing:
+            if counts.nest:
+                counts.nest -= 1
+        else:
+            empty = attributes.endswith(b"/")
+            if counts.nest:
+                counts.inside += 1
+                if not empty:
+                    counts.nest += 1
+            elif name != b"sst" and not empty:
+                counts.nest = 1
+                counts.inside = 0
+            if name == b"row":
+                # Blank rows count as well: openpyxl reads each of them.
+                counts.rows += 1
+                if counts.row_limit is not None and counts.rows > counts.row_limit:
+                    raise TooManyRows(f"een werkblad heeft meer dan {format_number(counts.max_rows)} rijen")
+            elif name == b"si":
+                counts.strings += 1
+                if counts.strings > MAX_SHARED_STRINGS:
+                    raise ZipLimitError(_TOO_MANY_STRINGS)
+            else:
+                # The table states its size up front: refuse at once; the count checks that it told the truth.
+                for declared in _DECLARED_COUNT.findall(attributes):
+                    if int(declared) > MAX_SHARED_STRINGS:
+                        raise ZipLimitError(_TOO_MANY_STRINGS)
+        if counts.inside > MAX_ELEMENTS_PER_ITEM:
+            raise ZipLimitError(_TOO_MANY_ELEMENTS)
+    if counts.nest:
+        counts.inside += count(b"<", pos) - count(b"</", pos)
+        if counts.inside > MAX_ELEMENTS_PER_ITEM:
+            raise ZipLimitError(_TOO_MANY_ELEMENTS)
+    return True
+
+
+def _scan_part_expat(archive, info, shared_strings, max_rows):
     """Stream one part through expat; return the running count of shared strings or raise ZipLimitError."""
     counts = {"strings": shared_strings, "rows": 0, "in_item": 0, "depth": 0, "item_depth": 0}
-    too_many_strings = f"het bevat meer dan {format_number(MAX_SHARED_STRINGS)} verschillende teksten"
+    too_many_strings = _TOO_MANY_STRINGS
     row_limit = None if max_rows is None else max_rows + 1  # the first row holds the column names
 
     def start(name, attributes):
@@ -108,7 +264,7 @@ def _scan_part(archive, info, shared_strings, max_rows):
         if counts["item_depth"]:
             counts["in_item"] += 1
             if counts["in_item"] > MAX_ELEMENTS_PER_ITEM:
-                raise _Stop(f"een rij of tekst bevat meer dan {format_number(MAX_ELEMENTS_PER_ITEM)} onderdelen")
+                raise _Stop(_TOO_MANY_ELEMENTS)
         elif local in _ITEMS:
             counts["item_depth"] = counts["depth"]
             counts["in_item"] = 0
