@@ -23,6 +23,7 @@ from mongoengine import Q
 from werkzeug.exceptions import HTTPException
 
 from admin_views.base import SecureModelView
+from admin_views.forms import problems_of
 from core.filenames import attachment, safe_filename
 from core.text import counted, fold
 from documents.companies import Company, Placement
@@ -53,12 +54,9 @@ def scoped_action(name, text, confirmation=None, *, limit=MAX_ACTION_ROWS, capab
 
 def reasons_of(exc):
     """The Dutch reasons a service gave for refusing (StatementError carries a list, the others one message)."""
-    problems = getattr(exc, "problems", None)
-    if problems:
-        return list(problems)
     if isinstance(exc, HTTPException):
         return ["U hebt geen toegang tot dit document."]
-    return [str(exc)]
+    return problems_of(exc)
 
 
 UNEXPECTED = "Er ging iets mis; er is voor dit item niets gewijzigd. Probeer het later opnieuw."
