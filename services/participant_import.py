@@ -110,7 +110,12 @@ def _identity(values, institution=None):
 
 def _existing_identities(institution, rows):
     """The identities among these rows that the school already has: one query per thousand rows."""
-    keys = sorted({k for k in (_identity(r.values, institution) for r in rows) if k})
+    return _existing_keys({_identity(r.values, institution) for r in rows})
+
+
+def _existing_keys(keys):
+    """Those of these identity keys that a participant already has: one query per thousand keys."""
+    keys = sorted(k for k in keys if k)
     found = set()
     for start in range(0, len(keys), 1000):
         found.update(Participant.objects(identity_key__in=keys[start : start + 1000]).distinct("identity_key"))
@@ -123,6 +128,9 @@ def preview(user, upload, file_name=None):
     rows = spreadsheet.read_upload(
         upload, COLUMNS, file_name=file_name, sheet_name=SHEET, max_rows=MAX_ROWS, max_bytes=MAX_BYTES
     )
+    institution = user.institution
+    # The identity of every valid row, worked out once (folding names is the costly part of a preview).
+    identities = {}
     for row in rows:
         if row.errors:
             continue
@@ -130,17 +138,20 @@ def preview(user, upload, file_name=None):
             row.values = svc.clean_values(row.values)
         except svc.ParticipantError as exc:
             row.errors.extend((HEADERS.get(f, ""), m) for f, m in exc.errors.items())
+            continue
+        identities[row.number] = _identity(row.values, institution)
+    of_values = {id(r.values): identities[r.number] for r in rows if not r.errors}
     spreadsheet.mark_duplicates(
         [r for r in rows if not r.errors],
-        _identity,
+        lambda values: of_values[id(values)],
         "Deze deelnemer staat al eerder in het bestand (rij {row}).",
     )
-    existing = _existing_identities(user.institution, [r for r in rows if not r.errors])
+    existing = _existing_keys(identities[r.number] for r in rows if not r.errors)
     staged_rows = []
     for row in rows:
         if row.errors:
             status = STATUS_ERROR
-        elif _identity(row.values, user.institution) in existing:
+        elif identities[row.number] in existing:
             status = STATUS_EXISTS
         else:
             status = STATUS_NEW
@@ -148,7 +159,7 @@ def preview(user, upload, file_name=None):
             {"row": row.number, "values": row.values, "errors": [list(e) for e in row.errors], "status": status}
         )
     return spreadsheet.stage(
-        KIND, user, file_name or getattr(upload, "filename", None), staged_rows, institution=user.institution
+        KIND, user, file_name or getattr(upload, "filename", None), staged_rows, institution=institution
     )
 
 

@@ -30,12 +30,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.comments import Comment
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from services.clock import format_date, format_datetime, format_number, local_naive, utcnow
@@ -137,6 +139,38 @@ def too_many_rows(max_rows):
     )
 
 
+class _UnsizedSheet(ReadOnlyWorksheet):
+    """A read-only sheet that does not look for its size when it is opened.
+
+    openpyxl reads a sheet's ``<dimension>`` at opening, and when the sheet has none (files written by openpyxl
+    itself, our own exports included) it parses the whole sheet to find out: every sheet of the workbook, the
+    one we read included, is then parsed once more than needed. We never use that size (it is not trusted: it can
+    claim 16,384 columns): ``read_upload`` always passes its own bounds.
+    """
+
+    def _get_size(self):
+        pass
+
+
+class _Reader(ExcelReader):
+    """openpyxl's reader in read-only mode, with worksheets that skip the size scan (chart sheets left out)."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target not in self.valid_files or "chartsheet" in rel.Type:
+                continue
+            worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+            worksheet.sheet_state = sheet.state
+            self.wb._sheets.append(worksheet)
+
+
+def _load_read_only(data):
+    """load_workbook(read_only=True, data_only=True), minus the size scan of every sheet."""
+    reader = _Reader(io.BytesIO(data), read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
+
+
 def open_workbook(data, file_name=None, *, max_rows=None):
     """Open .xlsx bytes read-only, or raise SpreadsheetError for any kind of bad file."""
     name = (file_name or "").lower()
@@ -161,7 +195,7 @@ def open_workbook(data, file_name=None, *, max_rows=None):
     except ZipLimitError as exc:
         raise SpreadsheetError(exc.message) from None
     try:
-        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        return _load_read_only(data)
     except (
         zipfile.BadZipFile,
         KeyError,
@@ -235,7 +269,8 @@ def _convert(column, raw):
         raw = int(raw)
     if isinstance(raw, (datetime, date)):
         raw = format_date(raw)
-    text = re.sub(r"\s+", " ", str(raw)).strip()
+    # Runs of whitespace to one space, trimmed: split() splits on the same characters as the pattern \s+.
+    text = " ".join(str(raw).split())
     if column.max_length and len(text) > column.max_length:
         return None, f"is te lang (maximaal {column.max_length} tekens)"
     if column.kind == "email" and not EMAIL_RE.fullmatch(text):
@@ -273,6 +308,13 @@ def read_upload(
         workbook.close()
 
 
+def _blank(row):
+    """Say whether a row holds nothing but empty cells and spaces (rows come padded to MAX_COLUMNS cells)."""
+    if row is None or row.count(None) == len(row):
+        return True
+    return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
+
+
 def _parse_rows(header, rows, columns, max_rows):
     if header is None or not any(c is not None and str(c).strip() for c in header):
         raise SpreadsheetError(
@@ -297,17 +339,17 @@ def _parse_rows(header, rows, columns, max_rows):
             "en verander de kolomnamen niet."
         )
     parsed = []
+    wanted_columns = [(column, positions.get(column.key)) for column in columns]
     for number, row in enumerate(rows, start=2):
         # Blank rows count too and reading stops here: 300,000 rows of spaces must not be read to the end.
         if number - 1 > max_rows:
             raise too_many_rows(max_rows)
-        if row is None or all(v is None or (isinstance(v, str) and not v.strip()) for v in row):
+        if _blank(row):
             continue
         values, errors = {}, []
-        for column in columns:
-            index = positions.get(column.key)
-            raw = row[index] if index is not None and index < len(row) else None
-            value, error = _convert(column, raw)
+        width = len(row)
+        for column, index in wanted_columns:
+            value, error = _convert(column, row[index] if index is not None and index < width else None)
             values[column.key] = value
             if error:
                 errors.append((column.header, error))
@@ -352,13 +394,21 @@ def _json_hook(obj):
     return obj
 
 
-def encode_rows(rows):
-    """Rows (dicts or ParsedRows) as compressed JSON bytes; dates and datetimes survive the round trip."""
+def _plain_rows(rows):
     plain = []
     for row in rows:
         if isinstance(row, ParsedRow):
             row = {"row": row.number, "values": row.values, "errors": [list(e) for e in row.errors]}
         plain.append(row)
+    return plain
+
+
+def encode_rows(rows):
+    """Rows (dicts or ParsedRows) as compressed JSON bytes; dates and datetimes survive the round trip."""
+    return _encode_plain(_plain_rows(rows))
+
+
+def _encode_plain(plain):
     return zlib.compress(json.dumps(plain, default=_json_default, ensure_ascii=False).encode("utf-8"), 6)
 
 
@@ -371,7 +421,7 @@ def stage(kind, user, file_name, rows, *, institution=None, ttl=STAGE_TTL):
     """Keep parsed rows server-side until confirmed; return the StagedUpload (use its `token`, read `rows`)."""
     from documents.imports import StagedUpload
 
-    rows = list(rows)
+    rows = _plain_rows(rows)
     now = utcnow()
     staged = StagedUpload(
         kind=kind,
@@ -379,13 +429,14 @@ def stage(kind, user, file_name, rows, *, institution=None, ttl=STAGE_TTL):
         user=user,
         institution=institution,
         file_name=(file_name or "")[:255],
-        payload=encode_rows(rows),
+        payload=_encode_plain(rows),
         row_count=len(rows),
         created_at=now,
         expires_at=now + ttl,
     )
     staged.save()
-    staged.rows = decode_rows(staged.payload)
+    # The rows as load_staged gives them back (plain dicts), without decoding what was just encoded.
+    staged.rows = rows
     return staged
 
 
