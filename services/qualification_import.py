@@ -132,70 +132,82 @@ def _date(value, what, filename):
         raise QualificationImportError(f"{what}: {exc}.", filename) from None
 
 
-def _own_text(element):
-    """The element's own text, without that of nested elements (the per-profile additions)."""
-    if element is None:
-        return ""
-    if not len(element):
-        return element.text or ""
-    parts = [element.text or ""]
-    parts.extend(child.tail or "" for child in element)
-    return "".join(parts)
-
-
-def _additions(element):
-    """{profiel nr: added text} from the nested `...perprofiel/aanvullend` elements."""
+def _additions(element, key, extra):
+    """Add the nested `...perprofiel/aanvullend` texts of one part to extra: {profiel nr: {key: added text}}."""
     found = {}
-    if element is None or not len(element):
-        return found
     for holder in element:
-        for extra in holder.iterfind("aanvullend"):
-            profile = extra.find("profiel")
+        if not len(holder):  # SBB writes an empty `...perprofiel` holder where nothing is added
+            continue
+        for addition in holder.findall("aanvullend"):  # findall of a plain tag stays in C; iterfind does not
+            profile = addition.find("profiel")
             ref = (profile.get("referentie") or "").strip() if profile is not None else ""
             if not ref:
                 continue
-            text = "".join("".join(child.itertext()) for child in extra if child.tag != "profiel")
+            text = "".join("".join(child.itertext()) for child in addition if child.tag != "profiel")
             if text.strip():
-                found[ref] = found.get(ref, "") + "\n" + text if ref in found else text
-    return found
+                found[ref] = found[ref] + "\n" + text if ref in found else text
+    for ref, text in found.items():
+        extra.setdefault(ref, {})[key] = text
 
 
 def _indicators(text):
-    """The gedrag lines that start with '- ' (dash removed); intro sentences are left out."""
+    """The gedrag lines that start with '- ' (dash removed, whitespace collapsed); intro sentences are left out."""
     lines = []
-    for line in (text or "").splitlines():
-        line = line.strip()
-        if len(line) > 2 and line[0] == "-" and line[1].isspace():
-            lines.append(" ".join(line[2:].split()))
+    if text:
+        for line in text.splitlines():
+            # A line that reads "-", whitespace, something is one whose first word is a lone dash.
+            words = line.split()
+            if len(words) > 1 and words[0] == "-":
+                lines.append(" ".join(words[1:]))
     return lines
 
 
 def _chapter(element, position):
-    value = (element.get("hoofdstuk") or "").strip()
-    return value if value.isdigit() else str(position)
+    value = element.get("hoofdstuk")
+    if value:
+        value = value.strip()
+        if value.isdigit():
+            return value
+    return str(position)
+
+
+def _untitled(what, filename):
+    raise QualificationImportError(f"{what} heeft geen titel.", filename)
 
 
 def _title(element, what, filename):
-    title = tidy(element.get("titel"))
-    if not title:
-        raise QualificationImportError(f"{what} heeft geen titel.", filename)
-    return title
+    return tidy(element.get("titel")) or _untitled(what, filename)
+
+
+# The three texts of a werkproces: (key, element tag).
+_WP_TEXTS = (
+    ("description", "werkprocesomschrijving"),
+    ("result", "werkprocesresultaat"),
+    ("behaviour", "werkprocesgedrag"),
+)
 
 
 def _work_process(element, code, where, filename):
-    description = element.find("werkprocesomschrijving")
-    result = element.find("werkprocesresultaat")
-    behaviour = element.find("werkprocesgedrag")
+    # The error text is only put together when the title is missing (this runs for every werkproces).
+    title = tidy(element.get("titel")) or _untitled(f"Werkproces {code} in {where}", filename)
     extra = {}
-    for key, holder in (("description", description), ("result", result), ("behaviour", behaviour)):
-        for ref, text in _additions(holder).items():
-            extra.setdefault(ref, {})[key] = text
+    texts = []
+    for key, tag in _WP_TEXTS:
+        part = element.find(tag)
+        if part is None:
+            texts.append("")
+        elif not len(part):
+            texts.append(part.text or "")
+        else:
+            # Its own text only: the nested per-profiel additions are read apart.
+            texts.append((part.text or "") + "".join(child.tail or "" for child in part))
+            _additions(part, key, extra)
     return {
         "code": code,
-        "title": _title(element, f"Werkproces {code} in {where}", filename),
-        "description": tidy(_own_text(description)),
-        "result": tidy(_own_text(result)),
-        "behaviour": _indicators(_own_text(behaviour)),
+        "title": title,
+        "description": tidy(texts[0]),
+        "result": tidy(texts[1]),
+        "behaviour": _indicators(texts[2]),
         "extra": extra,
     }
 
@@ -223,17 +235,14 @@ def _core_tasks(elements, prefix, list_tag, where, filename):
     tasks = []
     for k, task in enumerate(elements, start=1):
         task_code = f"{prefix}-K{_chapter(task, k)}"
+        # `list_tag/werkproces` in document order, by C findall instead of the Python path engine.
+        elements_wp = [wp for holder in task.findall(list_tag) for wp in holder.findall("werkproces")]
         processes = [
             _work_process(wp, f"{task_code}-W{_chapter(wp, w)}", where, filename)
-            for w, wp in enumerate(task.iterfind(f"{list_tag}/werkproces"), start=1)
+            for w, wp in enumerate(elements_wp, start=1)
         ]
-        tasks.append(
-            {
-                "code": task_code,
-                "title": _title(task, f"Kerntaak {task_code} in {where}", filename),
-                "work_processes": processes,
-            }
-        )
+        title = tidy(task.get("titel")) or _untitled(f"Kerntaak {task_code} in {where}", filename)
+        tasks.append({"code": task_code, "title": title, "work_processes": processes})
     return tasks
 
 
