@@ -30,8 +30,8 @@ from admin_views.verification import bp as verification_bp
 AREAS = (
     participants,
     companies,
+    qualification_list,  # the search before the import in the Kwalificaties menu
     qualifications,
-    qualification_list,
     guidance,
     guidance_list,
     statement_list,

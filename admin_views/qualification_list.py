@@ -1,21 +1,31 @@
 """Kwalificaties as a read-only list: search on crebo and title, filters on niveau, dossier and validity.
 
-The details page shows the kerntaken with their werkprocessen (embedded in the kwalificatie).
+This is the one way to browse the qualification structure: the details page shows the facts, the other versions
+and the kerntaken with their werkprocessen (embedded in the kwalificatie); the old /kwalificaties/ pages redirect here.
 """
 
 import re
 from datetime import date
 
+from flask import request, url_for
+from flask_admin import expose
 from flask_admin.contrib.mongoengine import filters
-from markupsafe import Markup, escape
+from flask_login import current_user
 from mongoengine import Q
 
 from admin_views.lists import ScopedChoiceFilter, ScopedListView
 from documents.qualifications import Qualification, QualificationDossier
+from services.errors import NotFound
+from services.permissions import can
+from services.qualifications import get_qualification, versions_of
 from services.text import fold
 
+ENDPOINT = "qualification_list"
+
 LEVELS = tuple((str(n), f"Niveau {n}") for n in range(1, 5))
+CURRENT = "current"
 VALIDITY = (
+    (CURRENT, "Geldende versie"),
     ("open", "Open voor instroom"),
     ("closed", "Instroom gesloten"),
     ("earlier", "Voorgaande versie"),
@@ -36,7 +46,7 @@ class DossierFilter(ScopedChoiceFilter):
 
 
 class ValidityFilter(filters.BaseMongoEngineFilter):
-    """Geldigheid: open for intake, intake closed (newest versions), or an earlier version."""
+    """Geldigheid: the newest version (open or closed for intake), open for intake, intake closed, or an earlier one."""
 
     def __init__(self, column, name):
         super().__init__(column, name, options=VALIDITY)
@@ -51,18 +61,11 @@ class ValidityFilter(filters.BaseMongoEngineFilter):
         today = date.today()
         if value == "earlier":
             return query.filter(superseded=True)
+        if value == CURRENT:
+            return query.filter(superseded=False)
         if value == "closed":
             return query.filter(superseded=False, end_intake__lte=today)
         return query.filter(Q(superseded=False) & (Q(end_intake=None) | Q(end_intake__gt=today)))
-
-
-def _core_tasks(view, context, model, name):
-    """Kerntaken with their werkprocessen, as nested lists."""
-    items = []
-    for task in model.core_tasks:
-        processes = "".join(f"<li>{escape(wp.code)} {escape(wp.title)}</li>" for wp in task.work_processes)
-        items.append(f"<li><strong>{escape(task.code)} {escape(task.title)}</strong><ul>{processes}</ul></li>")
-    return Markup(f"<ul class='pl-3 mb-0' id='core-tasks'>{''.join(items)}</ul>")
 
 
 class QualificationListView(ScopedListView):
@@ -74,7 +77,6 @@ class QualificationListView(ScopedListView):
         "level": "Niveau",
         "dossier_title": "Kwalificatiedossier",
         "superseded": "Voorgaande versie",
-        "core_tasks": "Kerntaken en werkprocessen",
     }
     column_sortable_list = ("crebo", ("title", "title_key"), "level", "valid_from", "end_intake")
     column_default_sort = [("title_key", False), ("crebo", False)]
@@ -84,21 +86,6 @@ class QualificationListView(ScopedListView):
         DossierFilter("dossier_crebo", "Kwalificatiedossier"),
         ValidityFilter("end_intake", "Geldigheid"),
     )
-    column_details_list = (
-        "crebo",
-        "title",
-        "level",
-        "dossier_crebo",
-        "dossier_title",
-        "version",
-        "valid_from",
-        "end_intake",
-        "end_training",
-        "superseded",
-        "work_process_count",
-        "core_tasks",
-    )
-    column_formatters_detail = {"core_tasks": _core_tasks}
     can_export = True
     export_types = ("xlsx", "csv")
     column_export_list = (
@@ -119,9 +106,27 @@ class QualificationListView(ScopedListView):
 
     def get_one(self, id):
         # The details page needs the embedded structure the list leaves out.
-        from services.qualifications import get_qualification
-
         return get_qualification(id)
+
+    @expose("/details/")
+    def details_view(self):
+        """The kwalificatie with its versions, kerntaken and werkprocessen (omschrijving, resultaat, gedrag)."""
+        qualification = self.get_one(request.args.get("id", ""))
+        if qualification is None:
+            raise NotFound("Deze kwalificatie bestaat niet (meer).")
+        return self.render(
+            "qualifications/details.html",
+            qualification=qualification,
+            versions=versions_of(qualification.crebo),
+            today=date.today(),
+            return_url=self.get_url(".index_view"),
+        )
+
+    def header_links(self):
+        """Links beside the list's menu bar (templates/lists/list.html): the XML import for SBB admins."""
+        if not can(current_user, "manage_registry"):
+            return []
+        return [("import-link", url_for("qualification_import.index"), "fa-upload", "XML-bestand van SBB importeren")]
 
     def _search(self, query, search_term):
         words = [w for w in re.split(r"[^0-9a-z]+", fold(search_term)) if w]
@@ -134,14 +139,27 @@ class QualificationListView(ScopedListView):
         return query.filter(condition)
 
 
+def list_url(search=None, validity=None):
+    """The list searched on `search` and filtered on a Geldigheid option (Flask-Admin names filters flt<n>_<index>)."""
+    args = {"search": search} if search else {}
+    if validity:
+        index = next(i for i, f in enumerate(QualificationListView.column_filters) if isinstance(f, ValidityFilter))
+        args[f"flt0_{index}"] = validity
+    return url_for(f"{ENDPOINT}.index_view", **args)
+
+
+def details_url(qualification_id):
+    return url_for(f"{ENDPOINT}.details_view", id=str(qualification_id))
+
+
 def register(admin, app):
     """Add the list of kwalificaties to the Kwalificaties menu."""
     admin.add_view(
         QualificationListView(
             Qualification,
-            name="Lijst",
+            name="Kwalificaties zoeken",
             category="Kwalificaties",
-            endpoint="qualification_list",
+            endpoint=ENDPOINT,
             url="/lijsten/kwalificaties",
         )
     )

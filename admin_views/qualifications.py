@@ -1,67 +1,45 @@
-"""Screens of the qualification structure: browse and search for everyone, XML import for SBB admins, the CLI."""
+"""Screens of the qualification structure: XML import for SBB admins, the CLI, and the old browse URLs.
+
+Browsing is the Kwalificaties list (admin_views/qualification_list.py); /kwalificaties/ only redirects there.
+"""
 
 import json
 import sys
-from datetime import date
 
 import click
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from admin_views.base import SecureView
 from admin_views.forms import uploaded
+from admin_views.qualification_list import CURRENT, details_url, list_url
 from services import qualification_import as importer
-from services import qualifications as service
+from services.errors import NotFound
 from services.permissions import can
 
 CATEGORY = "Kwalificaties"
-PAGE_SIZE = 25
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # SBB's complete export is far larger than the app's default limit
 
 
-def _page():
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        return 1
+class OldQualificationPages(SecureView):
+    """The former browse pages: bookmarks and links to /kwalificaties/ lead to the list and its details."""
 
-
-class QualificationBrowseView(SecureView):
     capability = "view_registry"
+
+    def is_visible(self):
+        return False
 
     @expose("/")
     def index(self):
-        q = request.args.get("q", "").strip()[:100]
-        include_earlier = request.args.get("alle") == "1"
-        query = service.search(q, include_earlier=include_earlier)
-        total = query.count()
-        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
-        page = min(_page(), pages)
-        items = list(query.skip((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-        return self.render(
-            "qualifications/list.html",
-            q=q,
-            include_earlier=include_earlier,
-            items=items,
-            total=total,
-            page=page,
-            pages=pages,
-            today=date.today(),
-            may_import=can(current_user, "manage_registry"),
-        )
+        # The old page hid earlier versions unless "alle=1": the same on the list is the filter Geldende versie.
+        search = request.args.get("q", "").strip()[:100]
+        validity = None if request.args.get("alle") == "1" else CURRENT
+        return redirect(list_url(search=search or None, validity=validity))
 
     @expose("/<qualification_id>/")
     def details(self, qualification_id):
-        qualification = service.get_qualification(qualification_id)
-        if qualification is None:
-            abort(404)
-        return self.render(
-            "qualifications/details.html",
-            qualification=qualification,
-            versions=service.versions_of(qualification.crebo),
-            today=date.today(),
-        )
+        return redirect(details_url(qualification_id))
 
 
 class QualificationImportView(SecureView):
@@ -88,7 +66,7 @@ class QualificationImportView(SecureView):
         user = current_user._get_current_object()
         pending = importer.pending_upload(upload_id, user)
         if pending is None:
-            abort(404)
+            raise NotFound()
         if request.method == "POST":
             if request.form.get("action") == "annuleren":
                 importer.discard_upload(upload_id, user)
@@ -100,7 +78,7 @@ class QualificationImportView(SecureView):
                 flash(exc.message, "error")
                 return redirect(url_for(".index"))
             flash(f"Import voltooid: {result.message()}", "success")
-            return redirect(url_for("qualifications.index"))
+            return redirect(list_url())
         return self.render("qualifications/confirm.html", pending=pending)
 
 
@@ -143,11 +121,7 @@ def _allow_large_upload():
 def register(admin, app):
     """Add this area's views, blueprints and home panels."""
     app.before_request_funcs.setdefault(None, []).insert(0, _allow_large_upload)
-    admin.add_view(
-        QualificationBrowseView(
-            name="Kwalificaties zoeken", category=CATEGORY, endpoint="qualifications", url="/kwalificaties"
-        )
-    )
+    admin.add_view(OldQualificationPages(name="Kwalificaties", endpoint="qualifications", url="/kwalificaties"))
     admin.add_view(
         QualificationImportView(
             name="Kwalificaties importeren",
