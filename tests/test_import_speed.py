@@ -4,6 +4,7 @@ The zip check counts plain parts at byte level instead of through expat; the wor
 openpyxl's size scan; dates, folding and the hidden-character check take a short way for the usual input.
 """
 
+import gc
 import io
 import zipfile
 from datetime import date, datetime
@@ -249,3 +250,28 @@ def test_folding_and_the_hidden_character_check_take_the_ascii_shortcut_faithful
             assert text.hidden_character(sample, multiline=multiline) == text.hidden_character(
                 sample + "é", multiline=multiline
             ), repr(sample)
+
+
+def test_the_preview_pauses_the_cycle_collector_only_while_it_runs(app, monkeypatch):
+    from tests.statement_helpers import user
+
+    staff = user("mbo@school.example")
+    seen = []
+    original = spreadsheet.read_upload
+
+    def reading(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(spreadsheet, "read_upload", reading)
+    participant_import.preview(staff, excel_like(5), "d.xlsx")
+    assert seen == [False] and gc.isenabled()
+    with pytest.raises(spreadsheet.SpreadsheetError):
+        participant_import.preview(staff, b"PK not a zip", "d.xlsx")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        participant_import.preview(staff, excel_like(5), "d.xlsx")
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
