@@ -453,11 +453,17 @@ def summary_line(qualification):
     )
 
 
+def _known_keys(dossiers):
+    """The content keys of these dossiers that are stored already (one plain query, no document objects)."""
+    rows = QualificationDossier._get_collection().find(
+        {"content_key": {"$in": [d["content_key"] for d in dossiers]}}, {"content_key": 1, "_id": 0}
+    )
+    return {row["content_key"] for row in rows}
+
+
 def summary(dossiers):
     """Per dossier: heading data, whether it is new, and one summary line per kwalificatie."""
-    known = set(
-        QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers]).scalar("content_key")
-    )
+    known = _known_keys(dossiers)
     older = set(QualificationDossier.objects(crebo__in=[d["crebo"] for d in dossiers]).scalar("crebo"))
     rows = []
     for d in dossiers:
@@ -500,12 +506,16 @@ class ImportResult:
         return ", ".join(parts) + "."
 
 
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
 def _dt(value):
     return datetime(value.year, value.month, value.day) if value else None
 
 
-def _words(title):
-    return sorted({w for w in re.split(r"[^0-9a-z]+", fold(title)) if w})
+def _words(title_key):
+    """The search words of a folded title."""
+    return sorted({w for w in _NON_WORD.split(title_key) if w})
 
 
 def import_dossiers(dossiers, *, user=None, source_filename=None):
@@ -513,9 +523,7 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
     if user is not None:
         require(user, "manage_registry")
     result = ImportResult()
-    known = set(
-        QualificationDossier.objects(content_key__in=[d["content_key"] for d in dossiers]).scalar("content_key")
-    )
+    known = _known_keys(dossiers)
     fresh, seen = [], set()
     for d in dossiers:
         if d["content_key"] in known or d["content_key"] in seen:
@@ -553,6 +561,7 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
         )
         for q in d["qualifications"]:
             tasks = q["core_tasks"]
+            title_key = fold(q["title"])
             qualification_rows.append(
                 {
                     "crebo": q["crebo"],
@@ -571,8 +580,8 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
                     "core_task_count": len(tasks),
                     "work_process_count": sum(len(t["work_processes"]) for t in tasks),
                     "superseded": False,
-                    "title_words": _words(q["title"]),
-                    "title_key": fold(q["title"]),
+                    "title_words": _words(title_key),
+                    "title_key": title_key,
                     "imported_at": now,
                 }
             )
