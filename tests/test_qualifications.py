@@ -15,6 +15,7 @@ from services import qualification_import as importer
 from services import qualifications as service
 from services.demo_qualifications import DEMO_CREBOS, DEMO_FILE
 
+LIST = "/lijsten/kwalificaties/"
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "kwalificatiestructuur"
 SHARED_FILES = {
@@ -457,7 +458,7 @@ def test_upload_shows_summary_and_imports_only_after_confirmation(app, client, a
     assert _counts() == before and PendingQualificationUpload.objects.count() == 1
 
     done = client.post(response.headers["Location"], data={"action": "importeren"}, follow_redirects=True)
-    assert "Import voltooid" in done.get_data(as_text=True)
+    assert "Import voltooid" in done.get_data(as_text=True) and done.request.path == LIST
     assert _counts() == (before[0] + 3, before[1] + 5)
     assert PendingQualificationUpload.objects.count() == 0
     assert service.get_by_crebo("90201").version == "2025"
@@ -482,7 +483,7 @@ def test_upload_refused_for_others(app, client, auth, role):
     assert client.get("/kwalificaties-importeren/").status_code == 403
     assert _upload(client, _new_version_bytes()).status_code == 403
     assert PendingQualificationUpload.objects.count() == 0
-    assert "XML-bestand van SBB importeren" not in client.get("/kwalificaties/").get_data(as_text=True)
+    assert "XML-bestand van SBB importeren" not in client.get(LIST).get_data(as_text=True)
 
 
 def test_someone_elses_pending_upload_is_not_found(app, client, auth):
@@ -525,25 +526,29 @@ def test_upload_needs_csrf_token_and_takes_a_file_beyond_the_app_limit(demo_dump
 
 
 def test_browse_search_and_details_for_school_staff(app, client, auth):
-    assert client.get("/kwalificaties/").status_code == 302  # sign in first
+    from documents.qualifications import Qualification
+
+    assert client.get("/lijsten/kwalificaties/").status_code == 302  # sign in first
     auth.login_role("school_staff")
-    html = client.get("/kwalificaties/").get_data(as_text=True)
+    earlier = Qualification.objects(crebo="90101", superseded=True).get()
+    # The old browse URL leads to the list, where earlier versions are hidden unless asked for.
+    html = client.get("/kwalificaties/", follow_redirects=True).get_data(as_text=True)
     for crebo, title in DEMO_CREBOS.items():
         assert crebo in html and title in html
-    assert "voorgaande versie</span>" not in html
-    html = client.get("/kwalificaties/?q=hovenier").get_data(as_text=True)
+    assert str(earlier.pk) not in html
+    html = client.get(LIST + "?search=hovenier").get_data(as_text=True)
     assert "Medewerker hovenier" in html and "Medewerker bediening" not in html
-    html = client.get("/kwalificaties/?q=90201").get_data(as_text=True)
+    html = client.get(LIST + "?search=90201").get_data(as_text=True)
     assert "Medewerker bediening" in html and "Zelfstandig werkend kok" not in html
-    assert "Geen kwalificaties gevonden" in client.get("/kwalificaties/?q=xyz").get_data(as_text=True)
-    html = client.get("/kwalificaties/?q=90101&alle=1").get_data(as_text=True)
-    assert "voorgaande versie</span>" in html and "instroom beëindigd" in html
+    assert "Er is niets gevonden" in client.get(LIST + "?search=xyz").get_data(as_text=True)
+    html = client.get("/kwalificaties/?q=90101&alle=1", follow_redirects=True).get_data(as_text=True)
+    assert str(earlier.pk) in html and "31-07-2023" in html  # the earlier version, its intake ended
 
     q = service.get_by_crebo("90102")
-    html = client.get(f"/kwalificaties/{q.pk}/").get_data(as_text=True)
+    html = client.get(LIST + f"details/?id={q.pk}").get_data(as_text=True)
     assert "B1-K1-W1" in html and "P2-K1-W3 </strong>" not in html and "P2-K1-W3" in html
     assert "Ontvangt en controleert goederen" in html
     assert "bewaakt dat afwijkingen binnen één werkdag zijn afgehandeld." in html
     assert "De medewerker:" not in html
-    assert client.get("/kwalificaties/000000000000000000000000/").status_code == 404
-    assert client.get("/kwalificaties/onzin/").status_code == 404
+    assert client.get(LIST + "details/?id=000000000000000000000000").status_code == 404
+    assert client.get(LIST + "details/?id=onzin").status_code == 404

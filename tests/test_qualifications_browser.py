@@ -5,17 +5,23 @@ from tests.browser import browser, live_server, page, requires_chromium, screens
 
 pytestmark = requires_chromium
 
+ROWS = "table.model-list tbody tr"
+
 
 def test_browse_a_kwalificatie(page):  # noqa: F811
     sign_in(page, "pro@school.example")
+    # The old address leads to the list, filtered to the current versions (the earlier 90101 is hidden).
     page.goto("/kwalificaties/")
-    assert page.locator("#qualification-results tbody tr").count() == 5
-    page.fill("#q", "teamleid")
-    page.click("#search-button")
-    rows = page.locator("#qualification-results tbody tr")
+    page.wait_for_url("**/lijsten/kwalificaties/?flt0_2=current")
+    assert page.locator(ROWS).count() == 5
+    page.fill("input[name=search]", "teamleid")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_url("**search=teamleid**")
+    rows = page.locator(ROWS)
     assert rows.count() == 1
     screenshot(page, "qualifications-search")
-    rows.first.locator("a").click()
+    rows.first.locator("a[title=Bekijken]").click()
+    page.wait_for_selector("#qualification-title")
     assert "90102 Logistiek teamleider" in page.locator("#qualification-title").inner_text()
     assert page.locator(".core-task").count() == 3
     # The first werkproces is open; another opens on a click and shows its gedrag lines.
@@ -26,6 +32,10 @@ def test_browse_a_kwalificatie(page):  # noqa: F811
     page.wait_for_selector("#wp-P2-K1-W3.show")
     assert "formuleert haalbare verbetervoorstellen;" in page.locator("#wp-P2-K1-W3").inner_text()
     screenshot(page, "qualifications-details")
+    # Back to the list; without the Geldigheid filter the earlier version shows too.
+    page.click("#back-to-list")
+    page.wait_for_url("**/lijsten/kwalificaties/")
+    assert page.locator(ROWS).count() == 6
 
 
 def test_sbb_admin_imports_a_new_version(page, tmp_path):  # noqa: F811
@@ -42,8 +52,9 @@ def test_sbb_admin_imports_a_new_version(page, tmp_path):  # noqa: F811
     page.click("#confirm-import")
     page.wait_for_selector(".alert-success")
     assert "Import voltooid" in page.content()
-    page.fill("#q", "90202")
-    page.check("#alle")
-    page.click("#search-button")
-    assert page.locator("#qualification-results tbody tr").count() == 2
-    assert "voorgaande versie" in page.locator("#qualification-results").inner_text()
+    page.wait_for_url("**/lijsten/kwalificaties/")  # back on the list, every version shown
+    page.fill("input[name=search]", "90202")
+    page.press("input[name=search]", "Enter")
+    page.wait_for_url("**search=90202**")
+    assert page.locator(ROWS).count() == 2
+    assert sorted(page.locator(f"{ROWS} td.col-superseded").all_inner_texts()) == ["Ja", "Nee"]
