@@ -113,8 +113,9 @@ _DECLARATION_END = b"?>"
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _PLAIN_ENCODINGS = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
 # The tags that matter: start, end or empty tag of row, si or sst, with or without a namespace prefix. Attribute
-# values may hold '>' and '/', so they are matched whole (quoted); '<' is not allowed in them.
-_ATTRIBUTES = rb"""((?:[^>"']|"[^"]*"|'[^']*')*)>"""
+# values may hold '>' and '/', so they are matched whole (quoted). '<' is allowed in neither: a broken tag ends at
+# the next '<', so a file of unclosed tags costs one pass, not one pass per tag.
+_ATTRIBUTES = rb"""((?:[^<>"']|"[^<"]*"|'[^<']*')*)>"""
 _TOKEN = re.compile(rb"<(/?)(row|si|sst)(?=[\s/>])" + _ATTRIBUTES)
 # The same with a namespace prefix (<x:row>), which some tools write: three times slower, so only when needed.
 _PREFIXED_TOKEN = re.compile(rb"""<(/?)(?:[^\s<>/!?:="']+:)?(row|si|sst)(?=[\s/>])""" + _ATTRIBUTES)

@@ -6,6 +6,7 @@ openpyxl's size scan; dates, folding and the hidden-character check take a short
 
 import gc
 import io
+import time
 import zipfile
 from datetime import date, datetime
 
@@ -275,3 +276,16 @@ def test_the_preview_pauses_the_cycle_collector_only_while_it_runs(app, monkeypa
         assert not gc.isenabled()  # left as the caller had it
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("unclosed", ['<row a="x', "<row a='x", "<row a", '<si b="'])
+def test_unclosed_tags_cost_one_pass(unclosed):
+    # Below the 1 MB from which the compression ratio counts: a regular expression that looked for the end of
+    # each tag to the end of the text would take minutes here.
+    xml = DECLARATION + f"<sst {NS}>" + unclosed * (1000_000 // len(unclosed))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", xml)
+    started = time.perf_counter()
+    upload_limits.check_zip(out.getvalue(), max_rows=5000)
+    assert time.perf_counter() - started < 1.0
