@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired
 
 from admin_views.base import SecureModelView
 from admin_views.filters import aantal
+from core.text import counted
 from documents.audit import ACTIONS, OBJECT_TYPES, AuditEvent
 from documents.constants import INSTITUTION_KINDS, ROLES
 from documents.files import StoredFile
@@ -118,7 +119,8 @@ class UserView(AuditedModelView):
             except OSError:
                 failed.append(user.email)
         if sent:
-            flash(f"Wachtwoordmail verstuurd naar {sent} gebruiker(s): zij kiezen zelf een wachtwoord.", "success")
+            message = counted("Wachtwoordmail verstuurd naar {n} {gebruiker|gebruikers}", sent)
+            flash(f"{message}: zij kiezen zelf een wachtwoord.", "success")
         if failed:
             flash(
                 "De mailserver gaf een fout; geen wachtwoordmail verstuurd naar "

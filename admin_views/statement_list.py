@@ -215,7 +215,7 @@ class StatementListView(ParticipantDocumentListView):
     @scoped_action("download_pdf", "PDF downloaden", None, limit=MAX_PDFS)
     def action_download_pdf(self, ids):
         return self.download(
-            ids, lambda s: (self._file_name(s), svc.final_pdf(s) if s.status == FINAL else svc.concept_pdf(s))
+            ids, lambda one: (self._file_name(one), svc.final_pdf(one) if one.status == FINAL else svc.concept_pdf(one))
         )
 
     @scoped_action(

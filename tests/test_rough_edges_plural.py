@@ -130,6 +130,6 @@ def test_no_action_message_says_s_or_en_in_brackets():
         for folder in ("admin_views", "services", "static")
         for path in (root / folder).glob("*.[pj][ys]")
         # A word with "(s)"/"(en)" inside text, followed by more text: not a call such as fold(s).
-        for match in re.finditer(r"[a-zë]{3,}\((?:s|en)\) [a-zë]", path.read_text(encoding="utf-8"))
+        for match in re.finditer(r"[a-zë]{3,}\((?:s|en)\)[:;,]? [a-zë]", path.read_text(encoding="utf-8"))
     ]
     assert found == []
