@@ -51,13 +51,29 @@ def test_all_widgets_share_one_font_object(small_large):
     assert len(fonts) == 1  # stock reportlab made one Helvetica object per text widget
 
 
-def test_alike_widgets_share_their_appearance_streams(small_large):
+def test_alike_widgets_share_what_is_safe_to_share(small_large):
+    """Check boxes share their on/off streams; text widgets have their own (tests/test_guidance_fill_isolation.py)
+    but share the box look and the resources. Neither grows with the number of work processes."""
     small, large = small_large
-    small_streams = {ref for widget in _widgets(small) for ref in _appearance_refs(widget)}
-    large_streams = {ref for widget in _widgets(large) for ref in _appearance_refs(widget)}
     assert len(list(_widgets(large))) > 3 * len(list(_widgets(small))) / 2
-    # One stream per kind and size of field, whatever the number of work processes.
-    assert len(large_streams) == len(small_streams) <= 12
+
+    def shared_parts(pdf):
+        reader = PdfReader(io.BytesIO(pdf))
+        boxes, resources = set(), set()
+        for widget in _widgets(pdf):
+            if widget["/FT"] == "/Btn":
+                boxes.update(_appearance_refs(widget))
+            else:
+                stream = reader.get_object(_appearance_refs(widget)[0])
+                resources.add(dict.__getitem__(stream, "/Resources").idnum)
+        return boxes, resources
+
+    small_boxes, small_resources = shared_parts(small)
+    large_boxes, large_resources = shared_parts(large)
+    # One on and one off stream per size of check box, whatever the number of work processes.
+    assert len(large_boxes) == len(small_boxes) <= 4
+    # One resource dictionary (font and box look) per size of text field.
+    assert len(large_resources) == len(small_resources) <= 12
 
 
 def test_checkboxes_carry_only_normal_on_and_off_appearances(small_large):

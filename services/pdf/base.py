@@ -19,8 +19,9 @@ import jinja2
 import reportlab
 from PIL import Image, UnidentifiedImageError
 from reportlab import rl_config
-from reportlab.lib.colors import Color, HexColor
+from reportlab.lib.colors import Color, HexColor, opaqueColor
 from reportlab.lib.fonts import addMapping, tt2ps
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.acroform import AcroForm, annotationFlagValues, bsPDF
@@ -330,23 +331,44 @@ def _form_font_dictionary(form) -> PDFDictionary:
     )
 
 
-class SharedAcroForm(AcroForm):
-    """reportlab's AcroForm with one embedded font object for all widgets and each appearance stream built once.
+def _pdf_literal(text: str) -> bytes:
+    """Text as the body of a PDF literal string in the form font's encoding (cp1252); what it lacks becomes "?"."""
+    out = bytearray()
+    for byte in text.encode("cp1252", errors="replace"):
+        if byte in b"()\\":
+            out += b"\\" + bytes([byte])
+        elif 32 <= byte < 127:
+            out.append(byte)
+        else:
+            out += b"\\%03o" % byte
+    return bytes(out)
 
-    Stock reportlab (5.1) registers a new Helvetica font dictionary for every widget (makeFont), so no two
-    text appearances are alike and none are shared: 411 fields made 411 font objects and as many streams. Here
-    the font is made once per document (so /DR and every widget name the same object), and an appearance
-    with the same arguments is built once and referenced by every widget that looks alike (reportlab already
-    dedups equal streams by their text; this saves building them).
+
+class SharedAcroForm(AcroForm):
+    """reportlab's AcroForm with one embedded font object for all widgets and every text widget its own appearance.
+
+    Stock reportlab (5.1) registers a new Helvetica font dictionary for every widget (makeFont): 411 fields made
+    411 font objects. Here the font is made once per document, so /DR and every appearance name the same object.
+
+    Text and choice widgets each get their own, tiny normal appearance stream (/AP /N): a filling tool may write
+    the typed value into that stream object in place (pypdf does), so a stream shared by alike fields showed one
+    field's value in all of them. What is safe to share is shared: the look of the empty box (fill and border,
+    one form XObject per size, drawn by "Do"), the appearance resources (one dictionary per box) and the font.
+    Check boxes share their on and off appearances: filling one switches /AS, it never rewrites a stream.
 
     Stock reportlab also allows only the standard 14 fonts, which are never embedded: the font here is the full
     Vera TTF (_form_font_dictionary), so what a trainer types later is drawn with a font the file carries.
     """
 
+    #: The resource name of the shared box look in every text widget's appearance resources.
+    BOX = "PLBox"
+
     def __init__(self, canv, **kwds):
         super().__init__(canv, **kwds)
         self._form_font_ref = None
         self._shared_streams = {}
+        self._box_resources = {}
+        self._own_streams = 0
 
     def makeFont(self, fontName):
         # Every field uses the one embedded font, whatever it names: reportlab's default (Helvetica) included.
@@ -377,8 +399,115 @@ class SharedAcroForm(AcroForm):
     def checkboxAP(self, *args, **kwargs):
         return self._shared("checkbox", super().checkboxAP, args, kwargs)
 
-    def txAP(self, *args, **kwargs):
-        return self._shared("text", super().txAP, args, kwargs)
+    def txAP(
+        self,
+        key,
+        value,
+        iFontName,
+        rFontName,
+        fontSize,
+        fillColor=None,
+        borderColor=None,
+        textColor=None,
+        borderWidth=None,
+        borderStyle="solid",
+        width=120,
+        height=36,
+        wkind="textfield",
+        **rest,
+    ):
+        """A text or combo widget's own appearance: the shared box, then its text as marked content (/Tx).
+
+        A new stream object for every widget, never shared (reportlab's _textfield shares equal streams by their
+        _af_refstr: each gets a unique one). The /Tx BMC ... EMC section is where viewers and filling tools put
+        the typed text; what comes before it (the box) they keep.
+        """
+        if wkind == "listbox" or borderStyle != "solid":
+            return super().txAP(
+                key,
+                value,
+                iFontName,
+                rFontName,
+                fontSize,
+                fillColor=fillColor,
+                borderColor=borderColor,
+                textColor=textColor,
+                borderWidth=borderWidth,
+                borderStyle=borderStyle,
+                width=width,
+                height=height,
+                wkind=wkind,
+                **rest,
+            )
+        resources = self._box_resources_ref(width, height, fillColor, borderColor, borderWidth)
+        content = [b"/%s Do\n/Tx BMC" % self.BOX.encode("ascii")]
+        if value:
+            # As reportlab draws a value: clipped inside the border, the first line at the top, 1.2 leading.
+            inset = 2 * (borderWidth or 0)
+            leading = 1.2 * fontSize
+            color = self.streamFillColor(textColor) if opaqueColor(textColor) else "0 g"
+            content.append(
+                (
+                    f"q {fp_str(inset, inset, width - 2 * inset, height - 2 * inset)} re W n\n"
+                    f"BT /{iFontName} {fp_str(fontSize)} Tf {color}\n"
+                    f"1 0 0 1 {fp_str(2 * inset, height - fontSize - inset)} Tm"
+                ).encode("ascii")
+            )
+            lines = [b"(%s) Tj" % _pdf_literal(line) for line in str(value).split("\n")]
+            content.append(f"\n0 {fp_str(-leading)} Td\n".encode("ascii").join(lines))
+            content.append(b"ET Q")
+        content.append(b"EMC\n")
+        stream = PDFStream(
+            PDFDictionary(
+                {
+                    "Subtype": PDFName("Form"),
+                    "BBox": PDFArray([0, 0, width, height]),
+                    "Resources": resources,
+                }
+            ),
+            b"\n".join(content),
+            filters=[],  # a few dozen bytes: compressing would only add the filter's overhead
+        )
+        self._own_streams += 1
+        stream._af_refstr = f"own appearance {self._own_streams}"
+        return stream
+
+    def _box_resources_ref(self, width, height, fill, border, border_width):
+        """The appearance resources (the form font, the box look) for boxes of this size and look, made once."""
+        key = (fp_str(width, height, border_width or 0), repr(fill), repr(border))
+        ref = self._box_resources.get(key)
+        if ref is None:
+            box = []
+            if opaqueColor(fill):
+                box.append(f"{self.streamFillColor(fill)}\n0 0 {fp_str(width, height)} re f")
+            if border_width and opaqueColor(border):
+                half = border_width / 2
+                box.append(
+                    f"{self.streamStrokeColor(border)}\n{fp_str(border_width)} w\n"
+                    f"{fp_str(half, half, width - border_width, height - border_width)} re s"
+                )
+            look = PDFStream(
+                PDFDictionary(
+                    {
+                        "Type": PDFName("XObject"),
+                        "Subtype": PDFName("Form"),
+                        "BBox": PDFArray([0, 0, width, height]),
+                    }
+                ),
+                "\n".join(box).encode("ascii"),
+                filters=[],
+            )
+            self.makeFont(FORM_FONT)  # the font is made on the first field; this only makes sure
+            ref = self._box_resources[key] = self.getRef(
+                PDFDictionary(
+                    {
+                        "ProcSet": PDFArray([PDFName("PDF"), PDFName("Text")]),
+                        "Font": PDFDictionary({FORM_FONT: self._form_font_ref}),
+                        "XObject": PDFDictionary({self.BOX: self.getRef(look)}),
+                    }
+                )
+            )
+        return ref
 
     def checkbox(self, *, checked=False, size=12, name, tooltip=None, borderColor, fillColor, textColor, borderWidth):
         """A check box at the canvas's origin with only its normal appearances (on and off), shared by all boxes.
