@@ -6,10 +6,12 @@ Dutch message and nothing is stored. Writing is all or nothing and idempotent: a
 was imported before is skipped; a changed dossier is added as a new version beside the old one.
 """
 
+import gc
 import hashlib
 import json
 import re
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -87,10 +89,14 @@ def _guard(data):
         pass
 
 
+# Only BOM bytes and whitespace: matched from the start, so a real file is not copied (lstrip().strip() was twice).
+_BLANK = re.compile(rb"[\xef\xbb\xbf]*\s*")
+
+
 def _read_root(data, filename):
     if isinstance(data, str):
         data = data.encode("utf-8")
-    if not data or not data.lstrip(b"\xef\xbb\xbf").strip():
+    if _BLANK.fullmatch(data):
         raise QualificationImportError(
             "Het bestand is leeg. Kies het XML-bestand met de kwalificatiestructuur van SBB.", filename
         )
@@ -350,8 +356,31 @@ def _dossier(element, filename):
     return dossier
 
 
+@contextmanager
+def _no_cycle_collection():
+    """Pause the cycle collector while the tree and the dossier dicts are built.
+
+    Neither holds a reference cycle (ElementTree elements do not point to their parents; the dicts only point
+    down), so reference counting frees all of it and the collector's passes over the thousands of young elements
+    find nothing: on SBB's files they are about a tenth of the walk. Paused only if it ran, and always resumed.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse(data, filename=None):
     """Parse one file's bytes into plain dossier dicts; raise QualificationImportError when it is not usable."""
+    with _no_cycle_collection():
+        return _parse(data, filename)
+
+
+def _parse(data, filename):
     root = _read_root(data, filename)
     tag = root.tag.rsplit("}", 1)[-1]
     if tag != "sbb":

@@ -194,3 +194,19 @@ def test_each_kwalificatie_title_is_folded_once(app, monkeypatch):
     assert sorted(folded) == ["Profiel 1", "Profiel 2"]
     stored = Qualification.objects(crebo="90001").first()
     assert stored.title_key == "profiel 1" and stored.title_words == ["1", "profiel"]
+
+
+def test_the_cycle_collector_is_resumed_after_a_parse_also_a_refused_one():
+    import gc
+
+    importer.parse(_file(), "proef.xml")
+    assert gc.isenabled()
+    with pytest.raises(importer.QualificationImportError, match="om veiligheidsredenen"):
+        importer.parse(b'<!DOCTYPE sbb [<!ENTITY a "b">]><sbb>&a;</sbb>', "bom.xml")
+    assert gc.isenabled()
+    gc.disable()  # someone else's pause is left alone
+    try:
+        importer.parse(_file(), "proef.xml")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
