@@ -25,7 +25,7 @@ from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.acroform import AcroForm, annotationFlagValues, bsPDF
-from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream, PDFString
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFObject, PDFStream, PDFString
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas as rl_canvas
 from reportlab.platypus import Flowable
@@ -344,6 +344,31 @@ def _pdf_literal(text: str) -> bytes:
     return bytes(out)
 
 
+class _PlainForm(PDFObject):
+    """A small uncompressed form XObject: a text widget's own appearance, or the box look its appearances share.
+
+    reportlab's PDFStream would write "/Filter [ ]" for no filter and format a dictionary object by object: for a
+    stream of a few dozen bytes written once per text widget, the dictionary is written here as it is.
+    """
+
+    __RefOnly__ = 1  # a stream is an indirect object
+
+    def __init__(self, resources, content: bytes, width, height):
+        self.resources = resources
+        self.content = content
+        self.bbox = fp_str(0, 0, width, height)
+
+    def format(self, document):
+        content = document.encrypt.encode(self.content)
+        resources = b"" if self.resources is None else b" /Resources " + self.resources.format(document)
+        return b"<< /Subtype /Form /BBox [%s]%s /Length %d >>\nstream\n%s\nendstream\n" % (
+            self.bbox.encode("ascii"),
+            resources,
+            len(content),
+            content,
+        )
+
+
 class SharedAcroForm(AcroForm):
     """reportlab's AcroForm with one embedded font object for all widgets and every text widget its own appearance.
 
@@ -439,7 +464,6 @@ class SharedAcroForm(AcroForm):
                 wkind=wkind,
                 **rest,
             )
-        resources = self._box_resources_ref(width, height, fillColor, borderColor, borderWidth)
         content = [b"/%s Do\n/Tx BMC" % self.BOX.encode("ascii")]
         if value:
             # As reportlab draws a value: clipped inside the border, the first line at the top, 1.2 leading.
@@ -456,18 +480,10 @@ class SharedAcroForm(AcroForm):
             lines = [b"(%s) Tj" % _pdf_literal(line) for line in str(value).split("\n")]
             content.append(f"\n0 {fp_str(-leading)} Td\n".encode("ascii").join(lines))
             content.append(b"ET Q")
-        content.append(b"EMC\n")
-        stream = PDFStream(
-            PDFDictionary(
-                {
-                    "Subtype": PDFName("Form"),
-                    "BBox": PDFArray([0, 0, width, height]),
-                    "Resources": resources,
-                }
-            ),
-            b"\n".join(content),
-            filters=[],  # a few dozen bytes: compressing would only add the filter's overhead
-        )
+        content.append(b"EMC")
+        content = b"\n".join(content)
+        resources = self._box_resources_ref(width, height, fillColor, borderColor, borderWidth)
+        stream = _PlainForm(resources, content, width, height)
         self._own_streams += 1
         stream._af_refstr = f"own appearance {self._own_streams}"
         return stream
@@ -486,18 +502,8 @@ class SharedAcroForm(AcroForm):
                     f"{self.streamStrokeColor(border)}\n{fp_str(border_width)} w\n"
                     f"{fp_str(half, half, width - border_width, height - border_width)} re s"
                 )
-            look = PDFStream(
-                PDFDictionary(
-                    {
-                        "Type": PDFName("XObject"),
-                        "Subtype": PDFName("Form"),
-                        "BBox": PDFArray([0, 0, width, height]),
-                    }
-                ),
-                "\n".join(box).encode("ascii"),
-                filters=[],
-            )
-            self.makeFont(FORM_FONT)  # the font is made on the first field; this only makes sure
+            look = _PlainForm(None, "\n".join(box).encode("ascii"), width, height)
+            self.makeFont(FORM_FONT)  # made already by the field (_textfield): this keeps the method whole
             ref = self._box_resources[key] = self.getRef(
                 PDFDictionary(
                     {
