@@ -110,7 +110,9 @@ def test_other_fields_keep_empty_appearances_and_values(pdf):
     # A choice field's appearance is written in place as well: the level drawn in its own widget only.
     assert "(gedeeltelijk)" in drawn[LEVEL_FIELD]
     others = [
-        name for name, data in drawn.items() if name.endswith("_niveau") and name != LEVEL_FIELD and "(gedeeltelijk)" in data
+        name
+        for name, data in drawn.items()
+        if name.endswith("_niveau") and name != LEVEL_FIELD and "(gedeeltelijk)" in data
     ]
     assert not others
     fields = read_guidance_fields(filled)["work_processes"]
@@ -121,3 +123,26 @@ def test_other_fields_keep_empty_appearances_and_values(pdf):
         for index, moment in enumerate(entry["moments"])
         if (key, index) != ("25498-B1-K1-W1", 0)
     )
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
+def test_a_value_filled_in_at_render_is_drawn_in_the_form_fonts_encoding():
+    """A value the server fills in is drawn in its own appearance, in cp1252 as the form font expects."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from services.pdf.base import AcroField, setup
+
+    setup()
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    for number, value in enumerate(["Zoë (Çelik) \\ 100% €5 D’Souza", ""]):
+        field = AcroField(f"veld{number}", width=200, height=16, value=value)
+        field.wrap(400, 100)
+        field.drawOn(canvas, 50, 700 - 30 * number)
+    canvas.showPage()
+    canvas.save()
+    text = _page_texts(out.getvalue())[0]
+    assert "Zoë (Çelik) \\ 100% €5 D’Souza" in text  # stock reportlab: KeyError on € and ’ (Latin-1 only)
+    reader = pypdf.PdfReader(out)
+    refs = [_normal_appearance(widget).idnum for _page, widget in _widgets(reader)]
+    assert len(set(refs)) == 2
