@@ -465,8 +465,9 @@ class SharedAcroForm(AcroForm):
                 **rest,
             )
         content = [b"/%s Do\n/Tx BMC" % self.BOX.encode("ascii")]
-        if value:
-            # As reportlab draws a value: clipped inside the border, the first line at the top, 1.2 leading.
+        if value and not value.isspace():
+            # As reportlab draws a value: clipped inside the border, the first line at the top, 1.2 leading. (A
+            # combo box's blank option is a space: nothing to draw.)
             inset = 2 * (borderWidth or 0)
             leading = 1.2 * fontSize
             color = self.streamFillColor(textColor) if opaqueColor(textColor) else "0 g"
