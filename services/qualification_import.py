@@ -552,7 +552,14 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
     if user is not None:
         require(user, "manage_registry")
     result = ImportResult()
-    known = _known_keys(dossiers)
+    # One read of the stored dossiers of these crebos answers both "imported before?" (the content key holds
+    # the crebo, so an equal key can only be stored under the same crebo) and "which version is newest?".
+    stored_dossiers = list(
+        QualificationDossier._get_collection().find(
+            {"crebo": {"$in": sorted({d["crebo"] for d in dossiers})}}, _VERSION_FIELDS | {"content_key": 1}
+        )
+    )
+    known = {row["content_key"] for row in stored_dossiers}
     fresh, seen = [], set()
     for d in dossiers:
         if d["content_key"] in known or d["content_key"] in seen:
@@ -616,7 +623,10 @@ def import_dossiers(dossiers, *, user=None, source_filename=None):
             )
 
     dossier_ids = [row["_id"] for row in dossier_rows]
-    stale = _mark_versions(QualificationDossier, dossier_rows) + _mark_versions(Qualification, qualification_rows)
+    fresh_crebos = {d["crebo"] for d in fresh}
+    stale = _mark_versions(
+        QualificationDossier, dossier_rows, [row for row in stored_dossiers if row["crebo"] in fresh_crebos]
+    ) + _mark_versions(Qualification, qualification_rows)
     try:
         QualificationDossier._get_collection().insert_many(dossier_rows)
         if qualification_rows:
@@ -675,15 +685,19 @@ def _versions(rows):
     return newest, older
 
 
-def _mark_versions(document, new_rows):
-    """Set `superseded` on rows about to be inserted; return [(document, stored ids that become older)]."""
+def _mark_versions(document, new_rows, stored=None):
+    """Set `superseded` on rows about to be inserted; return [(document, stored ids that become older)].
+
+    stored: the stored rows of the new rows' crebos (with _VERSION_FIELDS) when the caller has read them already.
+    """
     if not new_rows:
         return []
     for row in new_rows:
         row.setdefault("_id", ObjectId())
-    stored = list(
-        document._get_collection().find({"crebo": {"$in": sorted({r["crebo"] for r in new_rows})}}, _VERSION_FIELDS)
-    )
+    if stored is None:
+        stored = list(
+            document._get_collection().find({"crebo": {"$in": sorted({r["crebo"] for r in new_rows})}}, _VERSION_FIELDS)
+        )
     newest, older = _versions(stored + new_rows)
     fresh_ids = {id(row) for row in new_rows}
     for row in newest:

@@ -210,3 +210,19 @@ def test_the_cycle_collector_is_resumed_after_a_parse_also_a_refused_one():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_an_import_reads_the_stored_dossiers_once(app):
+    from bench import dbops
+
+    dbops.install()
+    data = _file()
+    with dbops.counting() as counter:
+        result = importer.import_dossiers(importer.parse(data, "proef.xml"))
+    assert len(result.added) == 1
+    # "Imported before?" and "which version is newest?" come from one read (they were two).
+    assert counter.commands.count("find qualification_dossiers") == 1
+    with dbops.counting() as counter:
+        again = importer.import_dossiers(importer.parse(data, "proef.xml"))
+    assert again.added == [] and again.unchanged == [("90000", "Proefdossier")]
+    assert counter.commands == ["find qualification_dossiers"]
