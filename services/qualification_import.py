@@ -6,12 +6,10 @@ Dutch message and nothing is stored. Writing is all or nothing and idempotent: a
 was imported before is skipped; a changed dossier is added as a new version beside the old one.
 """
 
-import gc
 import hashlib
 import json
 import re
 import zlib
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +24,7 @@ from defusedxml import DefusedXmlException, DTDForbidden
 from mongoengine import ValidationError
 from pymongo.errors import PyMongoError
 
+from core.collector import cycle_collection_paused
 from core.text import counted
 from documents.qualifications import PendingQualificationUpload, Qualification, QualificationDossier
 from services import audit
@@ -379,27 +378,9 @@ def _fingerprint_json(value):
     return _ESCAPE.sub(_unescape, text) if "\\u" in text else text
 
 
-@contextmanager
-def _no_cycle_collection():
-    """Pause the cycle collector while the tree and the dossier dicts are built.
-
-    Neither holds a reference cycle (ElementTree elements do not point to their parents; the dicts only point
-    down), so reference counting frees all of it and the collector's passes over the thousands of young elements
-    find nothing: on SBB's files they are about a tenth of the walk. Paused only if it ran, and always resumed.
-    """
-    if not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
-
-
 def parse(data, filename=None):
     """Parse one file's bytes into plain dossier dicts; raise QualificationImportError when it is not usable."""
-    with _no_cycle_collection():
+    with cycle_collection_paused():
         return _parse(data, filename)
 
 
