@@ -1,6 +1,6 @@
 """Kwalificatiestructuur import: the three SBB files imported (parse + guard + write) beside plain ElementTree parsing.
 
-`python -m bench.qualifications_import` prints medians in milliseconds and the ratio (target: at most 3x).
+`python -m bench.qualifications_import` prints medians in milliseconds and the ratio (target: at most 2.5x).
 Each import run starts from empty qualification collections on an in-memory (mongomock) database.
 """
 

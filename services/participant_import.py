@@ -1,14 +1,13 @@
 """Bulk import of participants from the Excel template: template, preview, all-or-nothing import, undo a batch."""
 
-import contextlib
 import functools
-import gc
 import logging
 from datetime import timedelta
 
 from bson import ObjectId
 from mongoengine.errors import BulkWriteError, NotUniqueError
 
+from core.collector import cycle_collection_paused
 from documents.imports import ImportBatch
 from documents.participants import Participant, identity_key
 from services import audit, spreadsheet
@@ -124,28 +123,10 @@ def _existing_keys(keys):
     return found
 
 
-@contextlib.contextmanager
-def _cycle_collection_paused():
-    """Pause Python's cycle collector while a preview builds its rows; it runs again at the end.
-
-    A preview allocates some 40 containers per row (openpyxl's elements and tuples, our dicts): the collector
-    runs every few hundred of them and now and then walks every object of the process, and finds nothing to
-    free (rows hold no cycles). That was 15% of a 5,000-row preview. Reference counting still frees everything
-    as usual; another request's cycles wait at most the length of one preview.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
 def preview(user, upload, file_name=None):
     """Read and check an uploaded file; stage every row with its state; return the StagedUpload."""
     _require(user)
-    with _cycle_collection_paused():
+    with cycle_collection_paused():
         return _preview(user, upload, file_name)
 
 
