@@ -1,13 +1,22 @@
 """Measure the bulk-import preview of a 5,000-row file: wall time and peak Python memory (tracemalloc).
 
+Two shapes of the same rows (``build_file(rows, excel=...)``):
+
+- ``excel=True``: the sheet as Excel saves it, the file a user uploads: text cells point into a shared strings
+  table (xl/sharedStrings.xml) and the sheet starts with its ``<dimension>``.
+- ``excel=False``: as openpyxl's write-only mode (and our own exports) write it: no shared strings, no
+  ``<dimension>`` (so openpyxl, opened plainly, parses the sheet once more to size it).
+
 Run: .venv/bin/python -m bench.participants_preview   (demo mode, in-memory database)
 """
 
 import io
 import os
 import random
+import re
 import time
 import tracemalloc
+import zipfile
 from datetime import date, timedelta
 
 from openpyxl import Workbook
@@ -15,20 +24,18 @@ from openpyxl import Workbook
 ROWS = 5000
 
 
-def build_file(rows=ROWS):
-    """A filled template: realistic Dutch names, a mix of Excel dates and dd-mm-jjjj text."""
+def _rows(rows):
+    """The data rows: realistic Dutch names, a mix of Excel dates and dd-mm-jjjj text."""
     from services.participant_import import COLUMNS
 
     rnd = random.Random(42)
     first = ["Jan", "Zoë", "Noël", "Anaïs", "Ömer", "Chloë", "Daan", "Iris", "Saïd", "Renée", "Sem", "Lotte"]
     infix = [None, None, None, "de", "van", "van der", "ter", "el"]
     last = ["Vries", "Jansen", "Bakker", "Visser", "Smit", "Meijer", "Mulder", "Bos", "Yıldız", "Dijkstra"]
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Deelnemers")
-    ws.append([c.template_header for c in COLUMNS])
+    yield [c.template_header for c in COLUMNS]
     for n in range(rows):
         born = date(2004, 1, 1) + timedelta(days=rnd.randint(0, 1800))
-        ws.append(
+        yield (
             [
                 rnd.choice(first),
                 rnd.choice(infix),
@@ -40,8 +47,72 @@ def build_file(rows=ROWS):
                 None,
             ]
         )
+
+
+def build_file(rows=ROWS, *, excel=False):
+    """A filled template of `rows` rows; `excel`: shaped as Excel saves it (shared strings and a <dimension>)."""
+    # openpyxl's normal workbook writes the sheet's <dimension>; its text cells it writes inline (openpyxl 3.1),
+    # which Excel never does, so for the Excel shape they are moved into a shared strings table afterwards.
+    wb = Workbook(write_only=not excel)
+    if excel:
+        ws = wb.active
+        ws.title = "Deelnemers"
+    else:
+        ws = wb.create_sheet("Deelnemers")
+    for row in _rows(rows):
+        ws.append(row)
     out = io.BytesIO()
     wb.save(out)
+    return _as_excel_saves(out.getvalue()) if excel else out.getvalue()
+
+
+MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+INLINE_CELL = re.compile(rb'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?) t="inlineStr"><is>(<t(?: [^>]*)?>.*?</t>)</is></c>')
+NUMERIC_CELL_TYPE = re.compile(rb'( s="[0-9]+")? t="n"><v>')
+CHAR_REF = re.compile(rb"&#([0-9]+);")
+
+
+def _as_excel_saves(data):
+    """The same workbook the way Excel writes it: text in xl/sharedStrings.xml (each text once, in order of first
+    use; cells hold its index), characters as UTF-8 instead of &#NNN; references, numbers without t="n"."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    index = {}
+    cells = 0
+
+    def shared(match):
+        nonlocal cells
+        cells += 1
+        text = CHAR_REF.sub(lambda m: chr(int(m[1])).encode("utf-8"), match[3])
+        number = index.setdefault(text, len(index))
+        return b'<c r="%s"%s t="s"><v>%d</v></c>' % (match[1], match[2], number)
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            part = source.read(info.filename)
+            if info.filename.startswith("xl/worksheets/sheet"):
+                part = NUMERIC_CELL_TYPE.sub(rb"\1><v>", INLINE_CELL.sub(shared, part))
+            elif info.filename == "[Content_Types].xml":
+                part = part.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                part = part.replace(
+                    b"</Relationships>",
+                    b'<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                    b'sharedStrings" Target="sharedStrings.xml" Id="rIdSharedStrings"/></Relationships>',
+                )
+            target.writestr(info.filename, part)
+        table = b"".join(b"<si>%s</si>" % text for text in index)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="%s" count="%d" uniqueCount="%d">'
+            % (MAIN_NS.encode(), cells, len(index))
+            + table
+            + b"</sst>",
+        )
     return out.getvalue()
 
 
