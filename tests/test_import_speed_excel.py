@@ -1,0 +1,156 @@
+"""Issue 14: the import preview of a file shaped as Excel saves it (shared strings, <dimension>) takes short ways
+that give exactly the answers of the slow ways they replace.
+
+- The shared strings table is read by a small expat reader when it holds only plain <si><t> items, and by
+  openpyxl's own reader otherwise: the same strings, the same refusals.
+"""
+
+import io
+import zipfile
+
+import pytest
+from openpyxl.cell import text as openpyxl_text
+from openpyxl.reader.strings import read_string_table
+
+from bench.participants_preview import build_file
+from services import spreadsheet
+from services.participant_import import COLUMNS, SHEET
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS = f'xmlns="{MAIN}"'
+DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def table(items, declaration=DECLARATION, attributes=' count="9" uniqueCount="9"'):
+    return f"{declaration}<sst {NS}{attributes}>{items}</sst>"
+
+
+# Tables Excel (or another program) may write, and some it never writes: the fast reader must answer as
+# openpyxl's read_string_table does, by itself (plain) or by handing the table over (the rest).
+TABLES = {
+    "plain": table("<si><t>Zoë</t></si><si><t>Vries</t></si><si><t>Klas 1</t></si>"),
+    "empty items": table("<si><t/></si><si><t></t></si><si/><si></si>"),
+    "preserved spaces": table('<si><t xml:space="preserve">  de  </t></si><si><t xml:space="preserve"> </t></si>'),
+    "escapes": table("<si><t>a &amp; b &lt;c&gt; &quot;d&quot; &apos;e&apos; &#235; &#x131;</t></si>"),
+    "line breaks": table("<si><t>regel 1\r\nregel 2\rregel 3\n</t></si>"),
+    "CDATA": table("<si><t><![CDATA[<b>vet</b> & zo]]></t></si>"),
+    "escaped underscore": table("<si><t>a_x005F_x000D_b x005F_</t></si>"),
+    "whitespace between elements": table("\n  <si>\n    <t>x</t>\n  </si>\n"),
+    "control characters escaped by Excel": table("<si><t>a_x0009_b_x000D_</t></si>"),
+    "UTF-16": table("<si><t>Ömer Yıldız</t></si>").replace("UTF-8", "UTF-16"),
+    "no declaration": table("<si><t>x</t></si>", declaration=""),
+    "prefixed": f'<x:sst xmlns:x="{MAIN}"><x:si><x:t>x</x:t></x:si></x:sst>',
+    # Handed over to openpyxl:
+    "rich text runs": table(
+        "<si><r><rPr><b/></rPr><t>vet</t></r><r><t xml:space='preserve'> en gewoon</t></r></si><si><t>x</t></si>"
+    ),
+    "text and runs": table("<si><t>begin</t><r><t>eind</t></r></si>"),
+    "phonetic text": table("<si><t>東京</t><rPh sb='0' eb='2'><t>トウキョウ</t></rPh><phoneticPr fontId='1'/></si>"),
+    "two texts in an item": table("<si><t>een</t><t>twee</t></si>"),
+    "an element inside the text": table("<si><t>a<b/>c</t></si>"),
+    "a comment inside the text": table("<si><t>a<!-- c -->b</t></si>"),
+    "a comment between items": table("<si><t>a</t></si><!-- c --><si><t>b</t></si>"),
+    "a processing instruction": table("<si><t>a<?pi x?>b</t></si>"),
+    "an unknown element": table("<si><t>a</t></si><extLst><ext/></extLst>"),
+    "another namespace": '<sst xmlns="urn:other"><si><t>a</t></si></sst>',
+    "no namespace": "<sst><si><t>a</t></si></sst>",
+    "another root": table("").replace("<sst", "<root").replace("</sst>", "</root>") + "",
+    "a DTD without entities": f'<?xml version="1.0"?><!DOCTYPE sst><sst {NS}><si><t>a</t></si></sst>',
+    "an entity": f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "aaaa">]><sst {NS}><si><t>&a;</t></si></sst>',
+    "an external entity": (
+        f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY e SYSTEM "file:///etc/passwd">]>'
+        f"<sst {NS}><si><t>&e;</t></si></sst>"
+    ),
+    "an undefined entity": table("<si><t>&nbsp;</t></si>"),
+    "unclosed": table("<si><t>a</t>"),
+    "not XML": "\x89PNG not xml",
+    "empty": "",
+}
+PLAIN = {
+    "plain",
+    "empty items",
+    "preserved spaces",
+    "escapes",
+    "line breaks",
+    "CDATA",
+    "escaped underscore",
+    "whitespace between elements",
+    "control characters escaped by Excel",
+    "UTF-16",
+    "no declaration",
+    "prefixed",
+}
+
+
+def encoded(case):
+    content = TABLES[case]
+    return content.encode("utf-16") if "UTF-16" in content[:60] else content.encode("utf-8")
+
+
+def outcome(reader, data):
+    """The strings a reader gives, or the exception it raises (class and message)."""
+    try:
+        return reader(data)
+    except Exception as exc:  # noqa: BLE001 - the comparison is the point
+        return (type(exc), str(exc))
+
+
+@pytest.mark.parametrize("case", TABLES)
+def test_the_shared_strings_are_read_as_openpyxl_reads_them(case):
+    data = encoded(case)
+    expected = outcome(lambda d: read_string_table(io.BytesIO(d)), data)
+    assert outcome(spreadsheet.read_shared_strings, data) == expected
+
+
+@pytest.mark.parametrize("case", TABLES)
+def test_only_plain_tables_are_read_without_openpyxl(case, monkeypatch):
+    data = encoded(case)
+    handed_over = []
+    monkeypatch.setattr(spreadsheet, "read_string_table", lambda source: handed_over.append(1) or [])
+    spreadsheet.read_shared_strings(data)
+    assert bool(handed_over) == (case not in PLAIN)
+
+
+def test_the_cases_read_something_and_refuse_something():
+    """The table above is not vacuous: plain tables give strings, and openpyxl refuses some of the others."""
+    assert read_string_table(io.BytesIO(encoded("plain"))) == ["Zoë", "Vries", "Klas 1"]
+    assert read_string_table(io.BytesIO(encoded("rich text runs"))) == ["vet en gewoon", "x"]
+    for refused in ("an entity", "an external entity", "unclosed", "not XML"):
+        assert isinstance(outcome(lambda d: read_string_table(io.BytesIO(d)), encoded(refused)), tuple), refused
+
+
+def test_random_plain_tables_read_alike():
+    import random
+
+    rnd = random.Random(14)
+    alphabet = "abc XYZ 019 &<>\"' \t\r\n éëïöü ıİß 東 _x005F_ x000D _x0009_ \u200b \U0001f600"
+    escape = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"}
+    for _ in range(200):
+        texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 30))) for _ in range(rnd.randint(0, 20))]
+        space = rnd.choice(["", ' xml:space="preserve"'])
+        items = "".join(f"<si><t{space}>{''.join(escape.get(c, c) for c in t)}</t></si>" for t in texts)
+        data = table(items).encode("utf-8")
+        assert spreadsheet.read_shared_strings(data) == read_string_table(io.BytesIO(data))
+
+
+def test_an_excel_shaped_file_is_read_without_openpyxl_text_objects(app, monkeypatch):
+    """Fails on the reader before this change: every shared string went through openpyxl's Text.from_tree."""
+    data = build_file(50, excel=True)
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert "xl/sharedStrings.xml" in names
+    expected = spreadsheet.read_upload(data, COLUMNS, file_name="x.xlsx", sheet_name=SHEET)
+
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("Text.from_tree called")
+
+    monkeypatch.setattr(openpyxl_text.Text, "from_tree", classmethod(refuse))
+    rows = spreadsheet.read_upload(data, COLUMNS, file_name="x.xlsx", sheet_name=SHEET)
+    assert [(r.number, r.values, r.errors) for r in rows] == [(r.number, r.values, r.errors) for r in expected]
+    assert rows[0].values["first_name"] == "Zoë"
+
+
+def test_both_shapes_of_the_benchmark_file_read_alike(app):
+    excel = spreadsheet.read_upload(build_file(300, excel=True), COLUMNS, file_name="x.xlsx", sheet_name=SHEET)
+    plain = spreadsheet.read_upload(build_file(300), COLUMNS, file_name="x.xlsx", sheet_name=SHEET)
+    assert len(excel) == 300
+    assert [(r.number, r.values, r.errors) for r in excel] == [(r.number, r.values, r.errors) for r in plain]
