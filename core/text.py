@@ -51,27 +51,54 @@ _ASCII_FOLD = str.maketrans(
 )
 
 
-def fold(text):
-    """Return the search form of a text: case, accents and letter variants folded ('Ömer Yıldız' -> 'omer yildiz')."""
-    if not text:
-        return ""
-    if isinstance(text, str) and text.isascii():
-        return _WHITESPACE.sub(" ", text.lower().translate(_ASCII_FOLD)).strip()
+def _fold_chars(text):
+    """fold() before its whitespace is collapsed: case folded, accents and format characters gone, letters mapped.
+
+    Every step works on one character at a time (casefold() has no context, NFKD only reorders the combining
+    marks that are dropped anyway), so the fold of a text is the fold of its characters one after the other:
+    that is what lets fold() use a translate table.
+    """
     # casefold() turns ß into ss; NFKD splits accents (and ligatures such as ĳ, ﬁ) off their base letters.
-    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
     # Accents and invisible format characters go; tab and line breaks stay (as word separators).
     stripped = "".join(
         c
         for c in decomposed
         if c in "\t\n\r" or not (unicodedata.combining(c) or unicodedata.category(c) in ("Cf", "Cc"))
     )
-    folded = stripped.translate(_LETTER_TABLE)
-    return _WHITESPACE.sub(" ", folded).strip()
+    return stripped.translate(_LETTER_TABLE)
+
+
+_FOLD_TABLE_MAX = 20_000  # characters remembered; a file of every Unicode character must not grow it without end
+
+
+class _FoldTable(dict):
+    """code point -> its fold, worked out the first time str.translate asks for it."""
+
+    def __missing__(self, code):
+        folded = _fold_chars(chr(code))
+        if len(self) < _FOLD_TABLE_MAX:
+            self[code] = folded
+        return folded
+
+
+_FOLD_TABLE = _FoldTable()
+
+
+def fold(text):
+    """Return the search form of a text: case, accents and letter variants folded ('Ömer Yıldız' -> 'omer yildiz')."""
+    if not text:
+        return ""
+    if isinstance(text, str) and text.isascii():
+        return _WHITESPACE.sub(" ", text.lower().translate(_ASCII_FOLD)).strip()
+    # One C-level pass over the characters instead of normalising the whole text and testing each character.
+    return _WHITESPACE.sub(" ", str(text).translate(_FOLD_TABLE)).strip()
 
 
 def tidy(text):
     """Collapse runs of whitespace and trim; None stays empty."""
-    return _WHITESPACE.sub(" ", text or "").strip()
+    # split() and the pattern \s+ know the same whitespace (str.isspace), and split() is quicker.
+    return " ".join(text.split()) if text else ""
 
 
 # Characters that change how text is shown without being visible themselves: direction marks, embeddings,
@@ -90,6 +117,11 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ASCII_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+# Characters found visible by the full check below (never tab or a line break: those depend on the field).
+_SEEN_VISIBLE = set()
+_SEEN_VISIBLE_MAX = 20_000
+
+
 def hidden_character(text, *, multiline=False):
     """Return the first invisible or direction-changing character in the text, or None.
 
@@ -101,12 +133,18 @@ def hidden_character(text, *, multiline=False):
         # The only hidden characters ASCII has are its control characters: one regular expression, not a loop.
         found = (_ASCII_CONTROL_MULTILINE if multiline else _ASCII_CONTROL).search(text)
         return found[0] if found else None
+    text = str(text)
+    if _SEEN_VISIBLE.issuperset(text):
+        # Every character already checked and found visible in either mode (a C-level test, no loop here).
+        return None
     allowed = "\t\n\r" if multiline else ""
-    for char in str(text):
+    for char in text:
         if char in allowed:
             continue
         if char in HIDDEN_CHARACTERS or unicodedata.category(char) in ("Cf", "Cc", "Co", "Cs", "Zl", "Zp"):
             return char
+        if len(_SEEN_VISIBLE) < _SEEN_VISIBLE_MAX:
+            _SEEN_VISIBLE.add(char)
     return None
 
 

@@ -154,3 +154,226 @@ def test_both_shapes_of_the_benchmark_file_read_alike(app):
     plain = spreadsheet.read_upload(build_file(300), COLUMNS, file_name="x.xlsx", sheet_name=SHEET)
     assert len(excel) == 300
     assert [(r.number, r.values, r.errors) for r in excel] == [(r.number, r.values, r.errors) for r in plain]
+
+
+# --- folding, tidying and the hidden-character check: the short ways against the definitions they replace ----
+
+
+def fold_reference(text):
+    """fold() as it was defined before the translate table: the whole text normalised, then each character."""
+    import re
+    import unicodedata
+
+    from core.text import _LETTER_TABLE
+
+    if not text:
+        return ""
+    decomposed = unicodedata.normalize("NFKD", str(text).casefold())
+    stripped = "".join(
+        c
+        for c in decomposed
+        if c in "\t\n\r" or not (unicodedata.combining(c) or unicodedata.category(c) in ("Cf", "Cc"))
+    )
+    return re.sub(r"\s+", " ", stripped.translate(_LETTER_TABLE)).strip()
+
+
+def hidden_reference(text, multiline=False):
+    import unicodedata
+
+    from core.text import HIDDEN_CHARACTERS
+
+    allowed = "\t\n\r" if multiline else ""
+    for char in text or "":
+        if char in allowed:
+            continue
+        if char in HIDDEN_CHARACTERS or unicodedata.category(char) in ("Cf", "Cc", "Co", "Cs", "Zl", "Zp"):
+            return char
+    return None
+
+
+def test_every_character_folds_and_tidies_as_before():
+    import re
+
+    from core import text
+
+    for code in range(0x110000):
+        char = chr(code)
+        assert text.fold(char + "é") == fold_reference(char + "é"), hex(code)
+        assert text.tidy(f" a{char}{char}b ") == re.sub(r"\s+", " ", f" a{char}{char}b ").strip(), hex(code)
+
+
+def test_texts_fold_as_before_where_characters_meet():
+    """Combining marks in any order, Hangul, ligatures, final sigma, ß, İ, format characters between letters."""
+    import random
+
+    from core import text
+
+    rnd = random.Random(14)
+    pieces = [
+        "e\u0301",
+        "\u0301",
+        "\u0323\u0302",
+        "o\u0308\u0304",
+        "İ",
+        "ı",
+        "ß",
+        "ΣΑΣ",
+        "ς",
+        "ﬁ",
+        "ĳ",
+        "한국",
+        "\u1100\u1161",
+        "\u200b",
+        "\u00ad",
+        "\t",
+        "\u00a0",
+        " ",
+        "Ǆ",
+        "ǅ",
+        "Å",
+        "Å",
+        "㎏",
+        "①",
+        "Zoë",
+        "Yıldız",
+        "van der",
+        "’",
+        "–",
+        "\U0001d400",
+        "\ud800",
+    ]
+    for _ in range(5000):
+        sample = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        assert text.fold(sample) == fold_reference(sample), ascii(sample)
+
+
+def test_the_hidden_character_check_answers_as_before_also_when_remembered():
+    import random
+
+    from core import text
+
+    rnd = random.Random(14)
+    alphabet = "aé ıß東\u200b\u202e\ufeff\u00ad\t\n\r\x07\ue000\u2028\u2029\U0001f600\U000f0000\u061c"
+    for _ in range(3000):
+        sample = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 6)))
+        for multiline in (False, True):
+            # Twice: the second time the characters found visible the first time are remembered.
+            assert text.hidden_character(sample, multiline=multiline) == hidden_reference(sample, multiline)
+            assert text.hidden_character(sample, multiline=multiline) == hidden_reference(sample, multiline)
+    assert "\t" not in text._SEEN_VISIBLE and "\u200b" not in text._SEEN_VISIBLE
+
+
+def test_the_remembered_characters_stay_bounded(monkeypatch):
+    from core import text
+
+    monkeypatch.setattr(text, "_SEEN_VISIBLE", set())
+    monkeypatch.setattr(text, "_SEEN_VISIBLE_MAX", 10)
+    monkeypatch.setattr(text, "_FOLD_TABLE", text._FoldTable())
+    monkeypatch.setattr(text, "_FOLD_TABLE_MAX", 10)
+    sample = "".join(chr(c) for c in range(0x4E00, 0x4E00 + 500))
+    assert text.hidden_character(sample) is None
+    assert text.fold(sample) == fold_reference(sample)
+    assert len(text._SEEN_VISIBLE) == 10 and len(text._FOLD_TABLE) == 10
+
+
+# --- clean_values: the same values, the same messages in the same order as the previous version -----------
+
+
+def clean_values_reference(data):
+    """services.participants.clean_values as it was before the row-at-once hidden-character check."""
+    import re
+    from datetime import date
+
+    from core.text import tidy
+    from documents.participants import birth_date_problem, printed_text_errors
+    from services.participants import EDITABLE_FIELDS, FIELD_LABELS, MAX_LENGTHS, REQUIRED_FIELDS, ParticipantError
+    from services.spreadsheet import parse_date
+
+    values = {}
+    errors = {}
+    for field, _label in EDITABLE_FIELDS:
+        raw = data.get(field)
+        if field == "birth_date":
+            values[field] = (raw.strip() or None) if isinstance(raw, str) else raw
+            continue
+        value = tidy(raw if isinstance(raw, str) else (str(raw) if raw is not None else ""))
+        values[field] = value or None
+    for field in REQUIRED_FIELDS:
+        if not values.get(field):
+            errors[field] = f"Vul {FIELD_LABELS[field].lower()} in."
+    for field, limit in MAX_LENGTHS.items():
+        if values.get(field) and len(values[field]) > limit:
+            errors[field] = f"{FIELD_LABELS[field]} is te lang (maximaal {limit} tekens)."
+    birth_date = values.get("birth_date")
+    if birth_date is not None and not isinstance(birth_date, date):
+        try:
+            values["birth_date"] = birth_date = parse_date(birth_date)
+        except ValueError as exc:
+            errors["birth_date"] = f"Geboortedatum: {exc}."
+    for field, message in printed_text_errors(values).items():
+        errors.setdefault(field, message)
+    if values.get("email") and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", values["email"]):
+        errors["email"] = "Dit is geen geldig e-mailadres."
+    if not errors and birth_date_problem(values["birth_date"]):
+        errors["birth_date"] = birth_date_problem(values["birth_date"])
+    if errors:
+        raise ParticipantError("Controleer de gemarkeerde velden.", errors)
+    return values
+
+
+def cleaned(fn, data):
+    from services.participants import ParticipantError
+
+    try:
+        values = fn(dict(data))
+        return "ok", list(values.items())
+    except ParticipantError as exc:
+        return "error", exc.message, list(exc.errors.items())
+    except Exception as exc:  # noqa: BLE001 - e.g. a datetime: both versions must fail alike
+        return "crash", type(exc), str(exc)
+
+
+def test_clean_values_answers_as_before():
+    import random
+    from datetime import date, datetime
+
+    from services.participants import clean_values
+
+    rnd = random.Random(14)
+    choices = {
+        "first_name": [
+            "Jan",
+            " Zoë  ",
+            "",
+            None,
+            "   ",
+            "x" * 101,
+            "A\u200bna",
+            "Ömer\x07",
+            12,
+            "Jan\u202e",
+            "é" * 100,
+        ],
+        "infix": [None, "van  der", "\tde ", "x" * 31, "de\ufeff", ""],
+        "last_name": ["Vries", "", None, "Yıldız", "x" * 100, "x" * 101, "Bos\u2028", 3.5],
+        "birth_date": [
+            date(2007, 3, 14),
+            datetime(2006, 1, 2, 3, 4),
+            "14-03-2007",
+            " 31-02-2007 ",
+            "gisteren",
+            "",
+            None,
+            date.today(),
+            date(1900, 1, 1),
+            39000,
+            "2007-03-14",
+        ],
+        "birth_place": [None, "Utrecht", "’s-Hertogenbosch", "x" * 101, "\u061cX"],
+        "group": [None, "Klas 1", " 2B ", "\u00a0"],
+        "student_number": [None, "100000", 100001, "1" * 31, "12\x00"],
+        "email": [None, "", "a@b.nl", "geen-adres", "a b@c.nl", "x" * 195 + "@b.nl", "é@b.nl", "a@b.nl\u200b"],
+    }
+    for _ in range(4000):
+        data = {field: rnd.choice(options) for field, options in choices.items() if rnd.random() > 0.05}
+        assert cleaned(clean_values, data) == cleaned(clean_values_reference, data), data
