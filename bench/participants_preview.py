@@ -124,8 +124,8 @@ def main():
     app = create_app({"TESTING": True, "SECRET_KEY": "bench", "SEED_DEMO": True})
     with app.app_context():
         user = User.objects.get(email="mbo@school.example")
-        data = build_file()
-        print(f"Bestand: {ROWS} rijen, {len(data) / 1024 / 1024:.2f} MB")
+        data = build_file(excel=True)  # the shape a user uploads
+        print(f"Bestand zoals Excel het opslaat: {ROWS} rijen, {len(data) / 1024 / 1024:.2f} MB")
         for attempt in range(2):
             started = time.perf_counter()
             staged = participant_import.preview(user, data, "bench.xlsx")
