@@ -114,8 +114,10 @@ _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _PLAIN_ENCODINGS = frozenset({b"utf-8", b"utf8", b"us-ascii", b"ascii"})
 # The tags that matter: start, end or empty tag of row, si or sst, with or without a namespace prefix. Attribute
 # values may hold '>' and '/', so they are matched whole (quoted). '<' is allowed in neither: a broken tag ends at
-# the next '<', so a file of unclosed tags costs one pass, not one pass per tag.
-_ATTRIBUTES = rb"""((?:[^<>"']|"[^<"]*"|'[^<']*')*)>"""
+# the next '<', so a file of unclosed tags costs one pass, not one pass per tag. The quantifiers are possessive:
+# a tag that never closes fails at once instead of backtracking through every character it read (10 MB of
+# '<row aaa...' took 4 s and 2 GB with the plain ones, 0.03 s with these).
+_ATTRIBUTES = rb"""([^<>"']*+(?:(?:"[^<"]*+"|'[^<']*+')[^<>"']*+)*+)>"""
 _TOKEN = re.compile(rb"<(/?)(row|si|sst)(?=[\s/>])" + _ATTRIBUTES)
 # The same with a namespace prefix (<x:row>), which some tools write: three times slower, so only when needed.
 _PREFIXED_TOKEN = re.compile(rb"""<(/?)(?:[^\s<>/!?:="']+:)?(row|si|sst)(?=[\s/>])""" + _ATTRIBUTES)
