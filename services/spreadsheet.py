@@ -183,13 +183,14 @@ def _plain_shared_strings(data):
     depth = 0
     has_text = False
 
-    def start(name, _attributes):
+    def start(name, attributes):
         nonlocal depth, has_text
         depth += 1
         if depth == 3 and name == t and not has_text:
             has_text = True
             return
-        if depth == 2 and name == si:
+        # openpyxl hands an <si>'s attributes to Text(): t="x" becomes its text, an unknown one a refusal.
+        if depth == 2 and name == si and not attributes:
             has_text = False
             chunks.clear()
             return

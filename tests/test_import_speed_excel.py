@@ -62,6 +62,9 @@ TABLES = {
         f"<sst {NS}><si><t>&e;</t></si></sst>"
     ),
     "an undefined entity": table("<si><t>&nbsp;</t></si>"),
+    # openpyxl passes an item's attributes to Text(): t="..." is its text, another attribute a refusal.
+    "an item with a t attribute": table('<si t="EVIL"/><si><t>x</t></si>'),
+    "an item with another attribute": table('<si foo="1"><t>Voornaam *</t></si>'),
     "unclosed": table("<si><t>a</t>"),
     "not XML": "\x89PNG not xml",
     "empty": "",
