@@ -196,3 +196,17 @@ def test_keyboard_only_from_concept_to_definitive_statement(page, live_server): 
     _enter(page)
     page.wait_for_selector("#statement-number")
     screenshot(page, "a11y-keyboard-klaar")
+
+
+def test_the_current_company_note_has_enough_contrast(page, live_server):  # noqa: F811
+    """Stap 2 names the participant's current company in a light alert: Bootstrap's grey text on it is 3.8:1."""
+    from tests.statement_helpers import participant_at
+
+    with live_server.app.app_context():
+        pid = str(participant_at(first_name="Licht", last_name="Contrast").pk)
+    sign_in(page, "mbo@school.example")
+    for width in (1280, 320):  # axe leaves the contrast undecided at some widths: both are checked
+        page.set_viewport_size({"width": width, "height": 640})
+        page.goto(f"/stap2/{pid}/leerbedrijf?breedte={width}")
+        assert page.locator("#current-company").is_visible()
+    assert not page.axe.violations, page.axe.report()
