@@ -14,7 +14,7 @@ from documents.files import StoredFile, attach, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import FilledCopy, GuidanceDocument, RenderedGuidancePdf, Selection
 from documents.reviews import SOURCE_ONLINE, SOURCE_PDF, GuidanceProgress
-from services import audit, statement_data
+from services import audit, participant_overview, statement_data
 from services.clock import utcnow
 from services.errors import NotFound, RuleBroken
 from services.ids import ref_id
@@ -76,19 +76,7 @@ def latest_filled_copy(doc):
 
 def latest_status(participant_ids):
     """{participant_id: "Concept"/"Afgerond"} of each participant's newest document, in one query."""
-    if not participant_ids:
-        return {}
-    rows = (
-        GuidanceDocument.objects(participant__in=list(participant_ids))
-        .only("participant", "status", "created_at")
-        .order_by("participant", "-created_at")
-        .as_pymongo()
-    )
-    result = {}
-    for row in rows:
-        pid = row["participant"]
-        if pid not in result:
-            result[pid] = STATUS_LABELS.get(row.get("status"), "")
+    result = participant_overview.newest_status(GuidanceDocument, participant_ids, STATUS_LABELS)
     return result | {str(pid): text for pid, text in result.items()}
 
 

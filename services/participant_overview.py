@@ -19,6 +19,22 @@ from services.ids import ref_id
 BATCH = 500
 
 
+def newest_status(model, participant_ids, labels):
+    """{participant id: Dutch label of the status of their newest document of this kind}, in one query."""
+    if not participant_ids:
+        return {}
+    rows = (
+        model.objects(participant__in=list(participant_ids))
+        .only("participant", "status", "created_at")
+        .order_by("participant", "-created_at")
+        .as_pymongo()
+    )
+    newest = {}
+    for row in rows:
+        newest.setdefault(row["participant"], dict(labels).get(row.get("status"), ""))
+    return newest
+
+
 def columns():
     """The registry's overview columns [(key, header, provider)], each key once (a second app registers again)."""
     seen, result = set(), []

@@ -24,7 +24,7 @@ from documents.files import StoredFile, has_file
 from documents.finality import CONCEPT, FINAL, FinalDocumentError
 from documents.guidance import GuidanceDocument, Selection
 from documents.statements import BranchOrganisation, Counter, PracticeStatement, VerificationRecord
-from services import audit
+from services import audit, participant_overview
 from services.clock import local, utcnow
 from services.errors import NotFound
 from services.ids import parse_object_id, ref_id
@@ -689,18 +689,7 @@ def panel_statements(participant):
 
 def latest_status(participant_ids):
     """{participant id: Dutch status of the newest statement}, in one query for a whole page of participants."""
-    if not participant_ids:
-        return {}
-    rows = (
-        PracticeStatement.objects(participant__in=list(participant_ids))
-        .only("participant", "status", "created_at")
-        .order_by("participant", "-created_at")
-        .as_pymongo()
-    )
-    latest = {}
-    for row in rows:
-        latest.setdefault(row["participant"], label(STATEMENT_STATUSES, row["status"]))
-    return latest
+    return participant_overview.newest_status(PracticeStatement, participant_ids, STATEMENT_STATUSES)
 
 
 def counts(participant):

@@ -15,6 +15,7 @@ from pypdf.generic import IndirectObject
 
 from services.pdf import read_guidance_fields, render_guidance
 from services.pdf.sample import sample_guidance
+from tests.test_guidance_fonts import fill_with_pypdf
 
 #: A moment date field: the form has dozens of fields that look exactly like it, on several pages.
 DATE_FIELD = "wp_25498-B1-K1-W1_moment1_datum"
@@ -26,16 +27,6 @@ LEVEL_FIELD = "wp_25498-B1-K1-W1_moment1_niveau"
 @pytest.fixture(scope="module")
 def pdf():
     return render_guidance(sample_guidance(6, behaviour_every=1), concept=False)
-
-
-def _fill(pdf_bytes: bytes, values: dict) -> bytes:
-    """Fill as tests/test_guidance_fonts.py does: pypdf writes each appearance into the existing /N object."""
-    writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes))
-    for page in writer.pages:
-        writer.update_page_form_field_values(page, values, auto_regenerate=False)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def _widgets(reader):
@@ -88,7 +79,7 @@ def test_checkboxes_may_still_share_their_on_and_off_looks(pdf):
 @pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed")
 def test_a_filled_text_field_shows_its_value_once(pdf):
     assert VALUE not in "".join(_page_texts(pdf))
-    filled = _fill(pdf, {DATE_FIELD: VALUE})
+    filled = fill_with_pypdf(pdf, {DATE_FIELD: VALUE})
     pages = _page_texts(filled)
     assert len(pages) > 3
     # The old file: the value on every moment date field of every page (they shared one stream).
@@ -99,7 +90,7 @@ def test_a_filled_text_field_shows_its_value_once(pdf):
 
 
 def test_other_fields_keep_empty_appearances_and_values(pdf):
-    filled = _fill(pdf, {DATE_FIELD: VALUE, LEVEL_FIELD: "gedeeltelijk"})
+    filled = fill_with_pypdf(pdf, {DATE_FIELD: VALUE, LEVEL_FIELD: "gedeeltelijk"})
     reader = pypdf.PdfReader(io.BytesIO(filled))
     drawn = {}
     for _page, widget in _widgets(reader):

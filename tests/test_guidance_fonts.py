@@ -26,7 +26,8 @@ def pdf(request):
     return render_guidance(sample_guidance(4, behaviour_every=1), concept=request.param)
 
 
-def _fill(pdf_bytes: bytes, values: dict) -> bytes:
+def fill_with_pypdf(pdf_bytes: bytes, values: dict) -> bytes:
+    """Fill fields as pypdf does it: each value is written into the widget's existing /AP /N object."""
     writer = pypdf.PdfWriter(clone_from=io.BytesIO(pdf_bytes))
     for page in writer.pages:
         writer.update_page_form_field_values(page, values, auto_regenerate=False)
@@ -151,7 +152,7 @@ def test_check_boxes_need_no_font(pdf):
 
 
 def test_a_name_typed_with_pypdf_reads_back_and_is_drawn_with_the_embedded_font(pdf):
-    filled = _fill(pdf, {NAME_FIELD: NAME, "gedrag_25498-B1-K1-W1_1": NameObject("/Yes")})
+    filled = fill_with_pypdf(pdf, {NAME_FIELD: NAME, "gedrag_25498-B1-K1-W1_1": NameObject("/Yes")})
 
     result = read_guidance_fields(filled)
     assert result["signatures"]["praktijkopleider"]["naam"] == NAME
@@ -174,7 +175,7 @@ def _pdffonts(data: bytes) -> list[list[str]]:
 
 @pytest.mark.skipif(shutil.which("pdffonts") is None, reason="pdffonts (poppler-utils) ontbreekt")
 def test_pdffonts_sees_every_font_embedded_also_in_a_filled_copy(pdf):
-    for data in (pdf, _fill(pdf, {NAME_FIELD: NAME})):
+    for data in (pdf, fill_with_pypdf(pdf, {NAME_FIELD: NAME})):
         rows = _pdffonts(data)
         # Columns from the right: object ID (2), uni, sub, emb.
         assert rows and all(row[-5] == "yes" for row in rows), rows
