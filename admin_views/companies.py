@@ -9,7 +9,6 @@ from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup, escape
-from mongoengine import Q
 
 from admin_views.base import SecureView
 from admin_views.beheer import AuditedModelView
@@ -33,6 +32,7 @@ from services import companies as company_service
 from services import placements as placement_service
 from services import registry
 from services.ids import parse_object_id, ref_id
+from services.participants import search_filter
 from services.permissions import can, require
 from services.qualifications import qualification_titles
 from services.spreadsheet import DateError, parse_date
@@ -418,6 +418,10 @@ class QueueListView(ScopedListView):
             "people": _names(User, refs),
         }
 
+    def _search(self, query, search_term):
+        """Every typed word starts a word of the item (accent- and case-blind, as the deelnemers search)."""
+        return query.filter(search_filter(search_term))
+
     def queue_urls(self):
         """The tabs above both lists: each list filtered on its open items."""
         return {"requests": request_list_url(), "trainers": trainer_list_url()}
@@ -515,15 +519,6 @@ class RequestListView(QueueListView):
         "status",
         "advisor",
     )
-
-    def _search(self, query, search_term):
-        term = (search_term or "").strip()
-        return query.filter(
-            Q(company_name__icontains=term)
-            | Q(participant_name__icontains=term)
-            | Q(requested_by_email__icontains=term)
-            | Q(crebos=term)
-        )
 
     def _label(self, req):
         return str(req)
@@ -641,15 +636,6 @@ class TrainerReviewListView(QueueListView):
 
     def get_query(self):
         return super().get_query().filter(source="school")
-
-    def _search(self, query, search_term):
-        term = (search_term or "").strip()
-        return query.filter(
-            Q(last_name__icontains=term)
-            | Q(first_name__icontains=term)
-            | Q(company_name__icontains=term)
-            | Q(participant_name__icontains=term)
-        )
 
     def _label(self, trainer):
         return f"{trainer.full_name} ({trainer.company_name or 'leerbedrijf onbekend'})"

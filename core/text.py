@@ -95,6 +95,20 @@ def fold(text):
     return _WHITESPACE.sub(" ", str(text).translate(_FOLD_TABLE)).strip()
 
 
+def word_tokens(*texts):
+    """The folded words of these texts for an anchored word search (services.participants.search_filter).
+
+    A word with punctuation in it (an e-mail address, "Jansen-de Vries") is kept whole and also gives its parts,
+    so "mbo@school.example", "school" and "vries" all find it.
+    """
+    tokens = set()
+    for text in texts:
+        for word in fold(text).split():
+            tokens.add(word)
+            tokens.update(part for part in re.split(r"[\W_]+", word) if part)
+    return sorted(tokens)
+
+
 def tidy(text):
     """Collapse runs of whitespace and trim; None stays empty."""
     # split() and the pattern \s+ know the same whitespace (str.isspace), and split() is quicker.

@@ -23,7 +23,7 @@ from mongoengine import (
 )
 
 from core.clock import utcnow
-from core.text import fold, tidy
+from core.text import fold, tidy, word_tokens
 from documents.constants import (
     OPEN_REQUEST_STATUSES,
     REQUEST_KINDS,
@@ -266,6 +266,8 @@ class AccreditationRequest(Document):
     created_at = DateTimeField(default=utcnow, verbose_name="Ingediend op")
     changed_at = DateTimeField(verbose_name="Gewijzigd op")
     decided_at = DateTimeField(verbose_name="Besloten op")
+    # The advisers' word search: folded words of company, participant, requester's e-mail and the crebos.
+    search_tokens = ListField(StringField(max_length=200))
 
     meta = {
         "collection": "accreditation_requests",
@@ -277,6 +279,7 @@ class AccreditationRequest(Document):
             "-created_at",
             "kind",
             "company",
+            "search_tokens",
         ],
         "ordering": ["-created_at"],
     }
@@ -308,7 +311,13 @@ class AccreditationRequest(Document):
             if not CREBO_RE.match(crebo):
                 raise ValidationError(f"'{crebo}' is geen crebonummer: dat zijn vijf cijfers.", field_name="crebos")
         self.company_name = self.company.name if self.company else self.proposed.name
+        self.derive_search_tokens()
         self.changed_at = utcnow()
+
+    def derive_search_tokens(self):
+        self.search_tokens = word_tokens(
+            self.company_name, self.participant_name, self.requested_by_email, *self.crebos
+        )
 
     def __str__(self):
         return f"{self.kind_label}: {self.company_name} ({', '.join(self.crebos)})"
@@ -337,6 +346,8 @@ class Trainer(Document):
     reviewed_by = StringField(max_length=200, verbose_name="Beoordeeld door")
     notes = ListField(EmbeddedDocumentField(RequestNote), verbose_name="Notities")
     sort_name = StringField(max_length=250)
+    # The advisers' word search: folded words of the trainer's name, company and participant.
+    search_tokens = ListField(StringField(max_length=200))
     created_at = DateTimeField(default=utcnow, verbose_name="Aangemaakt op")
     changed_at = DateTimeField(verbose_name="Gewijzigd op")
 
@@ -347,6 +358,7 @@ class Trainer(Document):
             "request",
             ("source", "review_status", "created_at"),
             ("source", "-created_at"),
+            ("source", "search_tokens"),
             "participant",
         ],
         "ordering": ["sort_name"],
@@ -389,7 +401,13 @@ class Trainer(Document):
         elif self.request:
             self.company_name = self.request.company_name
         self.sort_name = fold(f"{self.last_name} {self.first_name or self.initials or ''}")
+        self.derive_search_tokens()
         self.changed_at = utcnow()
+
+    def derive_search_tokens(self):
+        self.search_tokens = word_tokens(
+            self.initials, self.first_name, self.infix, self.last_name, self.company_name, self.participant_name
+        )
 
     def __str__(self):
         return self.full_name

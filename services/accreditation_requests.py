@@ -255,14 +255,23 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
     except NotUniqueError as exc:
         AccreditationRequest.objects(pk=req.pk).update_one(set__status=req.status, pull__notes=entry)
         raise RequestError("Er bestaat al een leerbedrijf met dit leerbedrijf-ID.") from exc
-    AccreditationRequest.objects(pk=req.pk).update_one(set__company=company, set__company_name=company.name)
+    req.company_name = company.name
+    req.derive_search_tokens()
+    AccreditationRequest.objects(pk=req.pk).update_one(
+        set__company=company, set__company_name=company.name, set__search_tokens=req.search_tokens
+    )
     # Plain ids from a projection: neither the participants nor the placements are built as documents.
     waiting = [
         row["participant"] for row in Placement.objects(request=req, company=None).only("participant").as_pymongo()
     ]
     Placement.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
     participant_overview.refresh(waiting)
-    Trainer.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
+    for trainer in Trainer.objects(request=req, company=None):
+        trainer.company_name = company.name
+        trainer.derive_search_tokens()
+        Trainer.objects(pk=trainer.pk).update_one(
+            set__company=company, set__company_name=company.name, set__search_tokens=trainer.search_tokens
+        )
     req.reload()
     audit.record(
         "status_change",

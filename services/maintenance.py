@@ -4,13 +4,16 @@ from dataclasses import dataclass, field
 
 from mongoengine import NotUniqueError, ValidationError
 
-from documents.companies import Company
+from documents.companies import AccreditationRequest, Company, Trainer
 from documents.participants import Participant
 
-# The fields each document's clean() derives from what people typed; nothing else is written.
+# The fields each document derives from what people typed, and the method that derives them (clean() checks the
+# whole document too; a request or trainer of a company removed since would fail it); nothing else is written.
 DERIVED_FIELDS = {
-    Participant: ("sort_name", "search_first", "search_last", "group_key", "search_tokens", "identity_key"),
-    Company: ("search_name", "search_words", "search_city"),
+    Participant: (("sort_name", "search_first", "search_last", "group_key", "search_tokens", "identity_key"), "clean"),
+    Company: (("search_name", "search_words", "search_city"), "clean"),
+    AccreditationRequest: (("search_tokens",), "derive_search_tokens"),
+    Trainer: (("search_tokens",), "derive_search_tokens"),
 }
 
 
@@ -31,14 +34,14 @@ def _derived(doc, names):
 def recompute_derived_fields():
     """Recompute the folded search fields and the participant identity of every stored document."""
     result = RecomputeResult()
-    for cls, names in DERIVED_FIELDS.items():
+    for cls, (names, derive) in DERIVED_FIELDS.items():
         count = 0
         collection = cls._get_collection()
         for doc in cls.objects.no_cache():
             if cls is Participant and doc.birth_date is None:
                 continue  # anonymised (services.privacy): plain ASCII names, no identity to compute
             try:
-                doc.clean()
+                getattr(doc, derive)()
             except ValidationError as exc:
                 result.invalid.append((cls.__name__, str(doc.pk), str(exc)))
                 continue

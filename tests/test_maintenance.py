@@ -74,3 +74,36 @@ def test_command_names_duplicates_and_fails(app):
     assert outcome.exit_code == 1
     assert "Dubbel: deelnemer" in outcome.output
     assert "01-05-2008" in outcome.output
+
+
+def test_recompute_fills_the_search_words_of_requests_and_trainers(app):
+    """Requests and trainers stored before their word search get it; a request whose company is gone is no problem."""
+    from documents.companies import AccreditationRequest, Company, Trainer
+    from services import accreditation_requests, placements
+    from services.demo_companies import demo_crebos
+    from tests.factories import UserFactory
+
+    school = InstitutionFactory()
+    staff = UserFactory(institution=school, role="school_staff")
+    person = ParticipantFactory(institution=school, first_name="Zoë", infix=None, last_name="Øster")
+    req = accreditation_requests.propose_company(
+        staff, person, {"name": "Bakkerij Çağlar", "city": "Ede"}, demo_crebos()[0]
+    )
+    company = Company(company_id="100999001", name="Smørrebrød BV", city="Ede")
+    company.save()
+    trainer = placements.add_trainer_for_participant(
+        staff, person, {"first_name": "Ülkü", "last_name": "Doğan"}, company=company
+    )
+    for cls, pk in ((AccreditationRequest, req.pk), (Trainer, trainer.pk)):
+        cls._get_collection().update_one({"_id": pk}, {"$unset": {"search_tokens": ""}})
+    AccreditationRequest._get_collection().update_one({"_id": req.pk}, {"$set": {"kind": "extend"}})  # clean() fails
+
+    result = recompute_derived_fields()
+
+    tokens = AccreditationRequest._get_collection().find_one({"_id": req.pk})["search_tokens"]
+    assert {"bakkerij", "caglar", "zoe", "oster", demo_crebos()[0]} <= set(tokens)
+    assert {"ulku", "dogan", "smorrebrod", "bv", "zoe", "oster"} <= set(
+        Trainer._get_collection().find_one({"_id": trainer.pk})["search_tokens"]
+    )
+    assert result.updated["AccreditationRequest"] >= 1 and result.updated["Trainer"] >= 1
+    assert not result.invalid

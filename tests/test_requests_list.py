@@ -133,6 +133,40 @@ def test_status_kind_school_filters_and_search(client, auth):
     assert shown_count(client.get(REQUESTS + f"?search={mine.crebos[0]}").get_data(as_text=True)) >= 1
 
 
+def test_queue_search_is_accent_and_case_blind_on_every_word(client, auth):
+    """The advisers find a request or trainer as they type it: no accents, any case, the start of any word."""
+    turkish = proposal("Bakkerij Çağlar")
+    danish = proposal("Smørrebrød Ærø", email="pro@school.example")
+    auth.login_role("sbb_advisor")
+    for term, expected in (
+        ("caglar", turkish),
+        ("ÇAĞLAR bakk", turkish),
+        ("smorrebrod aero", danish),
+        ("SMØRREBRØD", danish),
+        ("pro@school.example", danish),
+        ("pro@", danish),
+    ):
+        page = client.get(REQUESTS + "?search=" + term).get_data(as_text=True)
+        assert expected.company_name in unescape(page), term
+    # Every word must match (a word of neither request finds neither); a word's middle is not its start.
+    page = unescape(client.get(REQUESTS + "?search=caglar+aero").get_data(as_text=True))
+    assert shown_count(page) == 0
+    assert shown_count(client.get(REQUESTS + "?search=aglar").get_data(as_text=True)) == 0
+
+    staff = user("mbo@school.example")
+    person = Participant(
+        first_name="Zoë", last_name="Øster", birth_date=date(2006, 1, 2), institution=staff.institution
+    )
+    person.save()
+    bakery = Company.objects(company_id="100200301").get()
+    placement_service.add_trainer_for_participant(
+        staff, person, {"first_name": "Ülkü", "last_name": "Doğan"}, company=bakery
+    )
+    for term in ("ulku dogan", "DOĞAN", "oster zoe", bakery.name.split()[0].lower()):
+        page = unescape(client.get(TRAINERS + "?search=" + term).get_data(as_text=True))
+        assert "Ülkü Doğan" in page, term
+
+
 # --- the actions --------------------------------------------------------------------------------------------------
 
 
