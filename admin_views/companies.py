@@ -358,7 +358,6 @@ class RequestQueueView(SecureView):
 
 
 OPEN = "open"
-ALL = "alle"
 
 
 class OpenStatusFilter(BaseMongoEngineFilter):
@@ -407,6 +406,7 @@ class QueueListView(ScopedListView):
     list_template = "companies/queue_list.html"
     reject_template = "companies/queue_reject.html"
     column_default_sort = ("created_at", True)
+    menu_filters = {"status": OPEN}  # the menu opens a queue on what is still to be done
 
     def row_context(self, rows):
         refs = [ref_id(r._data.get(name)) for r in rows for name in ("institution", "advisor") if name in r._fields]
@@ -597,6 +597,7 @@ class TrainerReviewListView(QueueListView):
     """Praktijkopleiders that schools added: SBB follows each up (in behandeling, goedgekeurd, afgewezen)."""
 
     search_hint = "Naam, leerbedrijf of deelnemer"
+    menu_filters = {"review_status": OPEN}
     column_list = ("created_at", "last_name", "company_name", "participant_name", "institution", "review_status")
     column_labels = {
         "created_at": "Toegevoegd op",
@@ -686,28 +687,17 @@ class TrainerReviewListView(QueueListView):
         )
 
 
-def _list_url(endpoint, view_class, **wanted):
-    """A list URL with its filters set by column name (Flask-Admin numbers them by position: flt<n>_<index>)."""
-    args, n = {}, 0
-    for index, flt in enumerate(view_class.column_filters):
-        value = wanted.get(flt.column)
-        if value:
-            args[f"flt{n}_{index}"] = value
-            n += 1
-    return url_for(endpoint, **args)
-
-
 def request_list_url(status=OPEN, kind=None):
     """The requests list filtered on status ('open' by default, 'alle' for every one) and kind."""
     status = status if status == OPEN or status in dict(REQUEST_STATUSES) else None
     kind = kind if kind in dict(REQUEST_KINDS) else None
-    return _list_url("request_list.index_view", RequestListView, status=status, kind=kind)
+    return url_for("request_list.index_view", **RequestListView.filter_args(status=status, kind=kind))
 
 
 def trainer_list_url(status=OPEN):
     """The list of trainers added by schools, filtered on review status ('open' by default)."""
     status = status if status == OPEN or status in dict(REVIEW_STATUSES) else None
-    return _list_url("trainer_review_list.index_view", TrainerReviewListView, review_status=status)
+    return url_for("trainer_review_list.index_view", **TrainerReviewListView.filter_args(review_status=status))
 
 
 # ---------------------------------------------------------------------------------------------------------------

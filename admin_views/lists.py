@@ -143,6 +143,9 @@ class ScopedListView(SecureModelView):
     page_size = 20
     page_size_options = (20, 50, 100)
 
+    # Filters the list opens with from the menu, by column ({"status": "open"}); the user can remove them.
+    menu_filters = {}
+
     # --- scope -------------------------------------------------------------------------------------------------
 
     def get_query(self):
@@ -154,6 +157,26 @@ class ScopedListView(SecureModelView):
 
     def search_placeholder(self):
         return self.search_hint
+
+    @classmethod
+    def filter_args(cls, **wanted):
+        """Query arguments that set filters by column name (Flask-Admin names them flt<n>_<position in the list>).
+
+        Our lists declare their filters as objects, one per column, so a filter's position is its index.
+        """
+        args, n = {}, 0
+        for index, flt in enumerate(cls.column_filters or ()):
+            value = wanted.get(flt.column)
+            if value:
+                args[f"flt{n}_{index}"] = value
+                n += 1
+        return args
+
+    def get_url(self, endpoint, **kwargs):
+        # The menu asks for the bare list by its full endpoint name (the list's own links use ".index_view").
+        if self.menu_filters and endpoint == f"{self.endpoint}.index_view" and not kwargs:
+            kwargs = self.filter_args(**self.menu_filters)
+        return super().get_url(endpoint, **kwargs)
 
     def _get_filter_groups(self):
         """The filters' choices, with the scoped ones read for this user now."""

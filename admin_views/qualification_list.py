@@ -72,6 +72,7 @@ class QualificationListView(ScopedListView):
     capability = "view_registry"
     scope_field = None  # the qualification structure is the same for every school
     search_hint = "Crebo of woorden uit de titel"
+    menu_filters = {"end_intake": CURRENT}  # Geldigheid: the menu opens on the versions in force
     column_list = ("crebo", "title", "level", "dossier_title", "version", "valid_from", "end_intake", "superseded")
     column_labels = {
         "level": "Niveau",
@@ -140,12 +141,9 @@ class QualificationListView(ScopedListView):
 
 
 def list_url(search=None, validity=None):
-    """The list searched on `search` and filtered on a Geldigheid option (Flask-Admin names filters flt<n>_<index>)."""
+    """The list searched on `search` and filtered on a Geldigheid option."""
     args = {"search": search} if search else {}
-    if validity:
-        index = next(i for i, f in enumerate(QualificationListView.column_filters) if isinstance(f, ValidityFilter))
-        args[f"flt0_{index}"] = validity
-    return url_for(f"{ENDPOINT}.index_view", **args)
+    return url_for(f"{ENDPOINT}.index_view", **args, **QualificationListView.filter_args(end_intake=validity))
 
 
 def details_url(qualification_id):

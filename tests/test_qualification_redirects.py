@@ -102,6 +102,31 @@ def test_other_lists_have_no_import_link(client, auth):
 def test_menu_has_the_list_and_the_import_but_not_the_redirect(client, auth):
     auth.login_role("sbb_admin")
     html = client.get(LIST).get_data(as_text=True)
-    menu = re.findall(r'class="dropdown-item[^"]*"\s+href="([^"]+)"', html)
+    menu = [href.split("?")[0] for href in re.findall(r'class="dropdown-item[^"]*"\s+href="([^"]+)"', html)]
     assert menu.index(LIST) + 1 == menu.index("/kwalificaties-importeren/")
     assert "/kwalificaties/" not in menu and 'href="/kwalificaties/"' not in html
+
+
+def _menu_href(html, name):
+    match = re.search(r'<a[^>]*href="([^"]+)"[^>]*>\s*(?:<[^>]*>\s*)*' + re.escape(name) + r"\s*<", html)
+    assert match, name
+    return match.group(1).replace("&amp;", "&")
+
+
+def test_the_menu_opens_the_lists_on_what_users_look_for_first(client, auth):
+    """Kwalificaties on the versions in force, the advisers' queues on their open items; the filter can be removed."""
+    auth.login_role("school_staff")
+    href = _menu_href(client.get("/").get_data(as_text=True), "Kwalificaties zoeken")
+    path, args = urlsplit(href).path, {k: v[0] for k, v in parse_qs(urlsplit(href).query).items()}
+    assert path == LIST and list(args.values()) == ["current"]
+    html = client.get(href).get_data(as_text=True)
+    earlier = Qualification.objects(crebo="90101", superseded=True).get()
+    assert str(Qualification.objects(crebo="90101", superseded=False).get().pk) in html
+    assert str(earlier.pk) not in html
+    assert str(earlier.pk) in client.get(LIST + "?search=90101").get_data(as_text=True)  # filter removed: all
+
+    auth.logout()
+    auth.login_role("sbb_advisor")
+    home = client.get("/").get_data(as_text=True)
+    assert _menu_href(home, "Erkenningsverzoeken").endswith("/lijsten/verzoeken/?flt0_0=open")
+    assert _menu_href(home, "Praktijkopleiders van scholen").endswith("/lijsten/praktijkopleiders/?flt0_0=open")
