@@ -2,9 +2,11 @@
 
 An action gets the ids either of the ticked rows or, when the user chose "Selecteer alle N die aan het filter
 voldoen", of every row the list's own query matches. In both cases the ids are resolved on the server through the
-scoped query (`get_query`), so an id of another school that is posted by hand is never acted on.
+scoped query (`get_query`), so an id of another school that is posted by hand is never acted on. "Alle N" carries
+a signed fingerprint of the rows matched when the user chose them: the action runs only on those very rows.
 """
 
+import hashlib
 import io
 import itertools
 import zipfile
@@ -12,7 +14,8 @@ from dataclasses import dataclass, field
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import Response, abort, current_app, flash, g, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
 from flask_admin.helpers import get_redirect_target
@@ -277,6 +280,42 @@ class ScopedListView(SecureModelView):
         """Every id the list's filter and search match, in the list's order."""
         return [str(pk) for pk in self._list_query().scalar("id")]
 
+    def _selection_serializer(self):
+        return URLSafeSerializer(current_app.secret_key, salt="list-select-all")
+
+    @staticmethod
+    def _fingerprint(ids):
+        return hashlib.sha256("\n".join(sorted(ids)).encode()).hexdigest()
+
+    @expose("/selectie/")
+    def selection_view(self):
+        """'Selecteer alle N': how many rows the filter matches now, and a signed fingerprint of exactly those rows.
+
+        The action posts the token back instead of ids; it runs only when the filter still matches the very same
+        rows, so a row that was added, removed or changed into or out of the filter in between is never acted on.
+        """
+        ids = self.matching_ids()
+        token = self._selection_serializer().dumps([self.endpoint, len(ids), self._fingerprint(ids)])
+        response = jsonify(count=len(ids), token=token)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _selected_all(self):
+        """The ids of "every row the filter matches" when they are the rows the user chose; else a Dutch refusal."""
+        ids = self.matching_ids()
+        try:
+            endpoint, count, fingerprint = self._selection_serializer().loads(request.form.get("alle_token", ""))
+        except (BadSignature, ValueError, TypeError):
+            return None, "De keuze 'alle items die aan het filter voldoen' is niet meer geldig. Kies opnieuw."
+        if endpoint != self.endpoint:
+            return None, "De keuze 'alle items die aan het filter voldoen' hoort bij een andere lijst. Kies opnieuw."
+        if fingerprint != self._fingerprint(ids):
+            return None, (
+                f"De items die aan het filter voldoen zijn veranderd sinds u ze koos: nu {len(ids)}, toen {count}. "
+                "Controleer de lijst en kies de actie opnieuw."
+            )
+        return ids, None
+
     def _ticked_ids(self):
         """The ticked rows, kept only when they are in this user's scope (a guessed id is dropped)."""
         wanted = []
@@ -304,14 +343,9 @@ class ScopedListView(SecureModelView):
         if handler is None or not self.is_action_allowed(name):
             abort(403)
         if request.form.get("alle") == "1":
-            ids = self.matching_ids()
-            expected = request.form.get("alle_aantal", "")
-            if expected != str(len(ids)):
-                flash(
-                    f"Het aantal items dat aan het filter voldoet is veranderd: nu {len(ids)} in plaats van "
-                    f"{expected or 'onbekend'}. Controleer de lijst en kies de actie opnieuw.",
-                    "error",
-                )
+            ids, refusal = self._selected_all()
+            if refusal:
+                flash(refusal, "error")
                 return redirect(return_url)
         else:
             ids = self._ticked_ids()

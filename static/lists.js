@@ -1,6 +1,9 @@
 /* List actions without inline script: the chosen action is posted with the ticked rows, or with alle=1 when the
-   user chose every row the filter matches (the server then resolves the ids from the same filter itself). */
+   user chose every row the filter matches. The server then resolves the ids from the same filter itself; the
+   token it gave when the user chose them makes sure they are still the very same rows. */
 (function () {
+  "use strict";
+
   // "{n} {deelnemer|deelnemers}" -> "1 deelnemer" / "2 deelnemers" (admin_views.filters.counted does the same).
   function counted(text, n) {
     return text
@@ -8,7 +11,6 @@
       .replace(/\{n\}/g, n.toLocaleString("nl-NL"));
   }
 
-  "use strict";
   var data = document.getElementById("list-action-data");
   var form = document.getElementById("list-action-form");
   if (!data || !form) {
@@ -17,6 +19,7 @@
   var total = parseInt(data.getAttribute("data-count"), 10) || 0;
   var confirmations = JSON.parse(data.getAttribute("data-confirmations") || "{}");
   var allInput = document.getElementById("list-action-all");
+  var tokenInput = document.getElementById("list-action-token");
   var bar = document.getElementById("select-all-bar");
 
   function boxes() {
@@ -36,6 +39,9 @@
 
   function setAll(on) {
     allInput.value = on ? "1" : "0";
+    if (!on) {
+      tokenInput.value = "";
+    }
     show("select-all-page", !on);
     show("select-all-matching", !on);
     show("select-all-chosen", on);
@@ -69,7 +75,31 @@
 
   var matching = document.getElementById("select-all-matching");
   if (matching) {
-    matching.addEventListener("click", function () { setAll(true); });
+    matching.addEventListener("click", function () {
+      matching.disabled = true;
+      window.fetch(data.getAttribute("data-selection-url"), {
+        credentials: "same-origin",
+        headers: { Accept: "application/json" }
+      })
+        .then(function (response) {
+          if (!response.ok) {
+            throw new Error("HTTP " + response.status);
+          }
+          return response.json();
+        })
+        .then(function (answer) {
+          total = answer.count;
+          tokenInput.value = answer.token;
+          document.getElementById("select-all-chosen").textContent = counted(data.getAttribute("data-chosen"), total);
+          setAll(true);
+        })
+        .catch(function () {
+          window.alert(data.getAttribute("data-selection-failed"));
+        })
+        .then(function () {
+          matching.disabled = false;
+        });
+    });
   }
   var clear = document.getElementById("select-all-clear");
   if (clear) {

@@ -13,19 +13,12 @@ from documents.guidance import GuidanceDocument
 from documents.statements import PracticeStatement
 from services import guidance as guidance_svc
 from services import statements as svc
+from tests.list_helpers import act, select_all
 from tests.statement_helpers import final_statement, participant_at, ready_concept, selection, user
 
 STATEMENTS = "/lijsten/praktijkverklaringen/"
 GUIDANCE = "/lijsten/begeleidingsdocumenten/"
 QUALIFICATIONS = "/lijsten/kwalificaties/"
-
-
-def act(client, base, action, *, ids=(), query="", alle=None):
-    """Post a list action the way the list page does (to the action URL carrying the list's query string)."""
-    data = {"action": action, "url": base + (f"?{query}" if query else ""), "rowid": [str(i) for i in ids]}
-    if alle is not None:
-        data.update({"alle": "1", "alle_aantal": str(alle)})
-    return client.post(base + "action/" + (f"?{query}" if query else ""), data=data)
 
 
 ENGLISH = re.compile(r">\s*(Create|List|Delete|Edit|Search|Export|With selected|Add Filter|Apply|items|None)\s*<")
@@ -133,7 +126,8 @@ def test_select_all_matching_applies_to_exactly_the_n_matching_rows(client, auth
     assert "Selecteer alle 25 die aan het filter voldoen" in page
     confirmations = unescape(re.search(r'data-confirmations="([^"]*)"', page).group(1))
     assert "{n} {praktijkverklaring|praktijkverklaringen} verwijderen?" in confirmations  # the page's script puts N in
-    assert 'data-count="25"' in page and 'name="alle_aantal" value="25"' in page
+    assert 'data-count="25"' in page and 'name="alle_token"' in page
+    assert 'data-selection-url="/lijsten/praktijkverklaringen/selectie/?search=selectietest&amp;flt0_0=concept"' in page
     response = act(client, STATEMENTS, "remove", query="search=selectietest&flt0_0=concept", alle=25)
     assert response.status_code == 302
     assert PracticeStatement.objects(pk__in=[s.pk for s in chosen]).count() == 0
@@ -141,15 +135,51 @@ def test_select_all_matching_applies_to_exactly_the_n_matching_rows(client, auth
     assert PracticeStatement.objects(pk=foreign.pk).count() == 1
 
 
-def test_select_all_refuses_when_the_number_changed_since_the_page_was_shown(client, auth, many_concepts):
-    chosen, _others, _foreign = many_concepts
+def flashed(client):
+    with client.session_transaction() as session:
+        return " ".join(text for _cat, text in session.pop("_flashes", []))
+
+
+def test_select_all_refuses_when_the_rows_changed_since_they_were_chosen(client, auth, many_concepts):
+    """Not only the number: one row out and another in (still 25) is refused too; nothing is removed."""
+    chosen, others, _foreign = many_concepts
     auth.login_role("school_staff")
-    response = act(client, STATEMENTS, "remove", query="search=selectietest", alle=24)
+    count, token = select_all(client, STATEMENTS, "search=selectietest")
+    assert count == 25
+    svc.create_concept(participant_at(first_name="Nieuw", last_name="Selectietest"), user("mbo@school.example"))
+    response = act(client, STATEMENTS, "remove", query="search=selectietest", token=token)
     assert response.status_code == 302
     assert PracticeStatement.objects(pk__in=[s.pk for s in chosen]).count() == 25
-    with client.session_transaction() as session:
-        messages = " ".join(text for _cat, text in session.get("_flashes", []))
-    assert "nu 25 in plaats van 24" in messages
+    assert "nu 26, toen 25" in flashed(client)
+
+    count, token = select_all(client, STATEMENTS, "search=selectietest")
+    PracticeStatement.objects(pk=chosen[0].pk).delete()  # one out ...
+    svc.create_concept(participant_at(first_name="Ander", last_name="Selectietest"), user("mbo@school.example"))
+    act(client, STATEMENTS, "remove", query="search=selectietest", token=token)  # ... one in: the same number
+    assert "nu 26, toen 26" in flashed(client)
+    assert PracticeStatement.objects(pk__in=[s.pk for s in chosen[1:]]).count() == 24
+
+    # A token of another list, of another filter's rows, or a forged one is refused as well.
+    _count, guidance_token = select_all(client, GUIDANCE)
+    act(client, STATEMENTS, "remove", query="search=selectietest", token=guidance_token)
+    assert "hoort bij een andere lijst" in flashed(client)
+    _count, other_filter = select_all(client, STATEMENTS, "search=anders")
+    act(client, STATEMENTS, "remove", query="search=selectietest", token=other_filter)
+    assert "veranderd sinds u ze koos" in flashed(client)
+    act(client, STATEMENTS, "remove", query="search=selectietest", token="vervalst")
+    assert "niet meer geldig" in flashed(client)
+    assert PracticeStatement.objects(pk__in=[s.pk for s in chosen[1:] + others]).count() == 27
+
+
+def test_the_selection_answers_within_the_users_scope_only(client, auth, many_concepts):
+    _chosen, _others, foreign = many_concepts
+    auth.login_role("school_staff")
+    assert select_all(client, STATEMENTS, "search=selectietest")[0] == 25  # not the other school's one
+    auth.logout()
+    auth.login_role("sbb_advisor")
+    assert select_all(client, STATEMENTS, "search=selectietest")[0] == 26
+    auth.logout()
+    assert client.get(STATEMENTS + "selectie/").status_code in (302, 401, 403)
 
 
 def test_an_action_over_its_limit_is_refused_with_the_numbers(client, auth, many_concepts, monkeypatch):

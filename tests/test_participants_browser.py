@@ -200,7 +200,8 @@ def test_filter_on_a_group_select_all_matching_and_archive_exactly_those(page, l
     assert page.locator("input.action-checkbox").count() == 20  # the first page of 26
     page.check("input.action-rowtoggle")
     page.wait_for_selector("#select-all-bar", state="visible")
-    page.click("#select-all-matching")
+    page.click("#select-all-matching")  # asks the server which rows match now (their number and a token)
+    page.wait_for_selector("#select-all-chosen", state="visible")
     assert "Alle 26 items die aan het filter voldoen zijn gekozen" in page.inner_text("#select-all-bar")
     screenshot(page, "participants-select-all-matching")
     assert run_action(page, "archive") == "26 deelnemers naar het archief verplaatsen?"

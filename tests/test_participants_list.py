@@ -10,6 +10,7 @@ from documents.participants import Participant
 from documents.users import User
 from services import registry
 from tests.factories import ParticipantFactory
+from tests.list_helpers import act, select_all
 
 LIST = "/deelnemers/"
 
@@ -51,33 +52,25 @@ def test_archive_everything_the_group_filter_matches_across_pages(client, auth):
     query = group_filter(client)
     page = html(client.get(LIST + "?" + query))
     assert page.count('class="action-checkbox"') == 20 and "Selecteer alle 27 die aan het filter voldoen" in page
-    response = client.post(
-        LIST + "action/?" + query,
-        data={"action": "archive", "alle": "1", "alle_aantal": "27", "url": LIST + "?" + query},
-        follow_redirects=True,
-    )
+    response = act(client, LIST, "archive", query=query, alle=27, follow=True)
     assert "27 deelnemers naar het archief verplaatst." in html(response)
     mbo, pro = school(), school("pro@school.example")
     assert Participant.objects(institution=mbo, group="Selectieklas", archived_at__ne=None).count() == 27
     assert Participant.objects(institution=mbo, group="Andere klas", archived_at__ne=None).count() == 0
     assert Participant.objects(institution=pro, archived_at__ne=None, group="Selectieklas").count() == 0
     # On the Archief tab the same filter now matches the 27: Naar actueel brings exactly those back.
-    client.post(LIST + "action/?tab=archief&" + query, data={"action": "restore", "alle": "1", "alle_aantal": "27"})
+    act(client, LIST, "restore", query="tab=archief&" + query, alle=27)
     assert Participant.objects(institution=mbo, group="Selectieklas", archived_at=None).count() == 27
 
 
 def test_select_all_refuses_when_the_count_changed_and_a_tab_refuses_the_other_move(client, auth):
-    ParticipantFactory.create_batch(3, institution=school(), group="Selectieklas")
+    ParticipantFactory.create_batch(2, institution=school(), group="Selectieklas")
     auth.login("mbo@school.example")
     query = group_filter(client)
-    page = html(
-        client.post(
-            LIST + "action/?" + query,
-            data={"action": "archive", "alle": "1", "alle_aantal": "2"},
-            follow_redirects=True,
-        )
-    )
-    assert "nu 3 in plaats van 2" in page
+    _count, token = select_all(client, LIST, query)
+    ParticipantFactory(institution=school(), group="Selectieklas")  # added after the user chose "alle 2"
+    page = html(act(client, LIST, "archive", query=query, token=token, follow=True))
+    assert "nu 3, toen 2" in page
     assert Participant.objects(group="Selectieklas", archived_at__ne=None).count() == 0
     ids = [str(p.pk) for p in Participant.objects(group="Selectieklas")]
     assert client.post(LIST + "action/", data={"action": "restore", "rowid": ids}).status_code == 403
@@ -88,7 +81,7 @@ def test_remove_on_all_matching_names_each_participant_and_what_goes_with_it(cli
     ParticipantFactory.create_batch(22, institution=school(), group="Selectieklas")
     auth.login("mbo@school.example")
     query = group_filter(client)
-    page = html(client.post(LIST + "action/?" + query, data={"action": "remove", "alle": "1", "alle_aantal": "22"}))
+    page = html(act(client, LIST, "remove", query=query, alle=22))
     assert page.count('name="ids"') == 22 and page.count("2 begeleidingsdocumenten") == 22
     assert 'id="confirm-delete"' in page and "niet meer terugzetten" in page
     assert Participant.objects(group="Selectieklas").count() == 22  # nothing gone before the confirmation
@@ -105,7 +98,7 @@ def test_export_action_of_all_matching_is_a_safe_typed_workbook(client, auth):
     ParticipantFactory(institution=school("pro@school.example"), group="Selectieklas")
     auth.login("mbo@school.example")
     query = group_filter(client)
-    response = client.post(LIST + "action/?" + query, data={"action": "export", "alle": "1", "alle_aantal": "22"})
+    response = act(client, LIST, "export", query=query, alle=22)
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -12,17 +12,10 @@ from documents.users import User
 from services import accreditation_requests as svc
 from services import placements as placement_service
 from services.demo_companies import demo_crebos
+from tests.list_helpers import act
 
 REQUESTS = "/lijsten/verzoeken/"
 TRAINERS = "/lijsten/praktijkopleiders/"
-
-
-def act(client, base, action, *, ids=(), query="", alle=None, **extra):
-    """Post a list action the way the list page does (to the action URL carrying the list's query string)."""
-    data = {"action": action, "url": base + (f"?{query}" if query else ""), "rowid": [str(i) for i in ids], **extra}
-    if alle is not None:
-        data.update({"alle": "1", "alle_aantal": str(alle)})
-    return client.post(base + "action/" + (f"?{query}" if query else ""), data=data)
 
 
 def action_names(html):

@@ -24,8 +24,8 @@ from services import accreditation_requests as requests_svc
 from services import guidance as guidance_svc
 from services import placements as placement_service
 from tests.factories import ParticipantFactory
+from tests.list_helpers import act, select_all
 from tests.statement_helpers import final_statement, participant_at, school
-from tests.test_lists import act
 from tests.test_requests_list import REQUESTS, TRAINERS, extension, mails, proposal, user  # noqa: F401 (fixture)
 
 STATEMENTS = "/lijsten/praktijkverklaringen/"
@@ -43,7 +43,8 @@ def test_a_year_out_of_range_is_no_server_error_in_list_export_or_action(client,
     auth.login_role("school_staff")
     assert client.get(f"{STATEMENTS}?flt0_1={year}").status_code == 200
     assert client.get(f"{STATEMENTS}export/csv/?flt0_1={year}").status_code == 200
-    response = act(client, STATEMENTS, "download_pdf", query=f"flt0_1={year}", alle=1)
+    count, token = select_all(client, STATEMENTS, f"flt0_1={year}")
+    response = act(client, STATEMENTS, "download_pdf", query=f"flt0_1={year}", token=token)
     assert response.status_code in (200, 302)
 
 
