@@ -100,23 +100,6 @@ class AccessRequestView(SecureModelView):
         "ip_address",
     )
     # Flask-Admin's MongoEngine backend ignores verbose_name in lists and details: name every column here.
-    column_labels = {
-        "created_at": "Ingediend op",
-        "status": "Status",
-        "name": "Naam",
-        "email": "E-mailadres",
-        "function": "Functie",
-        "school_name": "School",
-        "kind": "Soort school",
-        "brin": "BRIN-code",
-        "message": "Toelichting",
-        "handled_by_email": "Behandeld door",
-        "handled_at": "Behandeld op",
-        "rejection_reason": "Reden van afwijzing",
-        "created_user": "Aangemaakt account",
-        "institution": "Onderwijsinstelling",
-        "ip_address": "IP-adres",
-    }
     column_choices = {"kind": INSTITUTION_KINDS}
     column_formatters = {
         "status": _status_badge,

@@ -26,7 +26,6 @@ class ApiKeyView(ScopedListView):
     list_template = "api/key_list.html"
     search_hint = "Naam van de sleutel"
     column_list = ("name", "institution", "scope", "prefix", "expires_on", "last_used_at", "revoked_at")
-    column_labels = {"institution": "Onderwijsinstelling", "prefix": "Begint met"}
     column_formatters = {"institution": institution_name}
     column_choices = {"scope": API_KEY_SCOPES}
     column_searchable_list = ("name",)

@@ -93,7 +93,6 @@ class UserView(AuditedModelView):
     allow_delete = False  # deactivate instead: the audit trail keeps pointing at the account
     can_view_details = True
     column_list = ("name", "email", "role", "institution", "active", "last_login_at")
-    column_labels = {"institution": "Onderwijsinstelling"}
     column_formatters = {"institution": institution_name}
     column_searchable_list = ("name", "email")
     column_choices = {"role": ROLES}

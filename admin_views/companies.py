@@ -166,7 +166,6 @@ class CompanyRegistryView(AuditedModelView):
     edit_capability = "manage_registry"
     can_view_details = True
     column_list = ("company_id", "name", "city", "postcode", "accreditations")
-    column_labels = {"company_id": "Leerbedrijf-ID", "accreditations": "Erkenningen"}
     column_sortable_list = (("name", "search_name"), "company_id", ("city", "search_city"))
     column_default_sort = "search_name"
     # Searching goes through the indexed search of services.companies (see _search), not a column scan.
@@ -469,21 +468,6 @@ class RequestListView(QueueListView):
         "status",
         "advisor",
     )
-    column_labels = {
-        "created_at": "Ingediend op",
-        "kind": "Soort",
-        "company_name": "Leerbedrijf",
-        "crebos": "Crebo's",
-        "institution": "Onderwijsinstelling",
-        "requested_by_email": "Aangevraagd door",
-        "status": "Status",
-        "advisor": "Adviseur",
-        "participant_name": "Deelnemer",
-        "motivation": "Toelichting",
-        "changed_at": "Gewijzigd op",
-        "decided_at": "Besloten op",
-        "notes": "Notities",
-    }
     column_choices = {"status": REQUEST_STATUSES, "kind": REQUEST_KINDS}
     column_sortable_list = ("created_at", "status", "kind", "company_name")
     column_searchable_list = ("company_name",)  # the search itself is _search
@@ -602,16 +586,7 @@ class TrainerReviewListView(QueueListView):
     column_labels = {
         "created_at": "Toegevoegd op",
         "last_name": "Praktijkopleider",
-        "company_name": "Leerbedrijf",
-        "participant_name": "Deelnemer",
-        "institution": "Onderwijsinstelling",
         "review_status": "Status",
-        "added_by_email": "Toegevoegd door",
-        "reviewed_by": "Beoordeeld door",
-        "function": "Functie",
-        "email": "E-mailadres",
-        "phone": "Telefoon",
-        "notes": "Notities",
     }
     column_choices = {"review_status": REVIEW_STATUSES}
     column_sortable_list = ("created_at", "review_status", ("last_name", "sort_name"), "company_name")

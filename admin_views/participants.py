@@ -137,8 +137,6 @@ class ParticipantsView(ScopedListView):
     column_list = ("name", "birth_date", "group", "created_at")  # the columns of a request: _list_columns
     column_labels = {
         "name": "Naam",
-        "birth_date": "Geboortedatum",
-        "group": "Groep",
         "school": "School",
         "created_at": "Toegevoegd",
         "remove": "Verwijderen",

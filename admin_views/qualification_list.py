@@ -74,11 +74,6 @@ class QualificationListView(ScopedListView):
     search_hint = "Crebo of woorden uit de titel"
     menu_filters = {"end_intake": CURRENT}  # Geldigheid: the menu opens on the versions in force
     column_list = ("crebo", "title", "level", "dossier_title", "version", "valid_from", "end_intake", "superseded")
-    column_labels = {
-        "level": "Niveau",
-        "dossier_title": "Kwalificatiedossier",
-        "superseded": "Voorgaande versie",
-    }
     column_sortable_list = ("crebo", ("title", "title_key"), "level", "valid_from", "end_intake")
     column_default_sort = [("title_key", False), ("crebo", False)]
     column_searchable_list = ("crebo", "title")

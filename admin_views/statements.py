@@ -472,7 +472,7 @@ class BranchOrganisationView(SecureModelView):
     capability = "manage_registry"
     edit_capability = "manage_registry"
     column_list = ("name", "logo", "created_at")
-    column_labels = {"name": "Naam", "logo": "Logo", "created_at": "Toegevoegd op"}
+    column_labels = {"logo": "Logo", "created_at": "Toegevoegd op"}
     column_searchable_list = ("name",)
     column_default_sort = "name"
     form_columns = ("name", "logo_upload")
