@@ -493,16 +493,6 @@ class RequestListView(QueueListView):
     )
     can_export = True
     export_types = ("xlsx", "csv")
-    column_export_list = (
-        "created_at",
-        "kind",
-        "company_name",
-        "crebos",
-        "institution",
-        "requested_by_email",
-        "status",
-        "advisor",
-    )
 
     def _label(self, req):
         return str(req)

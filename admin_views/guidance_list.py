@@ -84,7 +84,6 @@ class GuidanceListView(ParticipantDocumentListView):
     )
     can_export = True
     export_types = ("xlsx", "csv")
-    column_export_list = ("participant", "status", "document_id", "company", "trainer", "qualifications", "created_at")
 
     # --- cells ---------------------------------------------------------------------------------------------------
 

@@ -310,8 +310,9 @@ class ScopedListView(SecureModelView):
         if endpoint != self.endpoint:
             return None, "De keuze 'alle items die aan het filter voldoen' hoort bij een andere lijst. Kies opnieuw."
         if fingerprint != self._fingerprint(ids):
+            now = f"nu {len(ids)}, toen {count}" if len(ids) != count else f"nog steeds {count}, maar niet dezelfde"
             return None, (
-                f"De items die aan het filter voldoen zijn veranderd sinds u ze koos: nu {len(ids)}, toen {count}. "
+                f"De items die aan het filter voldoen zijn veranderd sinds u ze koos ({now}). "
                 "Controleer de lijst en kies de actie opnieuw."
             )
         return ids, None

@@ -122,7 +122,6 @@ class StatementListView(ParticipantDocumentListView):
     )
     can_export = True
     export_types = ("xlsx", "csv")
-    column_export_list = ("participant", "status", "number", "education_form", "company", "qualifications", "date")
 
     def get_query(self):
         if g.get("list_exporting"):  # an export reads only what its columns show (of the snapshot: the company)

@@ -83,6 +83,6 @@ def test_select_all_then_a_row_changes_the_action_is_refused_and_nothing_goes(pa
     page.click("#actions-menu")
     page.click("#action-remove")
     page.wait_for_selector(".alert-danger")
-    assert "veranderd sinds u ze koos: nu 23, toen 22" in page.inner_text(".alert-danger")
+    assert "veranderd sinds u ze koos (nu 23, toen 22)" in page.inner_text(".alert-danger")
     with live_server.app.app_context():
         assert PracticeStatement.objects(pk__in=chosen).count() == 22
