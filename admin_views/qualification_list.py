@@ -135,9 +135,9 @@ class QualificationListView(ScopedListView):
         return query.filter(condition)
 
 
-def list_url(search=None, validity=None):
-    """The list searched on `search` and filtered on a Geldigheid option."""
-    args = {"search": search} if search else {}
+def list_url(search=None, validity=None, page=None):
+    """The list searched on `search`, filtered on a Geldigheid option, at a page (0-based)."""
+    args = {k: v for k, v in (("search", search), ("page", page)) if v}
     return url_for(f"{ENDPOINT}.index_view", **args, **QualificationListView.filter_args(end_intake=validity))
 
 

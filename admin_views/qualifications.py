@@ -13,12 +13,13 @@ from flask_login import current_user
 
 from admin_views.base import SecureView
 from admin_views.forms import uploaded
-from admin_views.qualification_list import CURRENT, details_url, list_url
+from admin_views.qualification_list import CURRENT, QualificationListView, details_url, list_url
 from services import qualification_import as importer
 from services.errors import NotFound
 from services.permissions import can
 
 CATEGORY = "Kwalificaties"
+OLD_PAGE_SIZE = 25  # rows per page of the former browse pages
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # SBB's complete export is far larger than the app's default limit
 
 
@@ -35,7 +36,16 @@ class OldQualificationPages(SecureView):
         # The old page hid earlier versions unless "alle=1": the same on the list is the filter Geldende versie.
         search = request.args.get("q", "").strip()[:100]
         validity = None if request.args.get("alle") == "1" else CURRENT
-        return redirect(list_url(search=search or None, validity=validity))
+        return redirect(list_url(search=search or None, validity=validity, page=self._list_page()))
+
+    @staticmethod
+    def _list_page():
+        """The list page (0-based, 20 rows) that shows the first row of the old page (1-based, 25 rows)."""
+        try:
+            old = int(request.args.get("page", 1))
+        except ValueError:
+            return None
+        return (min(max(old, 1), 100_000) - 1) * OLD_PAGE_SIZE // QualificationListView.page_size or None
 
     @expose("/<qualification_id>/")
     def details(self, qualification_id):

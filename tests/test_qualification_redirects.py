@@ -130,3 +130,11 @@ def test_the_menu_opens_the_lists_on_what_users_look_for_first(client, auth):
     home = client.get("/").get_data(as_text=True)
     assert _menu_href(home, "Erkenningsverzoeken").endswith("/lijsten/verzoeken/?flt0_0=open")
     assert _menu_href(home, "Praktijkopleiders van scholen").endswith("/lijsten/praktijkopleiders/?flt0_0=open")
+
+
+@pytest.mark.parametrize(("old", "new"), [("1", None), ("2", "1"), ("5", "5"), ("0", None), ("-3", None), ("x", None)])
+def test_an_old_page_number_leads_to_the_list_page_with_its_first_row(client, auth, old, new):
+    """Old pages had 25 rows (1-based), the list has 20 (0-based): page 5 began at row 100, on list page 5."""
+    auth.login_role("school_staff")
+    _path, args = _target(client.get(f"/kwalificaties/?page={old}"))
+    assert args.get("page") == new
