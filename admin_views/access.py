@@ -99,7 +99,6 @@ class AccessRequestView(SecureModelView):
         "institution",
         "ip_address",
     )
-    # Flask-Admin's MongoEngine backend ignores verbose_name in lists and details: name every column here.
     column_choices = {"kind": INSTITUTION_KINDS}
     column_formatters = {
         "status": _status_badge,

@@ -10,11 +10,12 @@ import hashlib
 import io
 import itertools
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from bson import ObjectId
 from bson.errors import InvalidId
-from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, url_for
+from flask import Response, abort, current_app, flash, g, jsonify, redirect, request, session, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.mongoengine.filters import BaseMongoEngineFilter
@@ -126,6 +127,18 @@ def participant_names(participant_ids):
 
     ids = [i for i in dict.fromkeys(participant_ids) if i is not None]
     return {p.pk: p.full_name for p in Participant.objects(pk__in=ids).only("first_name", "infix", "last_name")}
+
+
+@contextmanager
+def flashes_unchanged():
+    """Drop the messages flashed inside (Flask-Admin flashes an invalid filter value each time it builds the
+    query; the list page said so already, and the script's JSON request or an action must not say it again)."""
+    before = list(session.get("_flashes", []))
+    try:
+        yield
+    finally:
+        if session.get("_flashes", []) != before:
+            session["_flashes"] = before
 
 
 EXPORT_CHUNK_ROWS = 1000  # documents an export holds at once (with their shared look-ups)
@@ -263,7 +276,8 @@ class ScopedListView(SecureModelView):
 
     def _list_query(self):
         """The list's own scoped, filtered and searched query, rebuilt from the query string of this request."""
-        view_args = self._get_list_extra_args()
+        with flashes_unchanged():
+            view_args = self._get_list_extra_args()
         sort = self._get_column_by_idx(view_args.sort)
         _count, query = self.get_list(
             0,

@@ -95,17 +95,22 @@ def fold(text):
     return _WHITESPACE.sub(" ", str(text).translate(_FOLD_TABLE)).strip()
 
 
+_PUNCTUATION = re.compile(r"[\W_]+")
+
+
 def word_tokens(*texts):
     """The folded words of these texts for an anchored word search (services.participants.search_filter).
 
-    A word with punctuation in it (an e-mail address, "Jansen-de Vries") is kept whole and also gives its parts,
-    so "mbo@school.example", "school" and "vries" all find it.
+    A word with punctuation in it (an e-mail address, "Jansen-de") is kept whole and also from each punctuation
+    mark on, with and without the mark: "mbo@school.example" is found by "mbo", "@school.ex", "school.example"
+    and "example", as a text search would, but only from the start of a word or of such a part.
     """
     tokens = set()
     for text in texts:
         for word in fold(text).split():
             tokens.add(word)
-            tokens.update(part for part in re.split(r"[\W_]+", word) if part)
+            for mark in _PUNCTUATION.finditer(word):
+                tokens.update(t for t in (word[mark.start() :], word[mark.end() :]) if t)
     return sorted(tokens)
 
 

@@ -75,7 +75,9 @@ def export_data(participant):
             "praktijkverklaringen": [
                 _doc(s, ("pdf", "company_logo", "pdf_file", "company_logo_file")) for s in statements
             ],
-            "erkenningsverzoeken": [_doc(r) for r in AccreditationRequest.objects(participant=participant)],
+            "erkenningsverzoeken": [
+                _doc(r, ("search_tokens",)) for r in AccreditationRequest.objects(participant=participant)
+            ],
             "geschiedenis": [{**_doc(e, ("ip_address",)), "actie": label(ACTIONS, e.action)} for e in events],
         },
         statements,
@@ -194,6 +196,10 @@ def anonymise(participant, user=None):
     for model in (Placement, Trainer, AccreditationRequest):
         if "participant_name" in model._fields:
             model._get_collection().update_many({"participant": pid}, {"$set": {"participant_name": new_name}})
+    for model in (Trainer, AccreditationRequest):  # their word search held the old name too
+        for item in model.objects(participant=pid):
+            item.derive_search_tokens()
+            model._get_collection().update_one({"_id": item.pk}, {"$set": {"search_tokens": item.search_tokens}})
     AuditEvent._get_collection().update_many(
         {"participant_id": pid, "object_type": "Participant"}, {"$set": {"object_label": new_name, "changes": {}}}
     )

@@ -37,10 +37,15 @@
     }
   }
 
+  // Each "Selecteer alle" question gets a number; unticking a row (or "Selectie wissen") moves it on, so an
+  // answer that arrives after that is ignored instead of choosing every row again.
+  var question = 0;
+
   function setAll(on) {
     allInput.value = on ? "1" : "0";
     if (!on) {
       tokenInput.value = "";
+      question += 1;
     }
     show("select-all-page", !on);
     show("select-all-matching", !on);
@@ -76,6 +81,7 @@
   var matching = document.getElementById("select-all-matching");
   if (matching) {
     matching.addEventListener("click", function () {
+      var asked = ++question;
       matching.disabled = true;
       window.fetch(data.getAttribute("data-selection-url"), {
         credentials: "same-origin",
@@ -88,13 +94,20 @@
           return response.json();
         })
         .then(function (answer) {
+          var all = boxes();
+          if (asked !== question || all.length === 0 || ticked().length !== all.length) {
+            return; // the user changed the choice while the answer was on its way
+          }
           total = answer.count;
           tokenInput.value = answer.token;
           document.getElementById("select-all-chosen").textContent = counted(data.getAttribute("data-chosen"), total);
           setAll(true);
+          document.getElementById("select-all-clear").focus(); // the button that had the focus is hidden now
         })
         .catch(function () {
-          window.alert(data.getAttribute("data-selection-failed"));
+          if (asked === question) {
+            window.alert(data.getAttribute("data-selection-failed"));
+          }
         })
         .then(function () {
           matching.disabled = false;
@@ -107,6 +120,10 @@
       boxes().forEach(function (box) { box.checked = false; });
       setAll(false);
       refresh();
+      var toggle = document.querySelector("input.action-rowtoggle");
+      if (toggle) {
+        toggle.focus(); // the bar with the focused button is hidden now
+      }
     });
   }
 

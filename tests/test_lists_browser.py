@@ -86,3 +86,35 @@ def test_select_all_then_a_row_changes_the_action_is_refused_and_nothing_goes(pa
     assert "veranderd sinds u ze koos (nu 23, toen 22)" in page.inner_text(".alert-danger")
     with live_server.app.app_context():
         assert PracticeStatement.objects(pk__in=chosen).count() == 22
+
+
+def test_unticking_a_row_while_the_selection_is_asked_keeps_the_choice_to_the_ticked_rows(page, live_server):  # noqa: F811
+    """A slow answer to "Selecteer alle N" that arrives after the user unticked a row chooses nothing more."""
+    with live_server.app.app_context():
+        maker = user("mbo@school.example")
+        ids = [
+            svc.create_concept(participant_at(first_name=f"Traag{n}", last_name="Antwoord"), maker).pk
+            for n in range(22)
+        ]
+    sign_in(page, "mbo@school.example")
+    held = []
+    page.route("**/selectie/**", lambda route: held.append(route))  # the server is slow: the answer waits
+    page.goto("/lijsten/praktijkverklaringen/?search=antwoord")
+    page.check("input.action-rowtoggle")
+    page.click("#select-all-matching")
+    page.wait_for_function("() => document.getElementById('select-all-matching').disabled")
+    page.locator("input.action-checkbox").first.uncheck()  # the user changes their mind meanwhile
+    assert held, "the page did not ask the server"
+    held[0].continue_()  # the answer arrives
+    page.wait_for_function("() => !document.getElementById('select-all-matching').disabled")
+    assert page.evaluate("() => document.getElementById('list-action-all').value") == "0"
+    assert page.evaluate("() => document.getElementById('list-action-token').value") == ""
+
+    messages = []
+    page.on("dialog", lambda dialog: (messages.append(dialog.message), dialog.accept()))
+    page.click("#actions-menu")
+    page.click("#action-remove")
+    page.wait_for_selector(".alert-success")
+    assert messages[0].startswith("19 praktijkverklaringen verwijderen?")
+    with live_server.app.app_context():
+        assert PracticeStatement.objects(pk__in=ids).count() == 3  # the unticked one and the 2 on page 2

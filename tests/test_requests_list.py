@@ -12,7 +12,7 @@ from documents.users import User
 from services import accreditation_requests as svc
 from services import placements as placement_service
 from services.demo_companies import demo_crebos
-from tests.list_helpers import act
+from tests.list_helpers import act, select_all
 
 REQUESTS = "/lijsten/verzoeken/"
 TRAINERS = "/lijsten/praktijkopleiders/"
@@ -138,6 +138,8 @@ def test_queue_search_is_accent_and_case_blind_on_every_word(client, auth):
         ("SMØRREBRØD", danish),
         ("pro@school.example", danish),
         ("pro@", danish),
+        ("school.example", danish),  # the domain, with or without the @, as a text search would find it
+        ("@school.exa", danish),
     ):
         page = client.get(REQUESTS + "?search=" + term).get_data(as_text=True)
         assert expected.company_name in unescape(page), term
@@ -281,3 +283,36 @@ def test_details_view_and_export_are_dutch(client, auth):
     assert export.status_code == 200
     text = export.get_data().decode("utf-8-sig")
     assert "Details Bedrijf" in text and "Voordragen voor erkenning" in text and "Ingediend" in text
+
+
+def test_anonymising_a_participant_takes_the_name_out_of_the_queue_search(client, auth):
+    from services import privacy
+
+    staff = user("mbo@school.example")
+    person = Participant(
+        first_name="Çağlar", last_name="Yıldırım", birth_date=date(2006, 3, 4), institution=staff.institution
+    )
+    person.save()
+    req = svc.propose_company(staff, person, {"name": "Anoniem Bedrijf", "city": "Utrecht"}, demo_crebos()[0])
+    bakery = Company.objects(company_id="100200301").get()
+    trainer = placement_service.add_trainer_for_participant(
+        staff, person, {"first_name": "Anna", "last_name": "Pieters"}, company=bakery
+    )
+    privacy.anonymise(person)
+    for item in (AccreditationRequest.objects(pk=req.pk).get(), Trainer.objects(pk=trainer.pk).get()):
+        assert not {"caglar", "yildirim"} & set(item.search_tokens), item
+    auth.login_role("sbb_advisor")
+    assert shown_count(client.get(REQUESTS + "?search=yildirim").get_data(as_text=True)) == 0
+    assert shown_count(client.get(TRAINERS + "?search=caglar").get_data(as_text=True)) == 0
+    # The AVG export leaves the derived search field out, as it does for the participant's own.
+    assert all("search_tokens" not in r for r in privacy.export_data(person)[0]["erkenningsverzoeken"])
+
+
+def test_an_invalid_filter_value_is_said_once_not_again_by_the_selection_or_an_action(client, auth):
+    auth.login_role("sbb_advisor")
+    assert "bogus" in unescape(client.get(REQUESTS + "?flt0_0=bogus").get_data(as_text=True))
+    select_all(client, REQUESTS, "flt0_0=bogus")  # what the page's script asks
+    act(client, REQUESTS, "in_progress", query="flt0_0=bogus", token="vervalst")
+    with client.session_transaction() as session:
+        messages = " ".join(text for _cat, text in session.get("_flashes", []))
+    assert "bogus" not in messages and "niet meer geldig" in messages
