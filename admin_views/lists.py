@@ -215,13 +215,25 @@ class ScopedListView(SecureModelView):
 
     # --- rows ----------------------------------------------------------------------------------------------------
 
-    def get_list(self, *args, **kwargs):
-        count, data = super().get_list(*args, **kwargs)
+    def get_list(self, page, *args, **kwargs):
+        count, data = super().get_list(page, *args, **kwargs)
         if kwargs.get("execute", True) is False or g.get("list_exporting"):
             return count, data
         data = list(data)
+        if not data and page and count:  # past the last page: an old link, or the last rows were just acted on
+            g.list_last_page = (count - 1) // (kwargs.get("page_size") or self.page_size)
         g.list_row_context = self.row_context(data)
         return count, data
+
+    @expose("/")
+    def index_view(self):
+        response = super().index_view()
+        last = g.pop("list_last_page", None)
+        if last is None:
+            return response
+        with flashes_unchanged():
+            view_args = self._get_list_extra_args()
+        return redirect(self._get_list_url(view_args.clone(page=last or None)))
 
     def _export_data(self):
         """The export's documents a chunk at a time, each chunk with its look-ups: constant memory at any size."""

@@ -417,3 +417,21 @@ def test_an_unexpected_failure_on_one_statement_is_reported_for_that_one_only(cl
     page = unescape(response.get_data(as_text=True))
     assert "Definitief gemaakt (2)" in page and "Er ging iets mis; er is voor dit item niets gewijzigd" in page
     assert [PracticeStatement.objects(pk=s.pk).get().status for s in statements] == [FINAL, CONCEPT, FINAL]
+
+
+def test_a_page_past_the_end_leads_to_the_last_page(client, auth, many_concepts):
+    """After the rows of the last page were acted on, or from an old link, the list shows its last page, not nothing."""
+    chosen, _others, _foreign = many_concepts
+    auth.login_role("school_staff")
+    second = client.get(STATEMENTS + "?search=selectietest&page=1").get_data(as_text=True)
+    assert second.count('name="rowid"') == 5  # the 25 as 20 + 5
+    response = client.get(STATEMENTS + "?search=selectietest&page=7")
+    assert response.status_code == 302 and "page=1" in response.headers["Location"]
+    assert "search=selectietest" in response.headers["Location"]
+    PracticeStatement.objects(pk__in=[s.pk for s in chosen[:5]]).delete()  # 20 left: one page
+    response = client.get(STATEMENTS + "?search=selectietest&page=1")
+    assert response.status_code == 302 and "page=" not in response.headers["Location"]
+    assert client.get(response.headers["Location"]).get_data(as_text=True).count('name="rowid"') == 20
+    # Nothing matches at all: the empty list says so, on the page asked for.
+    empty = client.get(STATEMENTS + "?search=niemandhiet&page=3")
+    assert empty.status_code == 200 and "Er is niets gevonden" in empty.get_data(as_text=True)

@@ -155,3 +155,13 @@ def test_the_overview_has_one_main_heading(client, auth):
     auth.login("mbo@school.example")
     page = client.get("/deelnemers/").text
     assert page.count("<h1") == 1
+
+
+def test_a_page_past_the_end_leads_to_the_last_page(client, auth):
+    ParticipantFactory.create_batch(25, institution=school(), group="Paginaklas")
+    auth.login("mbo@school.example")
+    query = group_filter(client).replace("Selectieklas", "Paginaklas")
+    response = client.get(LIST + "?" + query + "&page=40")
+    assert response.status_code == 302
+    last = html(client.get(response.headers["Location"]))
+    assert last.count('class="action-checkbox"') == 5  # page 2 of 25 at 20 a page
