@@ -1,7 +1,5 @@
 """Leerbedrijven: search and details for everyone, the SBB registry, the advisors' queue and stap 2 of a participant."""
 
-from datetime import date
-
 from flask import Response, abort, flash, g, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.mongoengine import filters
@@ -31,6 +29,7 @@ from services import accreditation_requests as requests_service
 from services import companies as company_service
 from services import placements as placement_service
 from services import registry
+from services.clock import local_today
 from services.ids import parse_object_id, ref_id
 from services.participants import search_filter
 from services.permissions import can, require
@@ -112,7 +111,7 @@ class CompanySearchView(SecureView):
             result=result,
             error=error,
             titles=_titles_for(result.items),
-            today=date.today(),
+            today=local_today(),
         )
 
     @expose("/<company_id>")
@@ -123,7 +122,7 @@ class CompanySearchView(SecureView):
             company=company,
             titles=qualification_titles(a.crebo for a in company.accreditations),
             trainers=company_service.registered_trainers(company),
-            today=date.today(),
+            today=local_today(),
             may_manage=can(current_user, "manage_registry"),
         )
 
@@ -300,7 +299,7 @@ class RequestQueueView(SecureView):
             action = request.form.get("action")
             try:
                 if action == "grant":
-                    start = _parse_date(request.form.get("start"), "Erkend vanaf") or date.today()
+                    start = _parse_date(request.form.get("start"), "Erkend vanaf") or local_today()
                     end = _parse_date(request.form.get("end"), "Erkend tot en met")
                     company = requests_service.grant_request(
                         _user(),
@@ -333,7 +332,7 @@ class RequestQueueView(SecureView):
             req=req,
             titles=titles,
             trainers=trainers,
-            today=date.today(),
+            today=local_today(),
             form=request.form,
             back_url=request_list_url(),
         )
@@ -707,7 +706,7 @@ class Step2View(SecureView):
                 error=error,
                 titles=_titles_for(result.items),
                 current=current,
-                today=date.today(),
+                today=local_today(),
             ),
         )
 
@@ -762,7 +761,7 @@ class Step2View(SecureView):
                 back=back,
                 motivation=request.form.get("motivation", ""),
                 titles=qualification_titles(a.crebo for a in company.accreditations),
-                today=date.today(),
+                today=local_today(),
             ),
         )
 

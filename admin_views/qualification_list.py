@@ -5,7 +5,6 @@ and the kerntaken with their werkprocessen (embedded in the kwalificatie); the o
 """
 
 import re
-from datetime import date
 
 from flask import request, url_for
 from flask_admin import expose
@@ -15,6 +14,7 @@ from mongoengine import Q
 
 from admin_views.lists import ScopedChoiceFilter, ScopedListView
 from documents.qualifications import Qualification, QualificationDossier
+from services.clock import local_today
 from services.errors import NotFound
 from services.permissions import can
 from services.qualifications import get_qualification, versions_of
@@ -58,7 +58,7 @@ class ValidityFilter(filters.BaseMongoEngineFilter):
         return "is"
 
     def apply(self, query, value):
-        today = date.today()
+        today = local_today()
         if value == "earlier":
             return query.filter(superseded=True)
         if value == CURRENT:
@@ -114,7 +114,7 @@ class QualificationListView(ScopedListView):
             "qualifications/details.html",
             qualification=qualification,
             versions=versions_of(qualification.crebo),
-            today=date.today(),
+            today=local_today(),
             return_url=self.get_url(".index_view"),
         )
 

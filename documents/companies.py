@@ -1,7 +1,6 @@
 """Erkende leerbedrijven, their accreditations and praktijkopleiders, accreditation requests and placements."""
 
 import re
-from datetime import date
 
 from mongoengine import (
     CASCADE,
@@ -22,7 +21,7 @@ from mongoengine import (
     ValidationError,
 )
 
-from core.clock import utcnow
+from core.clock import local_today, utcnow
 from core.text import fold, tidy, word_tokens
 from documents.constants import (
     OPEN_REQUEST_STATUSES,
@@ -192,11 +191,11 @@ class Company(Document):
 
     def is_accredited_for(self, crebo, on_date=None):
         """Say whether an accreditation for the crebo is valid on the date (today by default)."""
-        on_date = on_date or date.today()
+        on_date = on_date or local_today()
         return any(a.crebo == str(crebo) and a.is_valid_on(on_date) for a in self.accreditations)
 
     def current_accreditations(self, on_date=None):
-        on_date = on_date or date.today()
+        on_date = on_date or local_today()
         return [a for a in self.accreditations if a.is_valid_on(on_date)]
 
     @property

@@ -1,7 +1,5 @@
 """Deelnemer: the learner a school registers (only what the praktijkverklaring needs)."""
 
-from datetime import date
-
 from mongoengine import (
     DateField,
     DateTimeField,
@@ -16,7 +14,7 @@ from mongoengine import (
     ValidationError,
 )
 
-from core.clock import utcnow
+from core.clock import local_today, utcnow
 from core.text import fold, hidden_character_errors, tidy
 from documents.institutions import Institution
 from documents.printed import refuse_hidden_characters
@@ -29,7 +27,7 @@ def birth_date_problem(value):
     """Return a Dutch message when a date of birth is not plausible, else None."""
     if not value:
         return None
-    today = date.today()
+    today = local_today()
     if value >= today:
         return "De geboortedatum moet in het verleden liggen."
     if value.year > today.year - MIN_AGE:

@@ -6,8 +6,6 @@ kwalificatie X" is one document read. Every dossier version is kept: an import n
 version is added beside the older one, which is then marked `superseded` ("voorgaande versie").
 """
 
-from datetime import date
-
 from mongoengine import (
     CASCADE,
     BinaryField,
@@ -26,7 +24,7 @@ from mongoengine import (
     StringField,
 )
 
-from core.clock import utcnow
+from core.clock import local_today, utcnow
 from documents.constants import PARTS
 
 
@@ -86,7 +84,7 @@ class QualificationQuerySet(QuerySet):
 
     def current(self, today=None):
         """Newest versions still open for intake: einde instroom empty or in the future."""
-        today = today or date.today()
+        today = today or local_today()
         return self.latest().filter(Q(end_intake=None) | Q(end_intake__gt=today))
 
     def summaries(self):
@@ -133,7 +131,7 @@ class Qualification(Document):
 
     @property
     def is_open_for_intake(self):
-        return self.end_intake is None or self.end_intake > date.today()
+        return self.end_intake is None or self.end_intake > local_today()
 
     def work_processes(self):
         """Every werkproces in order, basisdeel first."""

@@ -1,7 +1,5 @@
 """Accreditation requests (voordragen, uitbreiden) and the advisors' follow-up, trainers added by schools included."""
 
-from datetime import date
-
 from mongoengine import Q
 from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MEValidationError
@@ -21,7 +19,7 @@ from documents.companies import (
 )
 from documents.constants import OPEN_REVIEW_STATUSES, label
 from services import audit, mail, participant_overview
-from services.clock import format_date, utcnow
+from services.clock import format_date, local_today, utcnow
 from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
@@ -210,7 +208,7 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
     require(user, "handle_requests")
     if not req.is_open:
         raise RequestError("Dit verzoek is al afgehandeld.")
-    start = start or date.today()
+    start = start or local_today()
     if end is not None and end < start:
         raise RequestError("De einddatum van de erkenning ligt vóór de begindatum.")
     note = (note or "").strip()

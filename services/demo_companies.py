@@ -2,11 +2,11 @@
 
 import io
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 from documents.companies import Accreditation, AccreditationRequest, Company, ProposedCompany, Trainer
 from documents.files import attach
-from services.clock import utcnow
+from services.clock import local_today, utcnow
 
 log = logging.getLogger("praktijkloket.demo")
 
@@ -182,7 +182,7 @@ def make_logo(text="GK"):
 def seed(schools, users):
     """Create this area's demo data when missing (idempotent)."""
     crebos = demo_crebos()
-    today = date.today()
+    today = local_today()
     for i, (cid, name, address, postcode, city, phone, website) in enumerate(DEMO_COMPANIES):
         if Company.objects(company_id=cid).first() is not None:
             continue

@@ -44,7 +44,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
-from services.clock import format_date, format_datetime, format_number, local_naive, utcnow
+from services.clock import format_date, format_datetime, format_number, local_naive, local_today, utcnow
 from services.text import fold
 from services.upload_limits import TooManyRows, ZipLimitError, check_zip
 
@@ -327,7 +327,7 @@ def parse_date(value):
             parsed = datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-        if fmt == "%d-%m-%y" and parsed.year > date.today().year:
+        if fmt == "%d-%m-%y" and parsed.year > local_today().year:
             parsed = parsed.replace(year=parsed.year - 100)
         return parsed
     if DATE_SHAPE.fullmatch(text):

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from documents.constants import EDUCATION_FORMS, label
 from documents.files import has_file
+from services.clock import local_today
 from services.placements import current_placement
 
 
@@ -114,7 +115,7 @@ def build(statement, *, number=None, verification_code=None, issued_on=None):
             for b in statement.branch_organisations
             if b is not None and has_file(b, "logo")
         ],
-        "issued_on": issued_on or date.today(),
+        "issued_on": issued_on or local_today(),
     }
     if has_file(statement, "company_logo"):
         data["company"]["logo"] = statement.company_logo

@@ -14,7 +14,7 @@ from documents.statements import PracticeStatement, VerificationRecord
 from services import guidance as guidance_svc
 from services import statements as svc
 from services import verification
-from services.clock import utcnow
+from services.clock import local_today, utcnow
 from services.errors import NotFound
 from tests.statement_helpers import (
     BAKERY,
@@ -122,7 +122,7 @@ def test_accreditation_is_checked_per_kwalificatie_on_todays_date(app):
     assert len(problems) == 2, problems
     assert any("90201" in p for p in problems) and any("90301" in p for p in problems)
     assert not any("90101" in p for p in problems)
-    assert date.today().strftime("%d-%m-%Y") in problems[0]
+    assert local_today().strftime("%d-%m-%Y") in problems[0]
     # The day the future accreditation starts it counts.
     later = svc.readiness_problems(statement, on_date=date.today() + timedelta(days=5))
     assert [p for p in later if "90301" in p] == []

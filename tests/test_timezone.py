@@ -83,3 +83,50 @@ def test_clock_helpers():
     assert utc_of_local(date(2027, 2, 1)) == datetime(2027, 1, 31, 23, 0)
     assert utc_of_local(date(2027, 7, 1)) == datetime(2027, 6, 30, 22, 0)
     assert isinstance(local_today(), date)
+
+
+# --- "today" is the Dutch calendar day everywhere, also between 23:00 and 24:00 UTC ---------------------------------
+
+
+def test_today_in_rules_and_pdfs_is_the_dutch_day_in_the_last_hour_of_the_utc_day(app, monkeypatch):
+    """At 23:30 UTC on 30 November it is 1 December in Amsterdam: accreditations, intake and the PDF's date say so.
+
+    (The suite failed in that hour when code asked the server's date.today(): the checks said 30 November while
+    messages and PDFs said 1 December.)
+    """
+    from core import clock
+    from documents.companies import Accreditation, Company
+    from documents.qualifications import Qualification
+
+    monkeypatch.setattr(clock, "utcnow", lambda: datetime(2026, 11, 30, 23, 30))
+    december = date(2026, 12, 1)
+    assert clock.local_today() == december
+    company = Company(
+        company_id="100999777", name="Middernacht BV", accreditations=[Accreditation(crebo="90101", start=december)]
+    )
+    assert company.is_accredited_for("90101")  # starts on the Dutch today
+    assert not Qualification(crebo="90101", end_intake=december).is_open_for_intake  # closed from the Dutch today
+
+
+def test_no_code_asks_the_servers_date():
+    """date.today() is the server's day (UTC on most servers): every rule and page uses clock.local_today()."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    found = [
+        f"{path.relative_to(root)}:{n}"
+        for folder in ("core", "documents", "services", "admin_views", "api")
+        for path in sorted((root / folder).rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if "date.today()" in line or "datetime.now()" in line or "datetime.today()" in line
+    ]
+    assert not found, found
+
+
+def test_pdfs_print_a_stored_moment_on_its_dutch_day():
+    """The trainer's sign-off at 23:30 UTC on 30 November was on 1 December in Amsterdam, and the PDF says so."""
+    from services.pdf.base import format_date
+
+    assert format_date(datetime(2026, 11, 30, 23, 30)) == "01-12-2026"
+    assert format_date(date(2026, 11, 30)) == "30-11-2026"  # a calendar day stays the day it is
+    assert format_date(None) == "" and format_date("12-03-2026") == "12-03-2026"

@@ -12,7 +12,7 @@ import io
 import threading
 import zlib
 from collections import OrderedDict
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
 import jinja2
@@ -35,6 +35,8 @@ from xhtml2pdf import pisa
 from xhtml2pdf import tags as x_tags
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 from xhtml2pdf.tags import pisaTagINPUT, pisaTagSELECT, pisaTagTEXTAREA
+
+from core import clock
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "pdf_templates"
 FONT_DIR = Path(reportlab.__file__).resolve().parent / "fonts"
@@ -101,14 +103,10 @@ RESOURCE_POLICY = ResourceAccessPolicy(
 
 
 def format_date(value):
-    """dd-mm-jjjj, the Dutch way; empty for None."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.strftime("%d-%m-%Y")
-    return str(value)
+    """dd-mm-jjjj, the Dutch way: a stored (UTC) moment on its Dutch calendar day; empty for None."""
+    if isinstance(value, date):  # a datetime too: core.clock converts it to Amsterdam time first
+        return clock.format_date(value)
+    return "" if value is None else str(value)
 
 
 _ENV = jinja2.Environment(
