@@ -2,7 +2,7 @@
 
 import hashlib
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -10,6 +10,7 @@ from documents.api_keys import ApiKey
 from documents.audit import AuditEvent
 from documents.participants import Participant
 from services import api_keys
+from services.clock import local_today
 from services.errors import NotFound, NotPermitted, RuleBroken
 from services.permissions import can
 from tests.conftest import make_app
@@ -22,7 +23,7 @@ PROBLEM = "application/problem+json"
 
 def make_key(email="mbo@school.example", scope="write", name="LVS", days=30):
     _key, plain = api_keys.create_key(
-        user(email), name=name, scope_code=scope, expires_on=date.today() + timedelta(days=days)
+        user(email), name=name, scope_code=scope, expires_on=local_today() + timedelta(days=days)
     )
     return plain
 
@@ -98,7 +99,7 @@ def test_the_key_is_stored_only_as_its_hash(key):
 
 
 def test_expired_key_401(client, key):
-    ApiKey.objects.update(set__expires_on=date.today() - timedelta(days=1))
+    ApiKey.objects.update(set__expires_on=local_today() - timedelta(days=1))
     assert "verlopen" in assert_problem(client.get(f"{API}/participants", headers=bearer(key)), 401)["detail"]
 
 
@@ -132,14 +133,14 @@ def test_last_used_is_recorded(client, key):
 def test_key_rules(app):
     staff = user("mbo@school.example")
     with pytest.raises(RuleBroken, match="vervaldatum"):
-        api_keys.create_key(staff, name="x", scope_code="read", expires_on=date.today())
+        api_keys.create_key(staff, name="x", scope_code="read", expires_on=local_today())
     with pytest.raises(RuleBroken, match="hoogstens"):
-        api_keys.create_key(staff, name="x", scope_code="read", expires_on=date.today() + timedelta(days=800))
+        api_keys.create_key(staff, name="x", scope_code="read", expires_on=local_today() + timedelta(days=800))
     with pytest.raises(RuleBroken, match="naam"):
-        api_keys.create_key(staff, name=" ", scope_code="read", expires_on=date.today() + timedelta(days=3))
+        api_keys.create_key(staff, name=" ", scope_code="read", expires_on=local_today() + timedelta(days=3))
     with pytest.raises(NotPermitted):
         api_keys.create_key(
-            user("adviseur@sbb.example"), name="x", scope_code="read", expires_on=date.today() + timedelta(days=3)
+            user("adviseur@sbb.example"), name="x", scope_code="read", expires_on=local_today() + timedelta(days=3)
         )
 
 
@@ -247,7 +248,7 @@ def test_list_cursor_paging_group_and_changed_since(client, h):
     client.post(f"{API}/participants", headers=h, json=person(group="Groep Één"))
     in_group = client.get(f"{API}/participants?group=groep een", headers=h).get_json()["items"]
     assert [p["full_name"] for p in in_group] == ["Anna Smit"]
-    since = (date.today() + timedelta(days=1)).isoformat() + "T00:00:00Z"
+    since = (local_today() + timedelta(days=1)).isoformat() + "T00:00:00Z"
     assert client.get(f"{API}/participants?changed_since={since}", headers=h).get_json()["items"] == []
     recent = client.get(f"{API}/participants?changed_since=2000-01-01T00:00:00%2B01:00", headers=h).get_json()
     assert len(recent["items"]) == own + 1
@@ -406,7 +407,7 @@ def test_rate_limit_per_key_429(demo_dump):
 
 def test_staff_make_a_key_in_beheer_see_it_once_and_revoke_it(client, auth):
     auth.login_role("school_staff")
-    expiry = (date.today() + timedelta(days=90)).isoformat()
+    expiry = (local_today() + timedelta(days=90)).isoformat()
     answer = client.post("/beheer/api-sleutels/new/", data={"name": "Magister", "scope": "write", "expires_on": expiry})
     assert answer.headers["Cache-Control"] == "no-store"
     page = answer.get_data(as_text=True)
@@ -429,7 +430,7 @@ def test_beheer_lists_only_the_own_schools_keys_and_sbb_admins_pick_a_school(cli
     assert "Andere school" not in client.get("/beheer/api-sleutels/").get_data(as_text=True)
     auth.logout()
     auth.login_role("sbb_admin")
-    expiry = (date.today() + timedelta(days=9)).isoformat()
+    expiry = (local_today() + timedelta(days=9)).isoformat()
     refused = client.post("/beheer/api-sleutels/new/", data={"name": "x", "scope": "read", "expires_on": expiry})
     assert "Kies de onderwijsinstelling" in refused.get_data(as_text=True)
     client.post(

@@ -1,6 +1,6 @@
 """Schemathesis generates requests from /api/v1/openapi.json: no server errors, every answer as documented."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 import schemathesis
@@ -10,6 +10,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from app import create_app
 from services.api_keys import create_key
+from services.clock import local_today
 from tests.conftest import BASE_CONFIG, make_app
 from tests.statement_helpers import final_statement, user
 
@@ -27,7 +28,7 @@ def api_app(demo_dump):
             user("mbo@school.example"),
             name="schemathesis",
             scope_code="write",
-            expires_on=date.today() + timedelta(days=5),
+            expires_on=local_today() + timedelta(days=5),
         )
         application.config["TEST_API_KEY"] = plain
         yield application

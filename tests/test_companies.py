@@ -9,6 +9,7 @@ from documents.participants import Participant
 from documents.users import User
 from services import accreditation_requests as req_service
 from services import placements as placement_service
+from services.clock import local_today
 from services.companies import SearchError, build_query, search_companies
 from services.demo_companies import demo_crebos
 from services.qualifications import qualification_titles
@@ -50,7 +51,7 @@ def test_company_id_must_be_nine_digits(app):
 
 
 def test_accreditation_dates(app):
-    today = date.today()
+    today = local_today()
     c = Company(
         company_id="999000001",
         name="Datumtest",
@@ -244,10 +245,10 @@ def test_propose_grant_creates_company_points_placement_and_mails(app, mails):
     assert mails[-1][0] == "mbo@school.example" and "In behandeling" in mails[-1][2]
 
     with pytest.raises(req_service.RequestError):  # the new company needs its leerbedrijf-ID
-        req_service.grant_request(advisor, req, start=date.today())
+        req_service.grant_request(advisor, req, start=local_today())
     assert Company.objects(name="Visserij Het Anker").count() == 0
 
-    company = req_service.grant_request(advisor, req, start=date.today(), company_id="555000111", note="Akkoord")
+    company = req_service.grant_request(advisor, req, start=local_today(), company_id="555000111", note="Akkoord")
     req.reload()
     assert req.status == "granted" and req.company == company and req.decided_at
     assert company.company_id == "555000111" and company.postcode == "8321 AB"
@@ -270,7 +271,7 @@ def test_extend_existing_accreditation(app, mails):
     crebo = ended.accreditations[0].crebo
     assert not ended.is_accredited_for(crebo)
     req = req_service.request_extension(staff, ended, [crebo], participant=make_participant())
-    req_service.grant_request(advisor, req, start=date.today())
+    req_service.grant_request(advisor, req, start=local_today())
     ended.reload()
     assert ended.is_accredited_for(crebo)
     assert len(mails) == 1

@@ -11,10 +11,10 @@ from documents.companies import AccreditationRequest, Company, Placement
 from documents.imports import ImportBatch
 from documents.participants import Participant
 from services import dashboard
-from services.clock import utcnow
+from services.clock import local_today, utcnow
 from tests import reports_data as data
 
-LAST_YEAR = date.today().year - 1
+LAST_YEAR = local_today().year - 1
 
 
 def _page(client, url):
@@ -138,7 +138,7 @@ def test_school_todo_list(client, auth, known):
     bare = Company.objects.get(company_id="900000001")
     Placement(participant=a, institution=roc, company=bare).save()
     accredited = (
-        Company.objects(accreditations__end=None, accreditations__start__lte=date.today()).first()
+        Company.objects(accreditations__end=None, accreditations__start__lte=local_today()).first()
         or Company.objects(accreditations__0__exists=True).first()
     )
     if accredited is not None and accredited.is_accredited:

@@ -2,15 +2,15 @@
 "per school x onderwijsvorm last year" and download it; the school dashboard with its to-do list."""
 
 import io
-from datetime import date
 
 import openpyxl
 
+from services.clock import local_today
 from tests import reports_data as data
 from tests.browser import browser, live_server, page, requires_chromium, screenshot, sign_in  # noqa: F401
 
 pytestmark = requires_chromium
-LAST_YEAR = date.today().year - 1
+LAST_YEAR = local_today().year - 1
 
 
 def _seed(live_server):  # noqa: F811

@@ -1,12 +1,13 @@
 """The Kwalificaties list replaces the old browse pages (issue 12): the old URLs redirect, the list offers what they did."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from documents.qualifications import Qualification
+from services.clock import local_today
 
 LIST = "/lijsten/kwalificaties/"
 
@@ -77,7 +78,7 @@ def test_the_versions_bar_links_each_versions_details_on_the_list(client, auth):
 
 def test_geldende_versie_keeps_newest_versions_closed_for_intake(client, auth):
     closed = Qualification.objects(crebo="90202").get()
-    closed.end_intake = date.today() - timedelta(days=1)
+    closed.end_intake = local_today() - timedelta(days=1)
     closed.save()
     earlier = Qualification.objects(crebo="90101", superseded=True).get()
     auth.login_role("school_staff")

@@ -3,7 +3,7 @@ per school x onderwijsvorm table for a year, requests and their handling time, a
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import lxml.html
 import openpyxl
@@ -11,9 +11,10 @@ import pytest
 
 from documents.audit import AuditEvent
 from documents.companies import AccreditationRequest
+from services.clock import local_today
 from tests import reports_data as data
 
-LAST_YEAR = date.today().year - 1
+LAST_YEAR = local_today().year - 1
 BOM = b"\xef\xbb\xbf"
 
 

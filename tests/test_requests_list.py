@@ -11,6 +11,7 @@ from documents.participants import Participant
 from documents.users import User
 from services import accreditation_requests as svc
 from services import placements as placement_service
+from services.clock import local_today
 from services.demo_companies import demo_crebos
 from tests.list_helpers import act, select_all
 
@@ -220,7 +221,7 @@ def test_toekennen_grants_extensions_and_names_the_proposals_without_an_id(clien
     assert "Toegekend (1)" in page and "Niet toegekend (1)" in page
     assert "Zonder Leerbedrijf-ID" in page and "leerbedrijf-ID van het nieuwe leerbedrijf" in page
     assert AccreditationRequest.objects(pk=ext.pk).get().status == "granted"
-    assert Company.objects(company_id="100200319").get().is_accredited_for(crebo, date.today())
+    assert Company.objects(company_id="100200319").get().is_accredited_for(crebo, local_today())
     assert AccreditationRequest.objects(pk=new.pk).get().status == "submitted"
 
 

@@ -3,7 +3,7 @@ the API's rate limits cannot be dodged, a failed invitation mail is reported and
 
 import threading
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -15,7 +15,7 @@ from services import api_keys, participant_overview
 from services import guidance as guidance_svc
 from services import statements as svc
 from services import trainer_review as review_svc
-from services.clock import utcnow
+from services.clock import local_today, utcnow
 from tests.conftest import make_app
 from tests.statement_helpers import (
     fresh_ready_concept,
@@ -97,7 +97,7 @@ def test_at_half_past_eleven_utc_on_new_years_eve_the_statement_is_next_years(ap
 
 def _key(name="LVS"):
     _key, plain = api_keys.create_key(
-        user(MAKER), name=name, scope_code="write", expires_on=date.today() + timedelta(days=30)
+        user(MAKER), name=name, scope_code="write", expires_on=local_today() + timedelta(days=30)
     )
     return plain
 

@@ -3,7 +3,7 @@
 import hashlib
 import io
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -112,9 +112,9 @@ def test_every_problem_is_named_at_once(app):
 def test_accreditation_is_checked_per_kwalificatie_on_todays_date(app):
     company = Company.objects(company_id=BAKERY).get()
     company.accreditations = [
-        Accreditation(crebo="90101", start=date.today() - timedelta(days=400)),
-        Accreditation(crebo="90201", start=date.today() - timedelta(days=400), end=date.today() - timedelta(days=1)),
-        Accreditation(crebo="90301", start=date.today() + timedelta(days=5)),
+        Accreditation(crebo="90101", start=local_today() - timedelta(days=400)),
+        Accreditation(crebo="90201", start=local_today() - timedelta(days=400), end=local_today() - timedelta(days=1)),
+        Accreditation(crebo="90301", start=local_today() + timedelta(days=5)),
     ]
     company.save()
     statement = ready_concept(selections=[selection("90101"), selection("90201"), selection("90301")])
@@ -124,7 +124,7 @@ def test_accreditation_is_checked_per_kwalificatie_on_todays_date(app):
     assert not any("90101" in p for p in problems)
     assert local_today().strftime("%d-%m-%Y") in problems[0]
     # The day the future accreditation starts it counts.
-    later = svc.readiness_problems(statement, on_date=date.today() + timedelta(days=5))
+    later = svc.readiness_problems(statement, on_date=local_today() + timedelta(days=5))
     assert [p for p in later if "90301" in p] == []
 
 
