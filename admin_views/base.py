@@ -12,7 +12,7 @@ from mongoengine.errors import NotUniqueError
 from mongoengine.errors import ValidationError as MongoValidationError
 
 from services import audit, spreadsheet
-from services.clock import format_date, format_datetime, utcnow
+from services.clock import format_date, format_datetime, local_today
 from services.errors import DomainError, validation_messages
 from services.permissions import can
 from services.text import fold
@@ -160,7 +160,7 @@ class SecureModelView(AccessMixin, ModelView):
         body, mimetype = spreadsheet.export_body(export_type, headers, rows, sheet_title=title)
         if export_type == "csv":
             body = stream_with_context(body)  # streamed to the client while it is written
-        filename = f"{fold(title).replace(' ', '-')}-{utcnow():%Y%m%d}.{'csv' if export_type == 'csv' else 'xlsx'}"
+        filename = f"{fold(title).replace(' ', '-')}-{local_today():%Y%m%d}.{'csv' if export_type == 'csv' else 'xlsx'}"
         return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     def on_model_change(self, form, model, is_created):

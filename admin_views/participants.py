@@ -41,7 +41,7 @@ from documents.participants import Participant
 from services import audit, participant_overview, placements, registry, spreadsheet
 from services import participant_import as importer
 from services import participants as svc
-from services.clock import format_date, utcnow
+from services.clock import format_date, local_today
 from services.ids import parse_object_id, ref_id
 from services.permissions import can, require, sees_all_institutions
 from services.urls import local_url
@@ -422,7 +422,7 @@ class ParticipantsView(ScopedListView):
         rows = [[self._export_cell(p, name) for name, _label in columns] for p in self.objects(ids)]
         body = spreadsheet.write_xlsx([label for _name, label in columns], rows, sheet_title="Deelnemers")
         audit_export(len(rows))
-        return download(body, f"deelnemers-selectie-{utcnow():%Y%m%d}.xlsx", spreadsheet.XLSX_MIMETYPE)
+        return download(body, f"deelnemers-selectie-{local_today():%Y%m%d}.xlsx", spreadsheet.XLSX_MIMETYPE)
 
     # --- new / edit ----------------------------------------------------------------------------------------
 

@@ -28,7 +28,7 @@ from documents.institutions import Institution
 from documents.statements import PracticeStatement
 from services import audit, privacy, registry, spreadsheet
 from services import reports as svc
-from services.clock import local_today, utcnow
+from services.clock import local_today
 from services.permissions import can, require, scope, sees_all_institutions
 
 CATEGORY = "Rapportages"
@@ -38,7 +38,7 @@ HISTORY_LIMIT = 100
 
 def _download(name, fmt, headers, rows, sheet_title):
     """The Excel or CSV response (services.spreadsheet writes both); every download is audited."""
-    stamp = utcnow().strftime("%Y%m%d")
+    stamp = local_today().strftime("%Y%m%d")
     audit.record(
         "export",
         None,
@@ -182,7 +182,7 @@ class ReportsView(SecureView):
         require(current_user, "edit_participants")
         participant = get_participant_for(current_user, pid)
         body = privacy.export_zip(current_user._get_current_object(), participant)
-        return download(body, f"avg-export-{str(participant.pk)[-8:]}-{utcnow():%Y%m%d}.zip", "application/zip")
+        return download(body, f"avg-export-{str(participant.pk)[-8:]}-{local_today():%Y%m%d}.zip", "application/zip")
 
 
 def history_panel(participant, user):
