@@ -107,9 +107,10 @@ def create_app(config=None):
 
     init_api(app)
 
-    from services import participant_overview
+    from services import companies, participant_overview
 
     participant_overview.connect()
+    companies.connect()
 
     from services.cli import register_commands
 

@@ -4,11 +4,11 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from mongoengine import Q
+from mongoengine import Q, signals
 from mongoengine.errors import ValidationError as MEValidationError
 
-from documents.companies import Company, Trainer, search_words
-from services import audit
+from documents.companies import AccreditationRequest, Company, Placement, Trainer, search_words
+from services import audit, participant_overview
 from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import require
@@ -131,6 +131,34 @@ def registered_trainers(company):
     return list(
         Trainer.objects(Q(company=company) & (Q(source="sbb") | Q(review_status="approved"))).order_by("sort_name")
     )
+
+
+def spread_company_name(company_pk, name):
+    """Give the company's requests, trainers and placements its current name.
+
+    They keep a copy of the name for their lists, sorting and word search; a rename in the register (a form, an
+    import, or an import taken back) must reach every copy, and the participants' overview that shows it.
+    """
+    for cls in (AccreditationRequest, Trainer):
+        for row in cls.objects(company=company_pk, company_name__ne=name):
+            row.company_name = name
+            row.derive_search_tokens()
+            cls.objects(pk=row.pk).update_one(set__company_name=name, set__search_tokens=row.search_tokens)
+    placed = Placement.objects(company=company_pk, company_name__ne=name)
+    participants = [row["participant"] for row in placed.only("participant").as_pymongo()]
+    if participants:
+        placed.update(set__company_name=name)
+        participant_overview.refresh(participants)
+
+
+def _renamed(sender, document, created=False, **kwargs):
+    if not created and "name" in document._get_changed_fields():
+        spread_company_name(document.pk, document.name)
+
+
+def connect():
+    """Follow every saved rename of a company (idempotent)."""
+    signals.post_save.connect(_renamed, sender=Company, weak=False)
 
 
 TRAINER_FIELDS = ("initials", "first_name", "infix", "last_name", "function", "email", "phone")

@@ -10,6 +10,7 @@ from mongoengine.errors import ValidationError as MEValidationError
 from core.text import counted
 from documents.companies import COMPANY_ID_RE, CREBO_RE, Accreditation, Company
 from services import audit, spreadsheet
+from services.companies import spread_company_name
 from services.errors import first_error
 from services.permissions import require
 
@@ -165,5 +166,6 @@ def _put_back(saved, before):
     for company in saved:
         if company.pk in before:
             Company._get_collection().replace_one({"_id": company.pk}, before[company.pk])
+            spread_company_name(company.pk, before[company.pk].get("name"))  # a rename undone
         else:
             Company._get_collection().delete_one({"_id": company.pk})

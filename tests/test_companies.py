@@ -406,3 +406,44 @@ def test_new_trainer_is_removed_when_saving_the_placement_fails(app, monkeypatch
             user, participant, {"last_name": "Nieuw", "first_name": "Nina"}, company=Company.objects.first()
         )
     assert Trainer.objects.count() == before
+
+
+# ---------------------------------------------------------------- the name's copies follow a rename
+
+
+def _copies_of_the_name(company):
+    """Every stored copy of the company's name, with the word search of the two queues."""
+    return {
+        "requests": {r.company_name for r in AccreditationRequest.objects(company=company)},
+        "trainers": {t.company_name for t in Trainer.objects(company=company)},
+        "placements": {p.company_name for p in Placement.objects(company=company)},
+        "overview": {p.overview.get("leerbedrijf") for p in Participant.objects(last_name="Hernoemd")},
+        "found": (
+            AccreditationRequest.objects(search_tokens="korenbloem").count(),
+            Trainer.objects(search_tokens="korenbloem").count(),
+        ),
+    }
+
+
+def test_a_rename_in_the_register_reaches_every_copy_of_the_name(app):
+    staff = user("mbo@school.example")
+    bakery = Company.objects(company_id="100200301").get()
+    participant = make_participant(last_name="Hernoemd")
+    placement_service.create_placement(
+        staff, participant, company=bakery, trainer=Trainer.objects(company=bakery, source="sbb").first()
+    )
+    req_service.request_extension(staff, bakery, [demo_crebos()[0]], participant=participant)
+    assert _copies_of_the_name(bakery)["found"] == (0, 0)
+
+    bakery.name = "Bakkerij De Korenbloem"
+    bakery.save()
+
+    copies = _copies_of_the_name(bakery)
+    assert copies["requests"] == copies["trainers"] == copies["placements"] == {"Bakkerij De Korenbloem"}
+    assert copies["overview"] == {"Bakkerij De Korenbloem"}
+    assert copies["found"] == (1, Trainer.objects(company=bakery).count())
+    # A save that leaves the name alone writes no copy.
+    AccreditationRequest.objects(company=bakery).update(set__company_name="Oud")
+    bakery.city = "Ede"
+    bakery.save()
+    assert {r.company_name for r in AccreditationRequest.objects(company=bakery)} == {"Oud"}

@@ -170,3 +170,32 @@ def test_a_failing_save_leaves_nothing_half_imported(app, monkeypatch):
     with pytest.raises(ValueError, match="niets geïmporteerd"):
         company_import.import_rows(admin, rows)
     assert Company.objects(company_id__in=["555000111", "555000222"]).count() == 0
+
+
+def test_an_import_taken_back_also_takes_back_a_rename_in_the_copies_of_the_name(app, monkeypatch):
+    from documents.companies import Trainer
+    from documents.users import User
+    from services import company_import
+
+    admin = User.objects.get(email="beheerder@sbb.example")
+    bakery = Company.objects(company_id="100200301").get()
+    old_name = bakery.name
+    assert Trainer.objects(company=bakery).count()
+    row = {"company_id": "100200301", "name": "Tijdelijk Hernoemd", "city": "Ede", "crebo": None}
+    rows = [
+        {"row": 2, "values": {**row, "start": None, "end": None}},
+        {"row": 3, "values": {**row, "company_id": "555000333", "name": "Nieuw", "start": None, "end": None}},
+    ]
+    original = Company.save
+
+    def failing_save(self, *args, **kwargs):
+        if self.company_id == "555000333":
+            raise RuntimeError("de database viel weg")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Company, "save", failing_save)
+    with pytest.raises(RuntimeError):
+        company_import.import_rows(admin, rows)
+    assert Company.objects(company_id="100200301").get().name == old_name
+    assert {t.company_name for t in Trainer.objects(company=bakery)} == {old_name}
+    assert not Trainer.objects(search_tokens="tijdelijk")
