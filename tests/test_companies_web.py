@@ -101,6 +101,19 @@ def test_registry_create_company_with_accreditation(client, auth):
     assert company.is_accredited_for("25180", date(2025, 6, 1))
 
 
+def test_a_rename_in_the_register_form_reaches_the_trainers_list(client, auth):
+    auth.login_role("sbb_admin")
+    company = Company.objects(company_id="100200302").get()
+    data = {"company_id": company.company_id, "name": "Hernoemd Bedrijf Zwaluw", "city": company.city or "Ede"}
+    for i, accreditation in enumerate(company.accreditations):
+        data[f"accreditations-{i}-crebo"] = accreditation.crebo
+        data[f"accreditations-{i}-start"] = accreditation.start.isoformat()
+    response = client.post(f"/leerbedrijven-register/edit/?id={company.pk}", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    assert {t.company_name for t in Trainer.objects(company=company)} == {"Hernoemd Bedrijf Zwaluw"}
+    assert Trainer.objects(company=company, search_tokens="zwaluw").count() == Trainer.objects(company=company).count()
+
+
 def test_sbb_admin_registers_trainer_on_details(client, auth):
     auth.login_role("sbb_admin")
     company = Company.objects(company_id="100200302").get()
