@@ -70,6 +70,12 @@ class SecureModelView(AccessMixin, ModelView):
     def _may_edit(self):
         return current_user.is_authenticated and can(current_user, self.edit_capability)
 
+    def _get_list_extra_args(self):
+        # A negative page would become a negative skip, which MongoDB refuses (mongomock does not): the first page.
+        view_args = super()._get_list_extra_args()
+        view_args.page = max(view_args.page or 0, 0)
+        return view_args
+
     # What the screen offers at all; the role must also carry `edit_capability`.
     allow_create = True
     allow_edit = True

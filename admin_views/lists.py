@@ -207,12 +207,6 @@ class ScopedListView(SecureModelView):
     def get_empty_list_message(self):
         return "Er is niets gevonden. Pas het filter of de zoekterm aan."
 
-    def _get_list_extra_args(self):
-        # A negative page would become a negative skip, which MongoDB refuses: such a page is the first one.
-        view_args = super()._get_list_extra_args()
-        view_args.page = max(view_args.page or 0, 0)
-        return view_args
-
     # --- rows ----------------------------------------------------------------------------------------------------
 
     def get_list(self, page, *args, **kwargs):
@@ -225,12 +219,12 @@ class ScopedListView(SecureModelView):
         g.list_row_context = self.row_context(data)
         return count, data
 
-    @expose("/")
-    def index_view(self):
-        response = super().index_view()
-        last = g.pop("list_last_page", None)
+    def render(self, template, **kwargs):
+        # Past the last page: lead to the last one before anything is rendered, so the messages of the action that
+        # emptied this page are still waiting for the page the user lands on.
+        last = g.pop("list_last_page", None) if template == self.list_template else None
         if last is None:
-            return response
+            return super().render(template, **kwargs)
         with flashes_unchanged():
             view_args = self._get_list_extra_args()
         return redirect(self._get_list_url(view_args.clone(page=last or None)))

@@ -188,7 +188,7 @@ class ParticipantsView(ScopedListView):
         rows = list(query)
         if reverse:
             rows.reverse()
-        if page and count and page * size >= count:  # past the last page: ScopedListView.index_view leads there
+        if page and count and page * size >= count:  # past the last page: ScopedListView.render leads there
             g.list_last_page = (count - 1) // size  # (a page refused as too deep is said, not redirected)
         self._remember_cursors(keys, page or 0, size, rows)
         return count, rows

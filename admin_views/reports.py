@@ -28,7 +28,7 @@ from documents.institutions import Institution
 from documents.statements import PracticeStatement
 from services import audit, privacy, registry, spreadsheet
 from services import reports as svc
-from services.clock import local_today
+from services.clock import format_date, local_today
 from services.permissions import can, require, scope, sees_all_institutions
 
 CATEGORY = "Rapportages"
@@ -216,7 +216,7 @@ def retention_command(dry_run, jaren):
     verb = "zou worden geanonimiseerd" if dry_run else "geanonimiseerd"
     for participant in candidates:
         name = participant.full_name if dry_run else str(participant.pk)
-        click.echo(f"{verb}: {name} (gearchiveerd op {participant.archived_at:%d-%m-%Y}, id {participant.pk})")
+        click.echo(f"{verb}: {name} (gearchiveerd op {format_date(participant.archived_at)}, id {participant.pk})")
     summary = (
         counted(
             "{n} {deelnemer zou|deelnemers zouden} worden" if dry_run else "{n} {deelnemer is|deelnemers zijn}",

@@ -138,17 +138,20 @@ def spread_company_name(company_pk, name):
 
     They keep a copy of the name for their lists, sorting and word search; a rename in the register (a form, an
     import, or an import taken back) must reach every copy, and the participants' overview that shows it.
+    Return how many copies were out of date.
     """
+    count = 0
     for cls in (AccreditationRequest, Trainer):
         for row in cls.objects(company=company_pk, company_name__ne=name):
             row.company_name = name
             row.derive_search_tokens()
-            cls.objects(pk=row.pk).update_one(set__company_name=name, set__search_tokens=row.search_tokens)
+            count += cls.objects(pk=row.pk).update_one(set__company_name=name, set__search_tokens=row.search_tokens)
     placed = Placement.objects(company=company_pk, company_name__ne=name)
     participants = [row["participant"] for row in placed.only("participant").as_pymongo()]
     if participants:
-        placed.update(set__company_name=name)
+        count += placed.update(set__company_name=name)
         participant_overview.refresh(participants)
+    return count
 
 
 def _renamed(sender, document, created=False, **kwargs):

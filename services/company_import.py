@@ -147,8 +147,8 @@ def import_rows(user, rows):
         ):
             try:
                 for company in companies.values():
+                    saved.append(company)  # before the save: a save that fails halfway is put back too
                     company.save()
-                    saved.append(company)
             except BaseException:
                 _put_back(saved, before)
                 raise

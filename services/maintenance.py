@@ -4,8 +4,9 @@ from dataclasses import dataclass, field
 
 from mongoengine import NotUniqueError, ValidationError
 
-from documents.companies import AccreditationRequest, Company, Trainer
+from documents.companies import AccreditationRequest, Company, Placement, Trainer
 from documents.participants import Participant
+from services.companies import spread_company_name
 
 # The fields each document derives from what people typed, and the method that derives them (clean() checks the
 # whole document too; a request or trainer of a company removed since would fail it); nothing else is written.
@@ -31,9 +32,27 @@ def _derived(doc, names):
     return sets, unsets
 
 
+COMPANY_NAME_COPIES = "Kopieën van bedrijfsnamen"
+
+
+def repair_company_name_copies():
+    """Give every stored copy of a company's name (requests, trainers, placements) the company's current name.
+
+    Renames in the register reach the copies since they are saved (services.companies); this repairs the copies of
+    renames made before that. Return how many copies were out of date.
+    """
+    used = set()
+    for cls in (AccreditationRequest, Trainer, Placement):
+        used.update(pk for pk in cls._get_collection().distinct("company") if pk is not None)
+    rows = Company.objects(pk__in=list(used)).only("name").as_pymongo() if used else []
+    return sum(spread_company_name(row["_id"], row.get("name")) for row in rows)
+
+
 def recompute_derived_fields():
-    """Recompute the folded search fields and the participant identity of every stored document."""
+    """Recompute the folded search fields and the participant identity of every stored document, and the copies
+    of the company names."""
     result = RecomputeResult()
+    result.updated[COMPANY_NAME_COPIES] = repair_company_name_copies()
     for cls, (names, derive) in DERIVED_FIELDS.items():
         count = 0
         collection = cls._get_collection()

@@ -199,3 +199,30 @@ def test_an_import_taken_back_also_takes_back_a_rename_in_the_copies_of_the_name
     assert Company.objects(company_id="100200301").get().name == old_name
     assert {t.company_name for t in Trainer.objects(company=bakery)} == {old_name}
     assert not Trainer.objects(search_tokens="tijdelijk")
+
+
+def test_a_save_that_fails_after_writing_the_company_is_taken_back_too(app, monkeypatch):
+    """The rename reaches the copies inside the save; when that part fails, the company itself is put back."""
+    from documents.users import User
+    from services import companies, company_import
+
+    admin = User.objects.get(email="beheerder@sbb.example")
+    first = Company.objects(company_id="100200301").get()
+    second = Company.objects(company_id="100200302").get()
+    names = (first.name, second.name)
+    values = {"city": "Ede", "crebo": None, "start": None, "end": None}
+    rows = [
+        {"row": 2, "values": {**values, "company_id": "100200301", "name": "Eerste Hernoemd"}},
+        {"row": 3, "values": {**values, "company_id": "100200302", "name": "Tweede Hernoemd"}},
+    ]
+    spread = companies.spread_company_name
+
+    def failing(pk, name):
+        if name == "Tweede Hernoemd":
+            raise RuntimeError("de database viel weg")  # the second company is written, its copies are not
+        return spread(pk, name)
+
+    monkeypatch.setattr(companies, "spread_company_name", failing)
+    with pytest.raises(RuntimeError):
+        company_import.import_rows(admin, rows)
+    assert (Company.objects(pk=first.pk).get().name, Company.objects(pk=second.pk).get().name) == names

@@ -107,3 +107,31 @@ def test_recompute_fills_the_search_words_of_requests_and_trainers(app):
     )
     assert result.updated["AccreditationRequest"] >= 1 and result.updated["Trainer"] >= 1
     assert not result.invalid
+
+
+def test_recompute_repairs_company_names_left_behind_by_an_older_rename(app):
+    from documents.companies import Company, Placement, Trainer
+    from services import placements
+    from services.maintenance import COMPANY_NAME_COPIES
+    from tests.factories import UserFactory
+
+    school = InstitutionFactory()
+    staff = UserFactory(institution=school, role="school_staff")
+    person = ParticipantFactory(institution=school, last_name="Verhuisd")
+    company = Company(company_id="100999002", name="Oude Naam BV", city="Ede")
+    company.save()
+    trainer = placements.add_trainer_for_participant(
+        staff, person, {"initials": "P.", "last_name": "Opleider"}, company=company
+    )
+    placements.create_placement(staff, person, company=company, trainer=trainer)
+    # A rename stored the way the app did before copies followed it: the company alone.
+    Company._get_collection().update_one({"_id": company.pk}, {"$set": {"name": "Nieuwe Naam BV"}})
+
+    result = recompute_derived_fields()
+
+    assert result.updated[COMPANY_NAME_COPIES] == 2  # the trainer and the placement
+    assert Trainer.objects(pk=trainer.pk).get().company_name == "Nieuwe Naam BV"
+    assert "nieuwe" in Trainer.objects(pk=trainer.pk).get().search_tokens
+    assert Placement.objects(participant=person).get().company_name == "Nieuwe Naam BV"
+    assert Participant.objects(pk=person.pk).get().overview["leerbedrijf"] == "Nieuwe Naam BV"
+    assert recompute_derived_fields().updated[COMPANY_NAME_COPIES] == 0  # nothing left to repair

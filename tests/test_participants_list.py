@@ -165,3 +165,11 @@ def test_a_page_past_the_end_leads_to_the_last_page(client, auth):
     assert response.status_code == 302
     last = html(client.get(response.headers["Location"]))
     assert last.count('class="action-checkbox"') == 5  # page 2 of 25 at 20 a page
+    # Archiving those 5 empties the page the action returns to: the user lands on page 1 with the message.
+    ids = re.findall(r'class="action-checkbox" value="([0-9a-f]{24})"', last)
+    assert len(ids) == 5
+    back = act(client, LIST, "archive", ids=ids, query=urlsplit(response.headers["Location"]).query)
+    onward = client.get(back.headers["Location"])
+    assert onward.status_code == 302
+    landed = html(client.get(onward.headers["Location"]))
+    assert landed.count('class="action-checkbox"') == 20 and "naar het archief verplaatst" in landed

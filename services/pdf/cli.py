@@ -58,6 +58,7 @@ def demo_statement_data():
     """The render input of a final demo statement (number and QR code included), else None (the sample)."""
     from documents.statements import PracticeStatement
     from services import statement_data
+    from services.clock import local
 
     statement = PracticeStatement.objects(status="final").order_by("finalized_at").first()
     if statement is None:
@@ -66,7 +67,7 @@ def demo_statement_data():
         statement,
         number=statement.number,
         verification_code=statement.verification_code,
-        issued_on=statement.finalized_at.date(),
+        issued_on=local(statement.finalized_at).date(),  # the Dutch day it was made final
     )
 
 
