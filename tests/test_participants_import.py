@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import pytest
 from openpyxl import Workbook, load_workbook
 
+from core import clock
 from documents.audit import AuditEvent
 from documents.imports import ImportBatch, StagedUpload
 from documents.participants import Participant
@@ -95,7 +96,7 @@ def test_preview_states_every_row(app):
     assert "31-02-2007 bestaat niet" in by_row[6]["errors"][0][1] and by_row[6]["errors"][0][0] == "Geboortedatum"
     assert "al eerder in het bestand (rij 2)" in by_row[7]["errors"][0][1]
     # Staged in the database, with an expiry; nothing written yet.
-    assert StagedUpload.objects(token=staged.token).first().expires_at > datetime.utcnow()
+    assert StagedUpload.objects(token=staged.token).first().expires_at > clock.utcnow()
     assert Participant.objects(last_name="Gelder").count() == 0
 
 
@@ -150,7 +151,7 @@ def test_undo_refused_after_a_day_or_with_documents(app, monkeypatch):
     with pytest.raises(importer.ImportError_, match="al documenten gemaakt"):
         importer.undo_batch(mbo, str(batch.pk))
     monkeypatch.setattr(registry, "PARTICIPANT_DEPENDENTS", [lambda p: [("begeleidingsdocumenten", 0)]])
-    ImportBatch.objects(pk=batch.pk).update_one(set__created_at=datetime.utcnow() - timedelta(days=1, minutes=1))
+    ImportBatch.objects(pk=batch.pk).update_one(set__created_at=clock.utcnow() - timedelta(days=1, minutes=1))
     with pytest.raises(importer.ImportError_, match="binnen een dag"):
         importer.undo_batch(mbo, str(batch.pk))
     assert Participant.objects(import_batch=str(batch.pk)).count() == 2
@@ -165,7 +166,7 @@ def test_staged_upload_is_private_and_expires(client, auth):
     auth.logout()
     auth.login("mbo@school.example")
     assert client.get(f"/deelnemers/import/voorbeeld/{staged.token}").status_code == 200
-    StagedUpload.objects(token=staged.token).update_one(set__expires_at=datetime.utcnow() - timedelta(seconds=1))
+    StagedUpload.objects(token=staged.token).update_one(set__expires_at=clock.utcnow() - timedelta(seconds=1))
     assert client.get(f"/deelnemers/import/voorbeeld/{staged.token}").status_code == 404
 
 

@@ -9,6 +9,7 @@ import lxml.html
 import openpyxl
 import pytest
 
+from core import clock
 from documents.audit import AuditEvent
 from documents.companies import AccreditationRequest
 from services.clock import local_today
@@ -149,7 +150,7 @@ def test_participants_per_school_and_state(client, auth, known):
 
 def test_requests_and_their_handling_time(client, auth, app):
     roc, pro = data.school("25DM"), data.school("12PD")
-    now = datetime.utcnow()
+    now = clock.utcnow()
     AccreditationRequest(
         kind="new",
         company_name="Snel Besloten BV",
