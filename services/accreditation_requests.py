@@ -20,6 +20,7 @@ from documents.companies import (
 from documents.constants import OPEN_REVIEW_STATUSES, label
 from services import audit, mail, participant_overview
 from services.clock import format_date, local_today, utcnow
+from services.companies import spread_company_name
 from services.errors import NotFound, RuleBroken, first_error
 from services.ids import object_id_or_404
 from services.permissions import check_institution, require, scope
@@ -253,23 +254,17 @@ def grant_request(user, req, start=None, end=None, note="", company_id=None):
     except NotUniqueError as exc:
         AccreditationRequest.objects(pk=req.pk).update_one(set__status=req.status, pull__notes=entry)
         raise RequestError("Er bestaat al een leerbedrijf met dit leerbedrijf-ID.") from exc
-    req.company_name = company.name
-    req.derive_search_tokens()
-    AccreditationRequest.objects(pk=req.pk).update_one(
-        set__company=company, set__company_name=company.name, set__search_tokens=req.search_tokens
-    )
-    # Plain ids from a projection: neither the participants nor the placements are built as documents.
+    # The request, its waiting placements and its trainers now belong to the company; the copies of the name they
+    # keep (the proposed one until now) follow it as after a rename. Plain ids from a projection: neither the
+    # participants nor the placements are built as documents.
     waiting = [
         row["participant"] for row in Placement.objects(request=req, company=None).only("participant").as_pymongo()
     ]
-    Placement.objects(request=req, company=None).update(set__company=company, set__company_name=company.name)
-    participant_overview.refresh(waiting)
-    for trainer in Trainer.objects(request=req, company=None):
-        trainer.company_name = company.name
-        trainer.derive_search_tokens()
-        Trainer.objects(pk=trainer.pk).update_one(
-            set__company=company, set__company_name=company.name, set__search_tokens=trainer.search_tokens
-        )
+    AccreditationRequest.objects(pk=req.pk).update_one(set__company=company)
+    Placement.objects(request=req, company=None).update(set__company=company)
+    Trainer.objects(request=req, company=None).update(set__company=company)
+    spread_company_name(company.pk, company.name)
+    participant_overview.refresh(waiting)  # no longer "erkenning aangevraagd", whatever the name
     req.reload()
     audit.record(
         "status_change",

@@ -166,6 +166,7 @@ def _put_back(saved, before):
     for company in saved:
         if company.pk in before:
             Company._get_collection().replace_one({"_id": company.pk}, before[company.pk])
-            spread_company_name(company.pk, before[company.pk].get("name"))  # a rename undone
+            if before[company.pk].get("name") != company.name:  # a rename undone: its copies too
+                spread_company_name(company.pk, before[company.pk].get("name"))
         else:
             Company._get_collection().delete_one({"_id": company.pk})

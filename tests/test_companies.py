@@ -447,3 +447,26 @@ def test_a_rename_in_the_register_reaches_every_copy_of_the_name(app):
     bakery.city = "Ede"
     bakery.save()
     assert {r.company_name for r in AccreditationRequest.objects(company=bakery)} == {"Oud"}
+
+
+def test_a_grant_to_a_registered_company_gives_the_proposal_its_register_name(app, mails):
+    """Proposed as "Bakkerij Om De Hoek", it is the registered bakery: request, trainer and placement take its name."""
+    staff, advisor = user("mbo@school.example"), user("adviseur@sbb.example")
+    bakery = Company.objects(company_id="100200301").get()
+    participant = make_participant(last_name="Hernoemd")
+    req = req_service.propose_company(
+        staff, participant, {"name": "Bakkerij Om De Hoek", "city": "Ede"}, demo_crebos()[0]
+    )
+    trainer = placement_service.add_trainer_for_participant(
+        staff, participant, {"initials": "K.", "last_name": "Bakker"}, request=req
+    )
+    placement_service.create_placement(staff, participant, request=req, trainer=trainer)
+    assert AccreditationRequest.objects(search_tokens="hoek").count() == 1
+
+    req_service.grant_request(advisor, req, company_id=bakery.company_id)
+
+    copies = _copies_of_the_name(bakery)
+    assert copies["requests"] == copies["trainers"] == copies["placements"] == copies["overview"] == {bakery.name}
+    assert not AccreditationRequest.objects(search_tokens="hoek") and not Trainer.objects(search_tokens="hoek")
+    word = bakery.search_words[-1]
+    assert AccreditationRequest.objects(pk=req.pk, search_tokens=word).count() == 1
